@@ -1,0 +1,193 @@
+#include "cpu/cpu.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "cpu/isa/ud.h"
+
+namespace ring1 {
+
+Cpu::Cpu(Mmu& mmu, const CostProfile& costs) : mmu_(mmu), costs_(costs), cache_(mmu.ram(), costs) {
+  mmu_.ram().set_code_write_hook(&Cpu::on_code_write, this);
+  scratch_block_.insns.resize(1);
+  reset_flat32();
+}
+
+Cpu::~Cpu() { mmu_.ram().set_code_write_hook(nullptr, nullptr); }
+
+void Cpu::on_code_write(void* self, u32 frame) {
+  auto* cpu = static_cast<Cpu*>(self);
+  cpu->cache_.invalidate_frame(frame);
+  cpu->leave_block();
+}
+
+void Cpu::load_segment_flat(SegReg r, u16 selector, u8 dpl, bool code, bool big) {
+  Segment& s = seg[r];
+  s.selector = selector;
+  s.base = 0;
+  s.limit = big ? 0xFFFFFFFFu : 0xFFFFu;
+  s.big = big;
+  // P=1, S=1, DPL, type: code execute/read (0xA) or data read/write (0x2), accessed; G and D/B as asked.
+  s.access = u16(0x80 | 0x10 | (dpl << 5) | (code ? 0xB : 0x3) | (big ? 0xC000 : 0));
+  s.read_lo = 0;
+  s.read_hi = s.limit;
+  if (code) {
+    s.write_lo = 1;  // code segments are never writable (SDM vol. 3, 5.5)
+    s.write_hi = 0;
+  } else {
+    s.write_lo = 0;
+    s.write_hi = s.limit;
+  }
+}
+
+void Cpu::reset_flat32() {
+  std::fill(std::begin(gpr), std::end(gpr), 0u);
+  load_segment_flat(CS, 0x08, 0, true, true);
+  for (SegReg r : {ES, SS, DS, FS, GS}) load_segment_flat(r, 0x10, 0, false, true);
+  cpl = 0;
+  cr0 = 0x11;  // PE | ET
+  cr2 = cr3 = cr4 = 0;
+  eflags = eflags::Reserved1;
+  eip = next_eip = 0;
+}
+
+void Cpu::reset_power_on() {
+  // SDM vol. 3, 9.1.1, table 9-1: real mode, CS selector F000 with base FFFF0000, EIP FFF0, EDX = signature.
+  std::fill(std::begin(gpr), std::end(gpr), 0u);
+  for (SegReg r : {ES, CS, SS, DS, FS, GS}) {
+    load_segment_flat(r, 0, 0, false, false);
+  }
+  seg[CS].selector = 0xF000;
+  seg[CS].base = 0xFFFF0000u;
+  gpr[EDX] = 0x00000543;  // family 5, model 4, stepping 3: the CPUID identity (cpu/isa/misc.cpp)
+  cpl = 0;
+  cr0 = 0x60000010;
+  cr2 = cr3 = cr4 = 0;
+  eflags = eflags::Reserved1;
+  eip = next_eip = 0xFFF0;
+}
+
+void Cpu::segment_violation(u8 s) {
+  // SDM vol. 3, 6.15: a limit or type violation through SS is #SS(0); through any other register #GP(0).
+  raise_fault(s == SS ? Vector::SS : Vector::GP, 0);
+}
+
+void Cpu::host_stop(std::string message) {
+  host_error_ = std::move(message);
+  request_stop(StopReason::HostError);
+}
+
+const Block* Cpu::fetch_block() {
+  const Segment& cs = seg[CS];
+  if (eip > cs.limit) [[unlikely]] raise_fault(Vector::GP, 0);
+  u32 lin = cs.base + eip;
+  u32 phys;
+  if (!mmu_.translate_fetch(lin, phys)) [[unlikely]] {
+    host_stop(fmt::format("instruction fetch from unassigned physical address {:#010x}", lin));
+    return nullptr;
+  }
+  u8 mode = cs.big ? 1 : 0;
+  const Block* b = cache_.get(phys, mode);
+  if (b && u64(eip) + b->bytes - 1 <= cs.limit) [[likely]] return b;
+
+  // One instruction on its own: it straddles a page boundary, or its block would run past the CS limit.
+  // Bytes of the next page are fetched only if the instruction really needs them.
+  u8 buf[15];
+  u32 n = 0;
+  auto gather = [&](u32 until_page_end) {
+    for (; n < 15 && u64(eip) + n <= cs.limit; ++n) {
+      if (until_page_end && ((lin + n) & (kPageSize - 1)) == 0 && n > 0) break;
+      u32 p;
+      if (!mmu_.translate_fetch(lin + n, p)) break;
+      buf[n] = *mmu_.ram().host(p);
+    }
+  };
+  gather(1);
+  Insn& insn = scratch_block_.insns[0];
+  if (!cache_.build_insn(buf, n, mode, insn)) {
+    gather(0);
+    if (!cache_.build_insn(buf, n, mode, insn)) {
+      if (u64(eip) + n > cs.limit) raise_fault(Vector::GP, 0);
+      host_stop(fmt::format("instruction fetch runs into unassigned physical memory at {:#010x}", lin + n));
+      return nullptr;
+    }
+  }
+  if (u64(eip) + insn.len - 1 > cs.limit) raise_fault(Vector::GP, 0);
+  scratch_block_.bytes = insn.len;
+  return &scratch_block_;
+}
+
+StopReason Cpu::run(const RunLimits& limits) {
+  requested_stop_ = StopReason::None;
+  const u64 insn_end =
+      limits.max_instructions >= ~u64(0) - instret ? ~u64(0) : instret + limits.max_instructions;
+  for (;;) {
+    cache_.collect();
+    if (requested_stop_ != StopReason::None) return requested_stop_;
+    if (instret >= insn_end) return StopReason::InsnLimit;
+    if (cycles >= limits.max_cycles) return StopReason::CycleLimit;
+    if (limits.stop_at_eip && eip == *limits.stop_at_eip) return StopReason::Breakpoint;
+
+    stop_at_ = limits.max_cycles;
+    const u8 ring = cpl;
+    const Cycles start_cycles = cycles;
+    const Insn* begin = nullptr;
+    const Insn* i = nullptr;
+    try {
+      const Block* b = fetch_block();
+      if (!b) continue;
+      u64 count = std::min<u64>(b->insns.size(), insn_end - instret);
+      if (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) count = 1;
+      begin = i = b->insns.data();
+      const Insn* end = begin + count;
+      // The hot loop: one indirect call per instruction and one compare for every kind of stop.
+      while (i != end) {
+        next_eip = eip + i->len;
+        i->fn(*this, *i);
+        eip = next_eip;
+        cycles += i->cycles;
+        ++i;
+        if (cycles >= stop_at_) [[unlikely]] break;
+      }
+    } catch (const CpuFault& f) {
+      // Until IDT delivery exists (system-architecture issue), an exception ends the run with a record.
+      fault_ = FaultRecord{f.vector, f.has_error_code, f.error_code, f.trap ? next_eip : eip, cpl, f.trap};
+      if (f.trap && i) {  // a trap retires its instruction
+        cycles += i->cycles;
+        ++i;
+        eip = next_eip;
+      }
+      requested_stop_ = StopReason::UnhandledFault;
+    }
+    u64 retired = static_cast<u64>(i - begin);
+    instret += retired;
+    insns_by_ring[ring] += retired;
+    cycles_by_ring[ring] += cycles - start_cycles;
+  }
+}
+
+void exec_ud(Cpu&, const Insn&) { raise_fault(Vector::UD); }
+
+std::string_view stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::None: return "running";
+    case StopReason::Halted: return "halted";
+    case StopReason::InsnLimit: return "instruction limit";
+    case StopReason::CycleLimit: return "cycle limit";
+    case StopReason::Breakpoint: return "breakpoint";
+    case StopReason::UnhandledFault: return "unhandled exception";
+    case StopReason::HostError: return "host error";
+    case StopReason::Requested: return "stop requested";
+  }
+  return "?";
+}
+
+std::string_view vector_name(u8 v) {
+  static constexpr std::string_view names[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+                                               "#DF", "(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "(15)",
+                                               "#MF", "#AC", "#MC", "#XM"};
+  return v < std::size(names) ? names[v] : "INT n";
+}
+
+}  // namespace ring1

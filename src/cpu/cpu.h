@@ -1,0 +1,180 @@
+// The IA-32 processor: architectural state, the run loop, and the operand accessors handlers use.
+// The run loop executes decoded blocks (straight-line runs of Insn from the decode cache) and checks one
+// counter per instruction, so the machine stops, takes an interrupt or ends a limit at an exact instruction.
+// The CPU knows nothing of devices or hypervisors; they reach it through the Mmu and the hooks below.
+#pragma once
+#include <array>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "cpu/cost_profile.h"
+#include "cpu/decode/decode_cache.h"
+#include "cpu/eflags.h"
+#include "cpu/fault.h"
+#include "cpu/insn.h"
+#include "cpu/segment.h"
+#include "cpu/types.h"
+#include "mmu/mmu.h"
+
+namespace ring1 {
+
+enum Gpr : u8 { EAX = 0, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
+
+enum class StopReason : u8 {
+  None,
+  Halted,          // HLT with nothing left to wake the CPU
+  InsnLimit,       // --max-instructions reached
+  CycleLimit,      // --max-cycles reached
+  Breakpoint,      // a stop address was reached (tests, debugger)
+  UnhandledFault,  // an exception or interrupt with nowhere to go yet
+  HostError,       // something the emulator cannot do (fetch from unassigned memory, say)
+  Requested,       // a device or the host asked the machine to stop
+};
+
+std::string_view stop_reason_name(StopReason r);
+
+// What ended a run on an exception: enough to report vector, EIP, instruction and ring.
+struct FaultRecord {
+  u8 vector = 0;
+  bool has_error_code = false;
+  u32 error_code = 0;
+  u32 eip = 0;   // EIP the exception was raised at (faults: the instruction; traps: the next one)
+  u8 cpl = 0;
+  bool software = false;  // INT n / INT3 / INTO
+};
+
+struct RunLimits {
+  u64 max_instructions = ~u64(0);
+  Cycles max_cycles = ~Cycles(0);
+  std::optional<u32> stop_at_eip;  // stop before executing the instruction at this EIP
+};
+
+class Cpu {
+ public:
+  Cpu(Mmu& mmu, const CostProfile& costs);
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+  ~Cpu();
+
+  // ---- architectural state (public: handlers, the debugger and tests read and write it directly) ----
+  u32 gpr[9] = {};  // EAX..EDI in encoding order; gpr[8] is always 0 (a missing base or index)
+  u32 eip = 0;
+  u32 next_eip = 0;   // where the current instruction goes next; handlers that branch set it
+  u32 eflags = eflags::Reserved1;
+  std::array<Segment, kSegCount> seg{};
+  u32 cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;
+  u8 cpl = 0;
+  Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
+  u64 instret = 0;    // instructions retired
+  std::array<u64, 4> insns_by_ring{};
+  std::array<Cycles, 4> cycles_by_ring{};
+
+  // ---- setup ----
+  // A flat 32-bit protected-mode state: CS/DS/ES/SS/FS/GS base 0, limit 4 GiB, CPL 0, paging off.
+  void reset_flat32();
+  // The processor's power-on state (SDM vol. 3, 9.1.1): real mode, CS:IP = F000:FFF0.
+  void reset_power_on();
+  void load_segment_flat(SegReg r, u16 selector, u8 dpl, bool code, bool big);
+
+  // ---- running ----
+  StopReason run(const RunLimits& limits);
+  const FaultRecord& last_fault() const { return fault_; }
+  // Ends the current run after the instruction being executed retires.
+  void request_stop(StopReason why) {
+    requested_stop_ = why;
+    stop_at_ = 0;
+  }
+  // A code write dropped decoded instructions: leave the current block so stale code is not executed.
+  void leave_block() { stop_at_ = 0; }
+
+  // ---- events raised by handlers ----
+  // HLT: the CPU stops until an interrupt; with no interrupt source yet, the run ends (StopReason::Halted).
+  void halt() { request_stop(StopReason::Halted); }
+  const std::string& host_error() const { return host_error_; }
+
+  // ---- operand access for handlers (hot path) ----
+  u32 effective_address(const Insn& i) const {
+    return (gpr[i.base] + (gpr[i.index] << i.scale) + i.disp) & i.amask;
+  }
+
+  template <class T>
+  T reg(u8 byte_offset) const {
+    T v;
+    std::memcpy(&v, reinterpret_cast<const u8*>(gpr) + byte_offset, sizeof(T));
+    return v;
+  }
+  template <class T>
+  void set_reg(u8 byte_offset, T v) {
+    std::memcpy(reinterpret_cast<u8*>(gpr) + byte_offset, &v, sizeof(T));
+  }
+
+  template <class T>
+  T read(u8 s, u32 offset) {
+    const Segment& sg = seg[s];
+    if (offset < sg.read_lo || u64(offset) + (sizeof(T) - 1) > sg.read_hi) [[unlikely]]
+      segment_violation(s);
+    return mmu_.read<T>(sg.base + offset);
+  }
+  template <class T>
+  void write(u8 s, u32 offset, T v) {
+    const Segment& sg = seg[s];
+    if (offset < sg.write_lo || u64(offset) + (sizeof(T) - 1) > sg.write_hi) [[unlikely]]
+      segment_violation(s);
+    mmu_.write<T>(sg.base + offset, v);
+  }
+
+  // Stack width follows SS.B (SDM vol. 3, 3.4.5): 32-bit ESP or 16-bit SP.
+  u32 stack_mask() const { return seg[SS].big ? 0xFFFFFFFFu : 0xFFFFu; }
+  void set_esp_masked(u32 v) {
+    u32 m = stack_mask();
+    gpr[ESP] = (gpr[ESP] & ~m) | (v & m);
+  }
+  template <class T>
+  void push(T v) {
+    u32 m = stack_mask();
+    u32 sp = (gpr[ESP] - sizeof(T)) & m;
+    write<T>(SS, sp, v);
+    gpr[ESP] = (gpr[ESP] & ~m) | sp;
+  }
+  template <class T>
+  T pop() {
+    u32 m = stack_mask();
+    u32 sp = gpr[ESP] & m;
+    T v = read<T>(SS, sp);
+    gpr[ESP] = (gpr[ESP] & ~m) | ((sp + sizeof(T)) & m);
+    return v;
+  }
+  // Reads the stack at ESP + depth without popping (for instructions that must not commit ESP early).
+  template <class T>
+  T peek(u32 depth) {
+    return read<T>(SS, (gpr[ESP] + depth) & stack_mask());
+  }
+
+  bool code32() const { return seg[CS].big; }
+  // Charges extra modelled cycles to the current instruction (REP iterations, data-dependent costs).
+  void charge(Cycles c) { cycles += c; }
+  const CostProfile& costs() const { return costs_; }
+  Mmu& mmu() { return mmu_; }
+  DecodeCache& decode_cache() { return cache_; }
+
+  [[noreturn]] void segment_violation(u8 s);
+
+ private:
+  friend class DecodeCache;
+  const Block* fetch_block();
+  void finish_block(u8 ring, u64 retired, Cycles start_cycles);
+  void host_stop(std::string message);
+  static void on_code_write(void* self, u32 frame);
+
+  Mmu& mmu_;
+  const CostProfile& costs_;
+  DecodeCache cache_;
+  Cycles stop_at_ = 0;
+  StopReason requested_stop_ = StopReason::None;
+  FaultRecord fault_;
+  std::string host_error_;
+  Block scratch_block_;  // a one-off block for an instruction that straddles two pages
+};
+
+}  // namespace ring1

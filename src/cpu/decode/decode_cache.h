@@ -1,0 +1,71 @@
+// Decoded instructions, cached per physical page (DESIGN.md, src/cpu). A Block is a straight run of Insn
+// that starts at a physical address and ends at a control transfer, the end of its 4 KiB frame, or a length
+// cap. The frame is marked as holding code; any write to it (a guest store, a loader, DMA) drops every block
+// decoded from it, so self-modifying code re-decodes. Zydis runs only when a block is built.
+#pragma once
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "cpu/cost_profile.h"
+#include "cpu/decode/zydis_decoder.h"
+#include "cpu/insn.h"
+#include "mmu/physical_memory.h"
+
+namespace ring1 {
+
+struct Block {
+  u32 phys = 0;
+  u8 mode = 0;    // bit 0: 32-bit code segment
+  u32 bytes = 0;  // bytes covered, first to last instruction
+  std::vector<Insn> insns;
+};
+
+struct DecodeCacheStats {
+  u64 blocks_built = 0;
+  u64 insns_decoded = 0;
+  u64 frames_invalidated = 0;
+};
+
+class DecodeCache {
+ public:
+  static constexpr u32 kMaxBlockInsns = 32;
+
+  DecodeCache(PhysicalMemory& ram, const CostProfile& costs);
+
+  // The block starting at `phys` in `mode`, building it if needed. nullptr when the first instruction does
+  // not fit in its frame (it straddles two pages); the caller decodes that one alone with build_insn().
+  const Block* get(u32 phys, u8 mode) {
+    Block* b = fast_[slot(phys)];
+    if (b && b->phys == phys && b->mode == mode) [[likely]] return b;
+    return get_slow(phys, mode);
+  }
+
+  // Decodes one instruction from `avail` bytes into `out` (an Insn raising #UD if the bytes are not an
+  // instruction ring1 executes). Returns false if more bytes are needed.
+  bool build_insn(const u8* bytes, u32 avail, bool code32, Insn& out) const;
+
+  // Drops every block decoded from this frame. Blocks are freed at the next collect(), never while a
+  // block may still be executing.
+  void invalidate_frame(u32 frame);
+  void invalidate_all();
+  void collect() { graveyard_.clear(); }
+
+  const ZydisDecoder& decoder() const { return decoder_; }
+  const DecodeCacheStats& stats() const { return stats_; }
+
+ private:
+  static constexpr u32 kFastSlots = 1u << 14;
+  static u32 slot(u32 phys) { return (phys ^ (phys >> 14)) & (kFastSlots - 1); }
+  const Block* get_slow(u32 phys, u8 mode);
+
+  PhysicalMemory& ram_;
+  const CostProfile& costs_;
+  ZydisDecoder decoder_;
+  std::vector<Block*> fast_;
+  std::unordered_map<u32, std::vector<std::unique_ptr<Block>>> by_frame_;
+  std::vector<std::unique_ptr<Block>> graveyard_;
+  DecodeCacheStats stats_;
+};
+
+}  // namespace ring1

@@ -1,0 +1,53 @@
+// A decoded instruction in ring1's own terms: the decoder's output and the ISA builders' input.
+// Nothing here names a Zydis type, so the builders and handlers do not depend on the disassembler library.
+#pragma once
+#include <string_view>
+
+#include "cpu/types.h"
+
+namespace ring1 {
+
+enum class Mnemonic : u16 {
+  Invalid = 0,
+#define X(name) name,
+#include "cpu/isa/mnemonics.def"
+#undef X
+  Count
+};
+
+std::string_view mnemonic_name(Mnemonic m);
+
+enum class OpKind : u8 { None, Reg, Mem, Imm, Ptr };
+enum class RegClass : u8 { None, Gpr8, Gpr16, Gpr32, Seg, Cr, Dr, Other };
+
+struct Operand {
+  OpKind kind = OpKind::None;
+  u8 size = 0;  // in bytes
+  // Reg: the register number in its class (Gpr8: 0..7 = AL CL DL BL AH CH DH BH; Seg: ES CS SS DS FS GS).
+  RegClass reg_class = RegClass::None;
+  u8 reg = 0;
+  // Mem
+  u8 seg = 0;
+  u8 base = 8, index = 8;  // 8 = none
+  u8 scale = 0;            // shift count
+  u32 disp = 0;
+  // Imm (sign-extended to 32 bits where the encoding sign-extends) and Ptr
+  u32 imm = 0;
+  bool relative = false;
+  u16 ptr_selector = 0;
+};
+
+struct DecodedInsn {
+  Mnemonic mnemonic = Mnemonic::Invalid;
+  u8 length = 0;
+  u8 operand_size = 4;  // bytes: 2 or 4 (effective)
+  u8 address_size = 4;  // bytes: 2 or 4 (effective)
+  bool rep = false, repne = false, lock = false;
+  u8 opcode = 0;        // the primary opcode byte (distinguishes forms Zydis gives one mnemonic)
+  u8 operand_count = 0; // visible operands only
+  Operand op[4];
+  // EFLAGS masks (architectural bit positions): read, written, and left undefined by the SDM.
+  u32 flags_tested = 0, flags_modified = 0, flags_undefined = 0;
+};
+
+}  // namespace ring1

@@ -1,0 +1,22 @@
+// Segment registers with their hidden descriptor caches (SDM vol. 3, 3.4.3).
+// Each cache also holds the range of offsets a read and a write may touch, precomputed when the register is
+// loaded (limit, expand-down, readable/writable type, null selector), so the per-access check is two compares.
+#pragma once
+#include "cpu/types.h"
+
+namespace ring1 {
+
+enum SegReg : u8 { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5, kSegCount = 6 };
+
+struct Segment {
+  u16 selector = 0;
+  u32 base = 0;
+  u32 limit = 0xFFFF;     // byte-granular effective limit
+  u16 access = 0;         // descriptor bytes 5 and 6 (type, S, DPL, P, AVL, D/B, G) as loaded
+  bool big = false;       // D/B bit: 32-bit default operand size (CS) / 32-bit stack (SS)
+  // Offsets a data access may touch: [lo, hi]; lo > hi means the access is never allowed.
+  u32 read_lo = 0, read_hi = 0xFFFF;
+  u32 write_lo = 0, write_hi = 0xFFFF;
+};
+
+}  // namespace ring1
