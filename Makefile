@@ -21,7 +21,7 @@ asan: deps
 	cmake --preset asan && cmake --build --preset asan -j$(JOBS) && ctest --preset asan
 
 run: build
-	$(RING1) demo
+	$(RING1) run $(RELEASE)/examples/sieve.bin --load-addr 0x100000
 
 test: build
 	ctest --preset release

@@ -1,0 +1,38 @@
+// A whole emulated machine as one value: RAM, MMU and CPU, built from a MachineConfig. Two machines in one
+// process share nothing. The PC devices and the hypervisor attach here as the later issues add them.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cpu/cpu.h"
+
+namespace ring1 {
+
+struct MachineConfig {
+  u64 memory_bytes = 128ull << 20;  // QEMU's default for -M pc
+  std::string cost_profile = "p3";
+};
+
+class Machine {
+ public:
+  explicit Machine(const MachineConfig& cfg);
+
+  const MachineConfig& config() const { return cfg_; }
+  PhysicalMemory& ram() { return ram_; }
+  Mmu& mmu() { return mmu_; }
+  Cpu& cpu() { return cpu_; }
+  const CostProfile& costs() const { return costs_; }
+
+ private:
+  MachineConfig cfg_;
+  CostProfile costs_;
+  PhysicalMemory ram_;
+  Mmu mmu_;
+  Cpu cpu_;
+};
+
+// Parses "128M", "1G", "65536K", "4096" (bytes). nullopt if malformed.
+std::optional<u64> parse_size(const std::string& text);
+
+}  // namespace ring1

@@ -1,0 +1,95 @@
+#include "machine/report.h"
+
+#include <fmt/format.h>
+
+#include "cpu/isa/ud.h"
+
+namespace ring1 {
+
+namespace {
+std::string disasm_at(Machine& m, u32 eip) {
+  Cpu& c = m.cpu();
+  u32 lin = c.seg[CS].base + eip;
+  u8 bytes[15] = {};
+  u32 n = 0;
+  for (; n < 15 && m.ram().contains(lin + n, 1); ++n) bytes[n] = *m.ram().host(lin + n);
+  if (n == 0) return "(no memory)";
+  std::string text = c.decode_cache().decoder().disassemble(bytes, n, c.code32(), eip);
+  return text;
+}
+
+std::string json_escape(std::string_view in) {
+  std::string out;
+  for (char ch : in) {
+    if (ch == '"' || ch == '\\') out += '\\', out += ch;
+    else if (static_cast<unsigned char>(ch) < 0x20) out += fmt::format("\\u{:04x}", int(ch));
+    else out += ch;
+  }
+  return out;
+}
+
+double mips(const Machine& m, const RunSummary& s) {
+  return s.wall_seconds > 0 ? double(const_cast<Machine&>(m).cpu().instret) / s.wall_seconds / 1e6 : 0.0;
+}
+}  // namespace
+
+std::string describe_fault(Machine& m) {
+  Cpu& c = m.cpu();
+  const FaultRecord& f = c.last_fault();
+  std::string err = f.has_error_code ? fmt::format(" error code {:#x}", f.error_code) : "";
+  // A fault reports the faulting instruction; a trap (INT n) the one it was raised by, just before EIP.
+  std::string insn = f.software ? "software interrupt" : disasm_at(m, f.eip);
+  return fmt::format("{} (vector {}){} at EIP {:#010x} in ring {}: {}", vector_name(f.vector), f.vector, err, f.eip,
+                     f.cpl, insn);
+}
+
+std::string report_text(Machine& m, const RunSummary& s) {
+  Cpu& c = m.cpu();
+  std::string out;
+  out += fmt::format("ring1 report: {}\n", s.image);
+  out += fmt::format("  stopped:       {}\n", stop_reason_name(s.reason));
+  if (s.reason == StopReason::UnhandledFault) out += fmt::format("  exception:     {}\n", describe_fault(m));
+  if (s.reason == StopReason::HostError) out += fmt::format("  error:         {}\n", c.host_error());
+  out += fmt::format("  instructions:  {}\n", c.instret);
+  out += fmt::format("  cycles:        {} (modelled, profile {})\n", c.cycles, m.costs().name);
+  for (int r = 0; r < 4; ++r)
+    if (c.insns_by_ring[r])
+      out += fmt::format("    ring {}:      {} instructions, {} cycles\n", r, c.insns_by_ring[r], c.cycles_by_ring[r]);
+  out += fmt::format("  registers:     eax={:08x} ebx={:08x} ecx={:08x} edx={:08x}\n", c.gpr[EAX], c.gpr[EBX],
+                     c.gpr[ECX], c.gpr[EDX]);
+  out += fmt::format("                 esi={:08x} edi={:08x} ebp={:08x} esp={:08x}\n", c.gpr[ESI], c.gpr[EDI],
+                     c.gpr[EBP], c.gpr[ESP]);
+  out += fmt::format("                 eip={:08x} eflags={:08x} cpl={}\n", c.eip, c.eflags, c.cpl);
+  const auto& dc = c.decode_cache().stats();
+  out += fmt::format("  decode cache:  {} blocks built, {} instructions decoded, {} frames invalidated\n",
+                     dc.blocks_built, dc.insns_decoded, dc.frames_invalidated);
+  out += fmt::format("  host:          {:.3f} s wall, {:.1f} guest MIPS\n", s.wall_seconds, mips(m, s));
+  return out;
+}
+
+std::string report_json(Machine& m, const RunSummary& s) {
+  Cpu& c = m.cpu();
+  std::string fault = "null";
+  if (s.reason == StopReason::UnhandledFault) {
+    const FaultRecord& f = c.last_fault();
+    fault = fmt::format(R"({{"vector":{},"error_code":{},"eip":{},"ring":{},"description":"{}"}})", f.vector,
+                        f.has_error_code ? std::to_string(f.error_code) : "null", f.eip, f.cpl,
+                        json_escape(describe_fault(m)));
+  }
+  std::string rings;
+  for (int r = 0; r < 4; ++r)
+    rings += fmt::format(R"({}{{"ring":{},"instructions":{},"cycles":{}}})", r ? "," : "", r, c.insns_by_ring[r],
+                         c.cycles_by_ring[r]);
+  const auto& dc = c.decode_cache().stats();
+  return fmt::format(
+      R"({{"image":"{}","stopped":"{}","instructions":{},"cycles":{},"cost_profile":"{}","by_ring":[{}],)"
+      R"("exception":{},"registers":{{"eax":{},"ebx":{},"ecx":{},"edx":{},"esi":{},"edi":{},"ebp":{},"esp":{},)"
+      R"("eip":{},"eflags":{}}},"decode_cache":{{"blocks_built":{},"insns_decoded":{},"frames_invalidated":{}}},)"
+      R"("host":{{"wall_seconds":{:.6f},"mips":{:.3f}}}}})"
+      "\n",
+      json_escape(s.image), stop_reason_name(s.reason), c.instret, c.cycles, m.costs().name, rings, fault, c.gpr[EAX], c.gpr[EBX],
+      c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, dc.blocks_built,
+      dc.insns_decoded, dc.frames_invalidated, s.wall_seconds, mips(m, s));
+}
+
+}  // namespace ring1

@@ -1,0 +1,21 @@
+// The end-of-run report: what ran, what it cost in modelled cycles, and why it stopped, as text for people
+// and JSON for scripts. Host wall time and MIPS are reported but never asserted by tests.
+#pragma once
+#include <string>
+
+#include "machine/machine.h"
+
+namespace ring1 {
+
+struct RunSummary {
+  StopReason reason = StopReason::None;
+  double wall_seconds = 0;
+  std::string image;
+};
+
+std::string report_text(Machine& m, const RunSummary& s);
+std::string report_json(Machine& m, const RunSummary& s);
+// One line naming vector, EIP, ring and instruction, for a run that ended on an exception.
+std::string describe_fault(Machine& m);
+
+}  // namespace ring1
