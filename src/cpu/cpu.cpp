@@ -48,7 +48,7 @@ void Cpu::reset_flat32() {
   cpl = 0;
   cr0 = 0x11;  // PE | ET
   cr2 = cr3 = cr4 = 0;
-  eflags = eflags::Reserved1;
+  set_flags(eflags::Reserved1);
   eip = next_eip = 0;
 }
 
@@ -64,7 +64,7 @@ void Cpu::reset_power_on() {
   cpl = 0;
   cr0 = 0x60000010;
   cr2 = cr3 = cr4 = 0;
-  eflags = eflags::Reserved1;
+  set_flags(eflags::Reserved1);
   eip = next_eip = 0xFFF0;
 }
 
@@ -78,18 +78,30 @@ void Cpu::host_stop(std::string message) {
   request_stop(StopReason::HostError);
 }
 
-const Block* Cpu::fetch_block() {
+// The common case, inlined into the run loop: EIP inside CS, RAM behind it, a cached block that ends
+// inside the CS limit.
+inline const Block* Cpu::fetch_block() {
   const Segment& cs = seg[CS];
-  if (eip > cs.limit) [[unlikely]] raise_fault(Vector::GP, 0);
   u32 lin = cs.base + eip;
   u32 phys;
-  if (!mmu_.translate_fetch(lin, phys)) [[unlikely]] {
+  if (eip <= cs.limit && mmu_.translate_fetch(lin, phys)) [[likely]] {
+    const Block* b = cache_.get(phys, cs.big ? 1 : 0);
+    if (b && u64(eip) + b->bytes - 1 <= cs.limit) [[likely]] return b;
+  }
+  return fetch_block_slow();
+}
+
+const Block* Cpu::fetch_block_slow() {
+  const Segment& cs = seg[CS];
+  if (eip > cs.limit) raise_fault(Vector::GP, 0);
+  u32 lin = cs.base + eip;
+  u32 phys;
+  if (!mmu_.translate_fetch(lin, phys)) {
     host_stop(fmt::format("instruction fetch from unassigned physical address {:#010x}", lin));
     return nullptr;
   }
   u8 mode = cs.big ? 1 : 0;
-  const Block* b = cache_.get(phys, mode);
-  if (b && u64(eip) + b->bytes - 1 <= cs.limit) [[likely]] return b;
+  if (const Block* b = cache_.get(phys, mode); b && u64(eip) + b->bytes - 1 <= cs.limit) return b;
 
   // One instruction on its own: it straddles a page boundary, or its block would run past the CS limit.
   // Bytes of the next page are fetched only if the instruction really needs them.
@@ -132,26 +144,39 @@ StopReason Cpu::run(const RunLimits& limits) {
     stop_at_ = limits.max_cycles;
     const u8 ring = cpl;
     const Cycles start_cycles = cycles;
+    u64 retired = 0;  // instructions of fully executed blocks in this stretch
     const Insn* begin = nullptr;
     const Insn* i = nullptr;
     try {
-      const Block* b = fetch_block();
-      if (!b) continue;
-      u64 count = std::min<u64>(b->insns.size(), insn_end - instret);
-      if (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) count = 1;
-      begin = i = b->insns.data();
-      const Insn* end = begin + count;
-      // The hot loop: one indirect call per instruction and one compare for every kind of stop.
-      while (i != end) {
-        next_eip = eip + i->len;
-        i->fn(*this, *i);
-        eip = next_eip;
-        cycles += i->cycles;
-        ++i;
-        if (cycles >= stop_at_) [[unlikely]] break;
+      // Block after block until something needs the checks above: a stop request, a limit, a ring
+      // change (for per-ring accounting), or a breakpoint address to watch.
+      for (;;) {
+        const Block* b = fetch_block();
+        if (!b) break;
+        u64 count = b->insns.size();
+        u64 budget = insn_end - instret - retired;
+        if (count > budget) count = budget;
+        if (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) count = 1;
+        begin = i = b->insns.data();
+        const Insn* end = begin + count;
+        // The hot loop: one indirect call per instruction and one compare for every kind of stop.
+        while (i != end) {
+          next_eip = eip + i->len;
+          i->fn(*this, *i);
+          eip = next_eip;
+          cycles += i->cycles;
+          ++i;
+          if (cycles >= stop_at_) [[unlikely]] goto stretch_done;
+        }
+        retired += count;
+        begin = i = nullptr;
+        if (count == budget || cpl != ring || limits.stop_at_eip) break;
+        cache_.collect();
       }
+    stretch_done:;
     } catch (const CpuFault& f) {
       // Until IDT delivery exists (system-architecture issue), an exception ends the run with a record.
+      sync_flags();
       fault_ = FaultRecord{f.vector, f.has_error_code, f.error_code, f.trap ? next_eip : eip, cpl, f.trap};
       if (f.trap && i) {  // a trap retires its instruction
         cycles += i->cycles;
@@ -160,7 +185,8 @@ StopReason Cpu::run(const RunLimits& limits) {
       }
       requested_stop_ = StopReason::UnhandledFault;
     }
-    u64 retired = static_cast<u64>(i - begin);
+    retired += static_cast<u64>(i - begin);
+    sync_flags();  // outside run() EFLAGS is always complete
     instret += retired;
     insns_by_ring[ring] += retired;
     cycles_by_ring[ring] += cycles - start_cycles;

@@ -13,6 +13,7 @@
 #include "cpu/eflags.h"
 #include "cpu/fault.h"
 #include "cpu/insn.h"
+#include "cpu/lazy_flags.h"
 #include "cpu/segment.h"
 #include "cpu/types.h"
 #include "mmu/mmu.h"
@@ -61,7 +62,11 @@ class Cpu {
   u32 gpr[9] = {};  // EAX..EDI in encoding order; gpr[8] is always 0 (a missing base or index)
   u32 eip = 0;
   u32 next_eip = 0;   // where the current instruction goes next; handlers that branch set it
+  // EFLAGS. While the CPU runs, the six status flags may live in `lazy` instead (lazy.op != None): handlers
+  // read flags through flags()/carry() and write them through set_flags()/set_lazy(). Whenever run()
+  // returns, `eflags` is complete and `lazy` is empty, so code outside the CPU may use the field directly.
   u32 eflags = eflags::Reserved1;
+  LazyFlags lazy;
   std::array<Segment, kSegCount> seg{};
   u32 cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;
   u8 cpl = 0;
@@ -69,6 +74,24 @@ class Cpu {
   u64 instret = 0;    // instructions retired
   std::array<u64, 4> insns_by_ring{};
   std::array<Cycles, 4> cycles_by_ring{};
+
+  // ---- flags (hot path) ----
+  u32 flags() const { return lazy.op == LazyOp::None ? eflags : (eflags & ~eflags::Status) | lazy.status(); }
+  u32 carry() const { return lazy.op == LazyOp::None ? (eflags & eflags::CF) : u32(lazy.cf()); }
+  void set_flags(u32 f) {
+    eflags = f;
+    lazy.op = LazyOp::None;
+  }
+  template <class T>
+  void set_lazy(LazyOp op, T res, T a, T b, u32 carry_bit = 0) {
+    lazy.res = res;
+    lazy.a = a;
+    lazy.b = b;
+    lazy.op = op;
+    lazy.bits = sizeof(T) * 8;
+    lazy.carry = static_cast<u8>(carry_bit);
+  }
+  void sync_flags() { set_flags(flags()); }
 
   // ---- setup ----
   // A flat 32-bit protected-mode state: CS/DS/ES/SS/FS/GS base 0, limit 4 GiB, CPL 0, paging off.
@@ -163,7 +186,7 @@ class Cpu {
  private:
   friend class DecodeCache;
   const Block* fetch_block();
-  void finish_block(u8 ring, u64 retired, Cycles start_cycles);
+  [[gnu::noinline]] const Block* fetch_block_slow();
   void host_stop(std::string message);
   static void on_code_write(void* self, u32 frame);
 

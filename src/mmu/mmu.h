@@ -17,7 +17,8 @@ enum class Access : u8 { Read, Write, Execute };
 
 class Mmu {
  public:
-  explicit Mmu(PhysicalMemory& ram) : ram_(ram) {}
+  explicit Mmu(PhysicalMemory& ram)
+      : ram_(ram), host_(ram.host(0)), size_(ram.size()), code_(ram.code_marks()) {}
 
   PhysicalMemory& ram() { return ram_; }
   const PhysicalMemory& ram() const { return ram_; }
@@ -25,9 +26,9 @@ class Mmu {
   template <class T>
   T read(u32 lin) {
     static_assert(sizeof(T) <= 4, "wider accesses are split by the instruction");
-    if (u64(lin) + sizeof(T) <= ram_.size()) [[likely]] {
+    if (u64(lin) + sizeof(T) <= size_) [[likely]] {
       T v;
-      std::memcpy(&v, ram_.host(lin), sizeof(T));
+      std::memcpy(&v, host_ + lin, sizeof(T));
       return v;
     }
     return static_cast<T>(read_slow(lin, sizeof(T)));
@@ -35,9 +36,11 @@ class Mmu {
 
   template <class T>
   void write(u32 lin, T v) {
-    if (u64(lin) + sizeof(T) <= ram_.size()) [[likely]] {
-      ram_.note_write(lin, sizeof(T));
-      std::memcpy(ram_.host(lin), &v, sizeof(T));
+    if (u64(lin) + sizeof(T) <= size_) [[likely]] {
+      // A store into a frame holding decoded code drops that code first (self-modifying code).
+      if (code_[lin >> kPageShift] | code_[(lin + sizeof(T) - 1) >> kPageShift]) [[unlikely]]
+        ram_.note_write(lin, sizeof(T));
+      std::memcpy(host_ + lin, &v, sizeof(T));
       return;
     }
     write_slow(lin, sizeof(T), v);
@@ -54,6 +57,10 @@ class Mmu {
   void write_slow(u32 lin, u32 size, u32 value);
 
   PhysicalMemory& ram_;
+  // Copies of RAM's fixed properties, so the fast path is one compare and one host access.
+  u8* host_;
+  u64 size_;
+  const u8* code_;
 };
 
 }  // namespace ring1

@@ -30,6 +30,7 @@ class PhysicalMemory {
   void read_bytes(u32 paddr, void* dst, u32 len) const;
 
   bool frame_has_code(u32 frame) const { return code_[frame] != 0; }
+  const u8* code_marks() const { return code_.data(); }
   void mark_code(u32 frame) { code_[frame] = 1; }
   void clear_code(u32 frame) { code_[frame] = 0; }
   void set_code_write_hook(CodeWriteHook hook, void* ctx) { hook_ = hook; hook_ctx_ = ctx; }

@@ -1,72 +1,78 @@
 // Two-operand arithmetic and logic (ADD ADC SUB SBB CMP AND OR XOR TEST) and the one-operand INC DEC NEG NOT
 // (SDM vol. 2). Each operation is a tiny struct; one template executes every operand form and size of all of
 // them, and one builder binds the decoded forms (r/m,r; r,r/m; r/m,imm; accumulator,imm) to it.
-#include "cpu/exec/flags.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
 
 namespace ring1 {
 namespace {
 
-struct Add { static constexpr bool kWrites = true;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::add<T>(a, b, 0, f); } };
-struct Adc { static constexpr bool kWrites = true;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::add<T>(a, b, f & eflags::CF, f); } };
-struct Sub { static constexpr bool kWrites = true;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::sub<T>(a, b, 0, f); } };
-struct Sbb { static constexpr bool kWrites = true;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::sub<T>(a, b, f & eflags::CF, f); } };
-struct Cmp { static constexpr bool kWrites = false;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::sub<T>(a, b, 0, f); } };
-struct And { static constexpr bool kWrites = true;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::logic<T>(T(a & b), f); } };
-struct Or { static constexpr bool kWrites = true;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::logic<T>(T(a | b), f); } };
-struct Xor { static constexpr bool kWrites = true;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::logic<T>(T(a ^ b), f); } };
-struct Test { static constexpr bool kWrites = false;
-  template <class T> static T apply(T a, T b, u32& f) { return flags::logic<T>(T(a & b), f); } };
+// Each operation computes its result; the flags are recorded lazily (cpu/lazy_flags.h) and committed only
+// after the destination is written, so a faulting store leaves EFLAGS as it was.
+struct Add { static constexpr bool kWrites = true, kCarryIn = false; static constexpr LazyOp kLazy = LazyOp::Add;
+  template <class T> static T compute(T a, T b, u32 cin) { return T(a + b + cin); } };
+struct Adc { static constexpr bool kWrites = true, kCarryIn = true; static constexpr LazyOp kLazy = LazyOp::Add;
+  template <class T> static T compute(T a, T b, u32 cin) { return T(a + b + cin); } };
+struct Sub { static constexpr bool kWrites = true, kCarryIn = false; static constexpr LazyOp kLazy = LazyOp::Sub;
+  template <class T> static T compute(T a, T b, u32 cin) { return T(a - b - cin); } };
+struct Sbb { static constexpr bool kWrites = true, kCarryIn = true; static constexpr LazyOp kLazy = LazyOp::Sub;
+  template <class T> static T compute(T a, T b, u32 cin) { return T(a - b - cin); } };
+struct Cmp { static constexpr bool kWrites = false, kCarryIn = false; static constexpr LazyOp kLazy = LazyOp::Sub;
+  template <class T> static T compute(T a, T b, u32) { return T(a - b); } };
+struct And { static constexpr bool kWrites = true, kCarryIn = false; static constexpr LazyOp kLazy = LazyOp::Logic;
+  template <class T> static T compute(T a, T b, u32) { return T(a & b); } };
+struct Or { static constexpr bool kWrites = true, kCarryIn = false; static constexpr LazyOp kLazy = LazyOp::Logic;
+  template <class T> static T compute(T a, T b, u32) { return T(a | b); } };
+struct Xor { static constexpr bool kWrites = true, kCarryIn = false; static constexpr LazyOp kLazy = LazyOp::Logic;
+  template <class T> static T compute(T a, T b, u32) { return T(a ^ b); } };
+struct Test { static constexpr bool kWrites = false, kCarryIn = false; static constexpr LazyOp kLazy = LazyOp::Logic;
+  template <class T> static T compute(T a, T b, u32) { return T(a & b); } };
 
-// INC/DEC leave CF alone (SDM vol. 2, INC); NEG sets CF unless the operand was 0; NOT touches no flag.
-struct Inc { template <class T> static T apply(T a, u32& f) {
-  u32 cf = f & eflags::CF; T r = flags::add<T>(a, 1, 0, f); f = (f & ~eflags::CF) | cf; return r; } };
-struct Dec { template <class T> static T apply(T a, u32& f) {
-  u32 cf = f & eflags::CF; T r = flags::sub<T>(a, 1, 0, f); f = (f & ~eflags::CF) | cf; return r; } };
-struct Neg { template <class T> static T apply(T a, u32& f) { return flags::sub<T>(0, a, 0, f); } };
-struct Not { template <class T> static T apply(T a, u32&) { return T(~a); } };
+// INC/DEC leave CF alone (SDM vol. 2, INC); NEG is 0 - x (CF set unless x was 0); NOT touches no flag.
+struct Inc { template <class T> static T compute(T a) { return T(a + 1); }
+  template <class T> static void record(Cpu& c, T r, T a, u32 cf) { c.set_lazy<T>(LazyOp::Inc, r, a, T(1), cf); } };
+struct Dec { template <class T> static T compute(T a) { return T(a - 1); }
+  template <class T> static void record(Cpu& c, T r, T a, u32 cf) { c.set_lazy<T>(LazyOp::Dec, r, a, T(1), cf); } };
+struct Neg { template <class T> static T compute(T a) { return T(0 - a); }
+  template <class T> static void record(Cpu& c, T r, T a, u32) { c.set_lazy<T>(LazyOp::Sub, r, T(0), a); } };
+struct Not { template <class T> static T compute(T a) { return T(~a); }
+  template <class T> static void record(Cpu&, T, T, u32) {} };
 
-// dest op= src. A memory destination is read once and written once; EFLAGS is committed after the write,
-// so a fault on the write leaves the flags as they were.
+// dest op= src. A memory destination is read once and written once.
 template <class T, class Op, bool DstMem, Src S>
 void binary(Cpu& c, const Insn& i) {
+  T b = source<T, S>(c, i);
+  u32 cin = Op::kCarryIn ? c.carry() : 0;
   if constexpr (DstMem) {
     u32 ea = c.effective_address(i);
     T a = c.read<T>(i.seg, ea);
-    T b = source<T, S>(c, i);
-    u32 f = c.eflags;
-    T r = Op::template apply<T>(a, b, f);
+    T r = Op::template compute<T>(a, b, cin);
     if constexpr (Op::kWrites) c.write<T>(i.seg, ea, r);
-    c.eflags = f;
+    c.set_lazy<T>(Op::kLazy, r, a, b, cin);
   } else {
-    T b = source<T, S>(c, i);
-    u32 f = c.eflags;
-    T r = Op::template apply<T>(c.reg<T>(i.r1), b, f);
+    T a = c.reg<T>(i.r1);
+    T r = Op::template compute<T>(a, b, cin);
     if constexpr (Op::kWrites) c.set_reg<T>(i.r1, r);
-    c.eflags = f;
+    c.set_lazy<T>(Op::kLazy, r, a, b, cin);
   }
 }
 
+// One-operand forms: compute, store, then record the flags (CF read first for INC/DEC).
 template <class T, class Op, bool DstMem>
 void unary(Cpu& c, const Insn& i) {
-  u32 f = c.eflags;
+  u32 cf = c.carry();
   if constexpr (DstMem) {
     u32 ea = c.effective_address(i);
-    T r = Op::template apply<T>(c.read<T>(i.seg, ea), f);
+    T a = c.read<T>(i.seg, ea);
+    T r = Op::template compute<T>(a);
     c.write<T>(i.seg, ea, r);
+    Op::template record<T>(c, r, a, cf);
   } else {
-    c.set_reg<T>(i.r1, Op::template apply<T>(c.reg<T>(i.r1), f));
+    T a = c.reg<T>(i.r1);
+    T r = Op::template compute<T>(a);
+    c.set_reg<T>(i.r1, r);
+    Op::template record<T>(c, r, a, cf);
   }
-  c.eflags = f;
 }
 
 template <class Op>

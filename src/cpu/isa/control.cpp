@@ -1,7 +1,7 @@
 // Near control transfer (SDM vol. 2): JMP, Jcc, CALL, RET, LOOP/LOOPE/LOOPNE, JCXZ/JECXZ, and the software
 // interrupts INT n, INT3, INTO with BOUND. Far transfers change CS and belong to the system architecture.
 // T is the operand size: it sets how much is pushed or popped and whether EIP is truncated to 16 bits.
-#include "cpu/exec/flags.h"
+#include "cpu/exec/condition.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
 
@@ -15,7 +15,7 @@ void jmp_rel(Cpu& c, const Insn& i) {
 
 template <class T, u8 CC>
 void jcc(Cpu& c, const Insn& i) {
-  if (flags::cond<CC>(c.eflags)) near_jump(c, (c.next_eip + i.imm) & kIpMask<T>);
+  if (condition<CC>(c)) near_jump(c, (c.next_eip + i.imm) & kIpMask<T>);
 }
 
 template <class T, Src S>
@@ -58,8 +58,8 @@ void loop(Cpu& c, const Insn& i) {
   } else {
     count = static_cast<A>(count - 1);
     taken = count != 0;
-    if constexpr (Kind == 1) taken = taken && (c.eflags & eflags::ZF);
-    if constexpr (Kind == 2) taken = taken && !(c.eflags & eflags::ZF);
+    if constexpr (Kind == 1) taken = taken && condition<4>(c);   // LOOPE: ZF = 1
+    if constexpr (Kind == 2) taken = taken && condition<5>(c);   // LOOPNE: ZF = 0
   }
   u32 target = (c.next_eip + i.imm) & kIpMask<T>;
   if (taken && target > c.seg[CS].limit) raise_fault(Vector::GP, 0);
@@ -71,7 +71,7 @@ void loop(Cpu& c, const Insn& i) {
 void int_n(Cpu&, const Insn& i) { raise_trap(static_cast<u8>(i.imm)); }
 void int3(Cpu&, const Insn&) { raise_trap(static_cast<u8>(Vector::BP)); }
 void into(Cpu& c, const Insn&) {
-  if (c.eflags & eflags::OF) raise_trap(static_cast<u8>(Vector::OF));
+  if (condition<0>(c)) raise_trap(static_cast<u8>(Vector::OF));
 }
 
 // BOUND r, m: #BR (a fault) unless lower <= index <= upper, signed (SDM vol. 2, BOUND).

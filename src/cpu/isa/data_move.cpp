@@ -1,7 +1,7 @@
 // Data movement: MOV (all general forms and from a segment register), MOVZX/MOVSX, LEA, XCHG, PUSH/POP,
 // CMOVcc, SETcc and NOP (SDM vol. 2). Segment-register loads belong to the system architecture and are
 // built there.
-#include "cpu/exec/flags.h"
+#include "cpu/exec/condition.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
 
@@ -92,12 +92,12 @@ void pop_mem(Cpu& c, const Insn& i) {
 template <class T, u8 CC, bool SrcMem>
 void cmov(Cpu& c, const Insn& i) {
   T v = SrcMem ? c.read<T>(i.seg, c.effective_address(i)) : c.reg<T>(i.r2);
-  if (flags::cond<CC>(c.eflags)) c.set_reg<T>(i.r1, v);
+  if (condition<CC>(c)) c.set_reg<T>(i.r1, v);
 }
 
 template <u8 CC, bool DstMem>
 void setcc(Cpu& c, const Insn& i) {
-  u8 v = flags::cond<CC>(c.eflags) ? 1 : 0;
+  u8 v = condition<CC>(c) ? 1 : 0;
   if constexpr (DstMem) c.write<u8>(i.seg, c.effective_address(i), v);
   else c.set_reg<u8>(i.r1, v);
 }
