@@ -209,5 +209,11 @@ TEST(Bcd, AadSetsSignZeroParityFromAlAndClearsTheRest) {
   EXPECT_TRUE(m.flag(ZF));
 }
 
+TEST(Bcd, AdjustsAreChargedAsComplex) {
+  TestMachine m;
+  m.exec("daa\n aam");
+  EXPECT_EQ(m.cpu.cycles, 2u * m.cpu.costs().cost(CostClass::Complex));
+}
+
 }  // namespace
 }  // namespace ring1::test

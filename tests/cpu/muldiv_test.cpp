@@ -267,5 +267,15 @@ TEST(MulDiv, IdivAcceptsTheMostNegativeQuotient) {
   EXPECT_EQ(m.r(EDX), 0u);
 }
 
+TEST(MulDiv, MultipliesAndDividesAreChargedTheirCostClasses) {
+  TestMachine m;
+  const CostProfile& p = m.cpu.costs();
+  m.exec("imul eax, ecx, 3");
+  EXPECT_EQ(m.cpu.cycles, p.cost(CostClass::Multiply));
+  m.cpu.cycles = 0;
+  m.exec("mov ecx, 1\n div ecx");
+  EXPECT_EQ(m.cpu.cycles, p.cost(CostClass::Simple) + p.cost(CostClass::Divide));
+}
+
 }  // namespace
 }  // namespace ring1::test
