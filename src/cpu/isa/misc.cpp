@@ -1,7 +1,130 @@
+// Miscellany with no operand forms to speak of (SDM vol. 2): the accumulator sign extensions CBW/CWDE and
+// CWD/CDQ, the flag transfers LAHF/SAHF, the flag instructions CLC STC CMC CLD STD, and CPUID, RDTSC and
+// UD2, which define the processor ring1 claims to be: a Pentium-class integer core with no FPU.
+#include "cpu/exec/flags.h"
+#include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
+#include "cpu/isa/ud.h"
 
 namespace ring1 {
+namespace {
 
-void register_misc(IsaTable&) {}
+// CBW (T = u16): AX <- sign-extend(AL). CWDE (T = u32): EAX <- sign-extend(AX).
+template <class T>
+void cbw(Cpu& c, const Insn&) {
+  using Half = std::conditional_t<sizeof(T) == 2, i8, i16>;
+  c.set_reg<T>(0, static_cast<T>(static_cast<i32>(c.reg<Half>(0))));
+}
+
+// CWD (T = u16): DX <- the sign of AX, replicated. CDQ (T = u32): EDX <- the sign of EAX.
+template <class T>
+void cwd(Cpu& c, const Insn&) {
+  c.set_reg<T>(4 * EDX, flags::sign_bit<T>(c.reg<T>(0)) ? static_cast<T>(~T(0)) : T(0));
+}
+
+// The EFLAGS bits LAHF and SAHF transfer: SF ZF AF PF CF (SDM vol. 2, LAHF: AH <- SF:ZF:0:AF:0:PF:1:CF).
+inline constexpr u32 kAhFlags = eflags::SF | eflags::ZF | eflags::AF | eflags::PF | eflags::CF;
+
+void lahf(Cpu& c, const Insn&) { c.set_reg<u8>(1, u8((c.eflags & kAhFlags) | eflags::Reserved1)); }
+void sahf(Cpu& c, const Insn&) { c.eflags = (c.eflags & ~kAhFlags) | (c.reg<u8>(1) & kAhFlags); }
+
+// CLC STC CMC CLD STD: EFLAGS <- ((EFLAGS & ~Clear) | Set) ^ Toggle.
+template <u32 Clear, u32 Set, u32 Toggle>
+void flag_op(Cpu& c, const Insn&) {
+  c.eflags = ((c.eflags & ~Clear) | Set) ^ Toggle;
+}
+
+// CPUID (SDM vol. 2, CPUID). ring1 identifies as a Pentium with MMX technology's signature, family 5,
+// model 4, stepping 3 (0x543, the value Cpu::reset_power_on() leaves in EDX), made by "GenuineIntel".
+//   Leaf 0: EAX = 1 (the highest basic leaf), EBX:EDX:ECX = "GenuineIntel".
+//   Leaf 1: EAX = 0x543, EBX = ECX = 0, EDX = the features ring1 implements (kFeatures below).
+//   Any higher leaf: all four registers 0. (Real Intel parts answer an out-of-range basic leaf with the
+//   highest basic leaf's data; ring1 returns zeros instead, so a guest probing beyond leaf 1 sees nothing.)
+// kFeatures: FPU (bit 0) clear, since ring1 has no x87; VME (1) and DE (2) clear, not modelled; PSE (3),
+// TSC (4, RDTSC below), MSR (5, RDMSR/WRMSR), CX8 (8, CMPXCHG8B), PGE (13) and CMOV (15) set, because the
+// core and its paging model implement them. MMX (23) and everything else clear. CMOV on a family-5 part
+// is anachronistic but honest: the instruction is there and software should be allowed to use it.
+inline constexpr u32 kCpuidSignature = 0x00000543;
+inline constexpr u32 kFeatures = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
+inline constexpr u32 kMaxLeaf = 1;
+
+void cpuid(Cpu& c, const Insn&) {
+  u32 a = 0, b = 0, cc = 0, d = 0;
+  switch (c.gpr[EAX]) {
+    case 0:
+      a = kMaxLeaf;
+      b = 0x756e6547;   // "Genu"
+      d = 0x49656e69;   // "ineI"
+      cc = 0x6c65746e;  // "ntel"
+      break;
+    case 1:
+      a = kCpuidSignature;
+      d = kFeatures;
+      break;
+    default:
+      break;
+  }
+  c.gpr[EAX] = a;
+  c.gpr[EBX] = b;
+  c.gpr[ECX] = cc;
+  c.gpr[EDX] = d;
+}
+
+// RDTSC: EDX:EAX <- the modelled cycle counter as it stood when this instruction began (the run loop adds
+// an instruction's own cost after its handler returns). #GP(0) when CR4.TSD is set and CPL != 0
+// (SDM vol. 2, RDTSC).
+inline constexpr u32 kCr4Tsd = 1u << 2;
+
+void rdtsc(Cpu& c, const Insn&) {
+  if ((c.cr4 & kCr4Tsd) && c.cpl != 0) raise_fault(Vector::GP, 0);
+  c.gpr[EAX] = static_cast<u32>(c.cycles);
+  c.gpr[EDX] = static_cast<u32>(c.cycles >> 32);
+}
+
+template <Handler H, CostClass Cost = CostClass::Simple>
+bool build_fixed(const DecodedInsn&, Insn& i, BuildInfo& info) {
+  info.cost = Cost;
+  i.fn = H;
+  return true;
+}
+
+// CBW/CWDE and CWD/CDQ share one opcode each; the operand size picks the instantiation.
+bool build_cbw(const DecodedInsn& d, Insn& i, BuildInfo&) {
+  i.fn = RING1_BY_SIZE_16_32(d.operand_size, cbw);
+  return i.fn != nullptr;
+}
+bool build_cwd(const DecodedInsn& d, Insn& i, BuildInfo&) {
+  i.fn = RING1_BY_SIZE_16_32(d.operand_size, cwd);
+  return i.fn != nullptr;
+}
+
+// UD2: the architecturally reserved invalid opcode (SDM vol. 2, UD2), reported as an explicit #UD.
+bool build_ud2(const DecodedInsn&, Insn& i, BuildInfo&) {
+  i.fn = &exec_ud;
+  i.op = kUdExplicit;
+  return true;
+}
+
+}  // namespace
+
+void register_misc(IsaTable& t) {
+  using M = Mnemonic;
+  using namespace eflags;
+  t.add(M::CBW, &build_cbw);
+  t.add(M::CWDE, &build_cbw);
+  t.add(M::CWD, &build_cwd);
+  t.add(M::CDQ, &build_cwd);
+  t.add(M::LAHF, &build_fixed<&lahf>);
+  t.add(M::SAHF, &build_fixed<&sahf>);
+  t.add(M::CLC, &build_fixed<&flag_op<CF, 0, 0>>);
+  t.add(M::STC, &build_fixed<&flag_op<0, CF, 0>>);
+  t.add(M::CMC, &build_fixed<&flag_op<0, 0, CF>>);
+  t.add(M::CLD, &build_fixed<&flag_op<DF, 0, 0>>);
+  t.add(M::STD, &build_fixed<&flag_op<0, DF, 0>>);
+  t.add(M::CPUID, &build_fixed<&cpuid, CostClass::Complex>);
+  // RDTSC is microcoded (tens of cycles on P6-class parts): priced as Complex.
+  t.add(M::RDTSC, &build_fixed<&rdtsc, CostClass::Complex>);
+  t.add(M::UD2, &build_ud2, true);
+}
 
 }  // namespace ring1
