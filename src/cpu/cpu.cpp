@@ -186,6 +186,8 @@ StopReason Cpu::run(const RunLimits& limits) {
       requested_stop_ = StopReason::UnhandledFault;
     }
     retired += static_cast<u64>(i - begin);
+    retired -= unretired_;
+    unretired_ = 0;
     sync_flags();  // outside run() EFLAGS is always complete
     instret += retired;
     insns_by_ring[ring] += retired;

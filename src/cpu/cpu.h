@@ -110,6 +110,18 @@ class Cpu {
   }
   // A code write dropped decoded instructions: leave the current block so stale code is not executed.
   void leave_block() { stop_at_ = 0; }
+  // The cycle count at which the run loop next stops to look at limits and events. A long instruction
+  // (REP string) polls it between elements, as hardware takes interrupts between iterations.
+  Cycles deadline() const { return stop_at_; }
+  // Ends the current instruction early without retiring it: EIP stays on it and it restarts later (REP
+  // string instructions interrupted between elements, SDM vol. 2, REP). Its own cost (Insn::cycles) is
+  // refunded, so a sliced instruction costs the same as an unsliced one.
+  void yield_unretired(const Insn& i) {
+    next_eip = eip;
+    cycles -= i.cycles;
+    ++unretired_;
+    stop_at_ = 0;
+  }
 
   // ---- events raised by handlers ----
   // HLT: the CPU stops until an interrupt; with no interrupt source yet, the run ends (StopReason::Halted).
@@ -194,6 +206,7 @@ class Cpu {
   const CostProfile& costs_;
   DecodeCache cache_;
   Cycles stop_at_ = 0;
+  u64 unretired_ = 0;  // instructions executed in this stretch that yielded instead of retiring
   StopReason requested_stop_ = StopReason::None;
   FaultRecord fault_;
   std::string host_error_;

@@ -301,3 +301,47 @@ TEST(Strings, LockedStringInstructionsAreInvalid) {
 
 }  // namespace
 }  // namespace ring1::test
+
+namespace ring1::test {
+namespace {
+
+// A REP instruction stops between elements when the run loop's deadline comes (a limit here, an interrupt
+// later), unretired, and resumes where it stopped; slicing changes neither the result nor the cost.
+TEST(StringsRep, ARepInterruptedByACycleLimitResumesAndCostsTheSame) {
+  const char* src = "mov edi, 0x100000\n mov ecx, 1000\n mov eax, 0x11223344\n rep stosd\n mov ebx, 1";
+  TestMachine whole;
+  whole.exec(src);
+
+  TestMachine sliced;
+  sliced.load_asm(src);
+  RunLimits lim;
+  lim.stop_at_eip = sliced.code_end;
+  int stops = 0;
+  for (Cycles limit = 500;; limit += 500) {
+    lim.max_cycles = limit;
+    StopReason r = sliced.cpu.run(lim);
+    if (r != StopReason::CycleLimit) break;
+    ++stops;
+  }
+  EXPECT_GE(stops, 5);
+  EXPECT_EQ(sliced.r(EBX), 1u);
+  EXPECT_EQ(sliced.r(ECX), 0u);
+  EXPECT_EQ(sliced.mem<u32>(0x100000 + 999 * 4), 0x11223344u);
+  EXPECT_EQ(sliced.cpu.instret, whole.cpu.instret);
+  EXPECT_EQ(sliced.cpu.cycles, whole.cpu.cycles);
+}
+
+TEST(StringsRep, AnInterruptedRepIsNotCountedAsRetired) {
+  TestMachine m;
+  m.load_asm("mov edi, 0x100000\n mov ecx, 1000\n rep stosb");
+  RunLimits lim;
+  lim.max_cycles = 100;
+  EXPECT_EQ(m.cpu.run(lim), StopReason::CycleLimit);
+  EXPECT_EQ(m.cpu.instret, 2u);
+  EXPECT_EQ(m.cpu.eip, TestMachine::kCode + 10);  // still at REP STOSB
+  EXPECT_GT(m.r(ECX), 0u);
+  EXPECT_LT(m.r(ECX), 1000u);
+}
+
+}  // namespace
+}  // namespace ring1::test

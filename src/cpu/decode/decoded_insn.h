@@ -37,12 +37,18 @@ struct Operand {
   u16 ptr_selector = 0;
 };
 
+inline constexpr u8 kNoSegOverride = 0xFF;
+
 struct DecodedInsn {
   Mnemonic mnemonic = Mnemonic::Invalid;
   u8 length = 0;
   u8 operand_size = 4;  // bytes: 2 or 4 (effective)
   u8 address_size = 4;  // bytes: 2 or 4 (effective)
   bool rep = false, repne = false, lock = false;
+  // The segment named by a segment-override prefix (SegReg order: ES CS SS DS FS GS), or kNoSegOverride.
+  // Needed for instructions whose memory operands are implicit (MOVS, CMPS, LODS, OUTS, XLAT): Zydis lists
+  // those operands as hidden, and only visible operands are copied into op[].
+  u8 seg_override = 0xFF;
   u8 opcode = 0;        // the primary opcode byte (distinguishes forms Zydis gives one mnemonic)
   u8 operand_count = 0; // visible operands only
   Operand op[4];

@@ -3,6 +3,7 @@
 #include <Zydis/Zydis.h>
 
 #include <array>
+#include <utility>
 
 namespace ring1 {
 
@@ -107,6 +108,12 @@ DecodeStatus ZydisDecoder::decode(const u8* bytes, u32 avail, bool code32, Decod
   out.repne = (zi.attributes & ZYDIS_ATTRIB_HAS_REPNE) != 0;
   out.lock = (zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0;
   out.opcode = zi.opcode;
+  // SDM vol. 2, 2.1.1: with several segment prefixes the last one counts; Zydis reports the effective one.
+  static constexpr std::pair<ZyanU64, u8> kSegmentPrefixes[] = {
+      {ZYDIS_ATTRIB_HAS_SEGMENT_ES, 0}, {ZYDIS_ATTRIB_HAS_SEGMENT_CS, 1}, {ZYDIS_ATTRIB_HAS_SEGMENT_SS, 2},
+      {ZYDIS_ATTRIB_HAS_SEGMENT_DS, 3}, {ZYDIS_ATTRIB_HAS_SEGMENT_FS, 4}, {ZYDIS_ATTRIB_HAS_SEGMENT_GS, 5}};
+  for (auto [attr, s] : kSegmentPrefixes)
+    if (zi.attributes & attr) out.seg_override = s;
   if (zi.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT && zi.opcode_map != ZYDIS_OPCODE_MAP_0F) {
     out.mnemonic = Mnemonic::Invalid;  // 0F38/0F3A/VEX/... are beyond a Pentium-class integer core
   }

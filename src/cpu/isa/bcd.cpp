@@ -110,11 +110,11 @@ struct Aad {
 template <class Op>
 void adjust(Cpu& c, const Insn& i) {
   u8 al = c.reg<u8>(0), ah = c.reg<u8>(1);
-  u32 f = c.eflags;
+  u32 f = c.flags();
   Op::apply(al, ah, f, static_cast<u8>(i.imm));
   c.set_reg<u8>(0, al);
   c.set_reg<u8>(1, ah);
-  c.eflags = f;
+  c.set_flags(f);
 }
 
 // AAM and AAD take an imm8 base (D4 ib / D5 ib; the bare mnemonics encode base 10), which the decoder

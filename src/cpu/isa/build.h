@@ -4,6 +4,7 @@
 #include "cpu/cost_profile.h"
 #include "cpu/decode/decoded_insn.h"
 #include "cpu/insn.h"
+#include "cpu/segment.h"
 
 namespace ring1 {
 
@@ -35,6 +36,11 @@ inline void set_mem(Insn& i, const Operand& o, const DecodedInsn& d) {
   i.disp = o.disp;
   i.seg = o.seg;
   i.amask = d.address_size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+}
+
+// The segment of an implicit source operand (MOVS/CMPS/LODS/OUTS source, XLAT): DS unless overridden.
+inline u8 implicit_source_segment(const DecodedInsn& d) {
+  return d.seg_override < kSegCount ? d.seg_override : u8(DS);
 }
 
 // Picks the u8/u16/u32 instantiation for an operand size in bytes; nullptr for other sizes.

@@ -25,13 +25,13 @@ void cwd(Cpu& c, const Insn&) {
 // The EFLAGS bits LAHF and SAHF transfer: SF ZF AF PF CF (SDM vol. 2, LAHF: AH <- SF:ZF:0:AF:0:PF:1:CF).
 inline constexpr u32 kAhFlags = eflags::SF | eflags::ZF | eflags::AF | eflags::PF | eflags::CF;
 
-void lahf(Cpu& c, const Insn&) { c.set_reg<u8>(1, u8((c.eflags & kAhFlags) | eflags::Reserved1)); }
-void sahf(Cpu& c, const Insn&) { c.eflags = (c.eflags & ~kAhFlags) | (c.reg<u8>(1) & kAhFlags); }
+void lahf(Cpu& c, const Insn&) { c.set_reg<u8>(1, u8((c.flags() & kAhFlags) | eflags::Reserved1)); }
+void sahf(Cpu& c, const Insn&) { c.set_flags((c.flags() & ~kAhFlags) | (c.reg<u8>(1) & kAhFlags)); }
 
 // CLC STC CMC CLD STD: EFLAGS <- ((EFLAGS & ~Clear) | Set) ^ Toggle.
 template <u32 Clear, u32 Set, u32 Toggle>
 void flag_op(Cpu& c, const Insn&) {
-  c.eflags = ((c.eflags & ~Clear) | Set) ^ Toggle;
+  c.set_flags(((c.flags() & ~Clear) | Set) ^ Toggle);
 }
 
 // CPUID (SDM vol. 2, CPUID). ring1 identifies as a Pentium with MMX technology's signature, family 5,

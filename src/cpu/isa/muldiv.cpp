@@ -97,7 +97,7 @@ void mul_acc(Cpu& c, const Insn& i) {
   bool overflow = Op::template apply<T>(c.reg<T>(0), b, lo, hi);
   c.set_reg<T>(0, lo);
   c.set_reg<T>(kHi<T>, hi);
-  c.eflags = mul_flags<T>(c.eflags, lo, overflow);
+  c.set_flags(mul_flags<T>(c.flags(), lo, overflow));
 }
 
 // IMUL r, r/m (Three = false: r <- r * r/m) and IMUL r, r/m, imm (Three = true: r <- r/m * imm). The
@@ -109,7 +109,7 @@ void imul_trunc(Cpu& c, const Insn& i) {
   T lo, hi;
   bool overflow = Imul::apply<T>(a, b, lo, hi);
   c.set_reg<T>(i.r1, lo);
-  c.eflags = mul_flags<T>(c.eflags, lo, overflow);
+  c.set_flags(mul_flags<T>(c.flags(), lo, overflow));
 }
 
 // DIV r/m, IDIV r/m: quotient to the low half of the pair, remainder to the high half. Both #DE cases

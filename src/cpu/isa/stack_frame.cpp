@@ -6,7 +6,6 @@
 #include "cpu/exec/flags.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
-#include "cpu/isa/seg_override.h"
 
 namespace ring1 {
 namespace {
@@ -59,7 +58,7 @@ inline void v86_iopl_check(const Cpu& c) {
 template <class T>
 void pushf(Cpu& c, const Insn&) {
   v86_iopl_check(c);
-  c.push<T>(static_cast<T>(c.eflags & ~(VM | RF)));
+  c.push<T>(static_cast<T>(c.flags() & ~(VM | RF)));
 }
 
 // Flags POPF may write at CPL 0 in protected mode: every non-reserved flag except RF, VM, VIP, VIF.
@@ -77,7 +76,7 @@ template <class T>
 void popf(Cpu& c, const Insn&) {
   v86_iopl_check(c);
   const u32 v = c.peek<T>(0);
-  u32 f = c.eflags;
+  u32 f = c.flags();
   u32 writable = kPopfWritable;
   if (f & VM) {
     writable &= ~IOPL;
@@ -91,7 +90,7 @@ void popf(Cpu& c, const Insn&) {
   if constexpr (sizeof(T) == 4) if (!(c.eflags & VM)) f &= ~RF;
   f = (f & kDefined) | Reserved1;
   c.set_esp_masked(c.gpr[ESP] + sizeof(T));
-  c.eflags = f;
+  c.set_flags(f);
 }
 
 // ENTER imm16, imm8 (SDM vol. 2, ENTER): push (E)BP; FrameTemp = (E)SP; with a nesting level L > 0 copy L-1
@@ -139,7 +138,7 @@ void leave(Cpu& c, const Insn&) {
 // XLAT (SDM vol. 2): AL = [seg:(E)BX + zero-extended AL]; A is the address size (BX + AL wraps at 64 KiB).
 template <class A>
 void xlat(Cpu& c, const Insn& i) {
-  const u8 s = resolve_segment(c, i.seg);
+  const u8 s = i.seg;
   const A off = static_cast<A>(c.gpr[EBX] + (c.gpr[EAX] & 0xFFu));
   c.set_reg<u8>(gpr_offset(EAX), c.read<u8>(s, off));
 }
@@ -187,7 +186,7 @@ bool build_xlat(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (d.opcode != 0xD7) return false;
   bool a16 = d.address_size == 2;
   i.amask = a16 ? 0xFFFFu : 0xFFFFFFFFu;
-  i.seg = implicit_source_segment(d, EBX);
+  i.seg = implicit_source_segment(d);
   info.cost = CostClass::Complex;
   i.fn = a16 ? &xlat<u16> : &xlat<u32>;
   return true;

@@ -6,7 +6,6 @@
 #include "cpu/exec/flags.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
-#include "cpu/isa/seg_override.h"
 
 namespace ring1 {
 namespace {
@@ -60,23 +59,16 @@ template <class T, class A, class Op>
 inline void element(Cpu& c, u8 src, A step) {
   A si = static_cast<A>(c.gpr[ESI]);
   A di = static_cast<A>(c.gpr[EDI]);
-  u32 f = c.eflags;
+  u32 f = c.flags();
   Op::template apply<T>(c, src, si, di, f);
   if constexpr (Op::kSi) c.set_reg<A>(gpr_offset(ESI), static_cast<A>(si + step));
   if constexpr (Op::kDi) c.set_reg<A>(gpr_offset(EDI), static_cast<A>(di + step));
-  if constexpr (Op::kFlags) c.eflags = f;
+  if constexpr (Op::kFlags) c.set_flags(f);  // CMPS/SCAS leave EFLAGS exact, so REPE/REPNE read ZF there
 }
-
-// Elements one REP execution may run before it yields with EIP still at the instruction, so a long run lets
-// interrupts in (SDM vol. 2, REP: "the processor ... services a pending interrupt" between iterations).
-// 0: no limit, the whole count runs in one go (there is no interrupt delivery yet). To enable slicing, set
-// it; the yield path below already leaves EIP and the block as a restart needs. (Each slice would then also
-// count as a retired instruction and pay the Insn's own cycles; account for that when enabling it.)
-inline constexpr u32 kRepSlice = 0;
 
 template <class T, class A, class Op, Rep R>
 void string_insn(Cpu& c, const Insn& i) {
-  const u8 src = Op::kSi ? resolve_segment(c, i.seg) : u8(DS);
+  const u8 src = i.seg;
   const A step = (c.eflags & eflags::DF) ? static_cast<A>(0u - sizeof(T)) : static_cast<A>(sizeof(T));
   if constexpr (R == Rep::None) {
     element<T, A, Op>(c, src, step);
@@ -86,12 +78,12 @@ void string_insn(Cpu& c, const Insn& i) {
     const Cycles per_element = c.costs().cost(CostClass::StringIter);
     u32 done = 0;
     for (A count = static_cast<A>(c.gpr[ECX]); count != 0;) {
-      if constexpr (kRepSlice != 0) {
-        if (done == kRepSlice) {  // yield: EIP stays here, the next block starts with this instruction
-          c.next_eip = c.eip;
-          c.leave_block();
-          return;
-        }
+      // The interrupt window between elements: when the run loop's deadline (a limit, a timer event, a
+      // code write) has come, stop here with EIP on the instruction; it resumes with the registers as
+      // committed (SDM vol. 2, REP: the processor services a pending interrupt between iterations).
+      if (done != 0 && c.cycles >= c.deadline()) {
+        c.yield_unretired(i);
+        return;
       }
       element<T, A, Op>(c, src, step);
       c.set_reg<A>(gpr_offset(ECX), --count);
@@ -132,7 +124,7 @@ bool build_string(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   bool a16 = d.address_size == 2;
   i.fn = a16 ? pick_rep<Op, u16>(d, size) : pick_rep<Op, u32>(d, size);
   i.amask = a16 ? 0xFFFFu : 0xFFFFFFFFu;
-  i.seg = Op::kSi ? implicit_source_segment(d, ESI) : u8(DS);
+  i.seg = Op::kSi ? implicit_source_segment(d) : u8(DS);
   // A REP form pays a start-up cost once (the Insn's cycles) and StringIter per element it runs.
   info.cost = (d.rep || d.repne) ? CostClass::Complex : CostClass::StringIter;
   return i.fn != nullptr;
