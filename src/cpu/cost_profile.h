@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cpu/types.h"
 
@@ -24,15 +25,35 @@ enum class CostClass : u8 {
   Count
 };
 
+// Costs of events that are not one instruction's execution.
+struct EventCosts {
+  u16 walk_access = 0;            // one page-directory or page-table read during a TLB miss walk
+  u16 tlb_refill = 0;             // installing the walked translation
+  u16 cr3_write = 0;              // MOV to CR3 (the flush itself; the refills that follow are charged as they happen)
+  u16 invlpg = 0;
+  u16 cr_write = 0;               // MOV to CR0/CR4
+  u16 exception = 0;              // interrupt/exception delivery within a ring
+  u16 exception_ring_change = 0;  // delivery with a stack switch to an inner ring
+  u16 iret = 0;                   // IRET within a ring
+  u16 iret_ring_change = 0;       // IRET to an outer ring
+};
+
 struct CostProfile {
   std::string name;
   std::array<u8, static_cast<size_t>(CostClass::Count)> insn{};
+  EventCosts events;
 
   u8 cost(CostClass c) const { return insn[static_cast<size_t>(c)]; }
 
   static const CostProfile& pentium3();
   // Looks a profile up by name; nullopt if there is none.
   static std::optional<CostProfile> named(std::string_view name);
+  // A named profile, or a file of `key = value` lines (keys as in entry_names(); '#' starts a comment)
+  // applied over the default profile. Throws std::runtime_error naming the file, line and key.
+  static CostProfile load(std::string_view name_or_file);
+  // Every settable entry, in file order ("simple", ..., "walk_access", ...).
+  static std::vector<std::string> entry_names();
+  bool set(std::string_view key, u32 value);
 };
 
 std::string_view cost_class_name(CostClass c);

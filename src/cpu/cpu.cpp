@@ -10,6 +10,7 @@ namespace ring1 {
 
 Cpu::Cpu(Mmu& mmu, const CostProfile& costs) : mmu_(mmu), costs_(costs), cache_(mmu.ram(), costs) {
   mmu_.ram().set_code_write_hook(&Cpu::on_code_write, this);
+  mmu_.attach_clock(&cycles, &costs_);
   scratch_block_.insns.resize(1);
   reset_flat32();
 }
@@ -41,13 +42,28 @@ void Cpu::load_segment_flat(SegReg r, u16 selector, u8 dpl, bool code, bool big)
   }
 }
 
+void Cpu::set_cr0(u32 v) {
+  cr0 = v;
+  mmu_.set_cr0(v);
+}
+void Cpu::set_cr3(u32 v) {
+  cr3 = v;
+  mmu_.set_cr3(v);
+}
+void Cpu::set_cr4(u32 v) {
+  cr4 = v;
+  mmu_.set_cr4(v);
+}
+
 void Cpu::reset_flat32() {
   std::fill(std::begin(gpr), std::end(gpr), 0u);
   load_segment_flat(CS, 0x08, 0, true, true);
   for (SegReg r : {ES, SS, DS, FS, GS}) load_segment_flat(r, 0x10, 0, false, true);
   cpl = 0;
-  cr0 = 0x11;  // PE | ET
-  cr2 = cr3 = cr4 = 0;
+  set_cr0(0x11);  // PE | ET
+  set_cr3(0);
+  set_cr4(0);
+  cr2 = 0;
   set_flags(eflags::Reserved1);
   eip = next_eip = 0;
 }
@@ -62,8 +78,10 @@ void Cpu::reset_power_on() {
   seg[CS].base = 0xFFFF0000u;
   gpr[EDX] = 0x00000543;  // family 5, model 4, stepping 3: the CPUID identity (cpu/isa/misc.cpp)
   cpl = 0;
-  cr0 = 0x60000010;
-  cr2 = cr3 = cr4 = 0;
+  set_cr0(0x60000010);
+  set_cr3(0);
+  set_cr4(0);
+  cr2 = 0;
   set_flags(eflags::Reserved1);
   eip = next_eip = 0xFFF0;
 }
@@ -84,7 +102,7 @@ inline const Block* Cpu::fetch_block() {
   const Segment& cs = seg[CS];
   u32 lin = cs.base + eip;
   u32 phys;
-  if (eip <= cs.limit && mmu_.translate_fetch(lin, phys)) [[likely]] {
+  if (eip <= cs.limit && mmu_.translate_fetch(lin, phys, cpl == 3)) [[likely]] {
     const Block* b = cache_.get(phys, cs.big ? 1 : 0);
     if (b && u64(eip) + b->bytes - 1 <= cs.limit) [[likely]] return b;
   }
@@ -96,7 +114,7 @@ const Block* Cpu::fetch_block_slow() {
   if (eip > cs.limit) raise_fault(Vector::GP, 0);
   u32 lin = cs.base + eip;
   u32 phys;
-  if (!mmu_.translate_fetch(lin, phys)) {
+  if (!mmu_.translate_fetch(lin, phys, cpl == 3)) {
     host_stop(fmt::format("instruction fetch from unassigned physical address {:#010x}", lin));
     return nullptr;
   }
@@ -111,7 +129,7 @@ const Block* Cpu::fetch_block_slow() {
     for (; n < 15 && u64(eip) + n <= cs.limit; ++n) {
       if (until_page_end && ((lin + n) & (kPageSize - 1)) == 0 && n > 0) break;
       u32 p;
-      if (!mmu_.translate_fetch(lin + n, p)) break;
+      if (!mmu_.translate_fetch(lin + n, p, cpl == 3)) break;
       buf[n] = *mmu_.ram().host(p);
     }
   };
@@ -177,6 +195,7 @@ StopReason Cpu::run(const RunLimits& limits) {
     } catch (const CpuFault& f) {
       // Until IDT delivery exists (system-architecture issue), an exception ends the run with a record.
       sync_flags();
+      if (f.vector == static_cast<u8>(Vector::PF)) cr2 = f.address;  // SDM vol. 3, 4.7: CR2 gets the address
       fault_ = FaultRecord{f.vector, f.has_error_code, f.error_code, f.trap ? next_eip : eip, cpl, f.trap};
       if (f.trap && i) {  // a trap retires its instruction
         cycles += i->cycles;

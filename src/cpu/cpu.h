@@ -68,7 +68,8 @@ class Cpu {
   u32 eflags = eflags::Reserved1;
   LazyFlags lazy;
   std::array<Segment, kSegCount> seg{};
-  u32 cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;
+  u32 cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;  // write CR0/CR3/CR4 through set_cr*: the MMU must know
+  u32 dr[8] = {};
   u8 cpl = 0;
   Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
   u64 instret = 0;    // instructions retired
@@ -99,6 +100,11 @@ class Cpu {
   // The processor's power-on state (SDM vol. 3, 9.1.1): real mode, CS:IP = F000:FFF0.
   void reset_power_on();
   void load_segment_flat(SegReg r, u16 selector, u8 dpl, bool code, bool big);
+  // Control registers: the MMU follows paging, write protection, page size and global-page changes and
+  // flushes the TLB as the SDM says (vol. 3, 4.10.4.1).
+  void set_cr0(u32 v);
+  void set_cr3(u32 v);
+  void set_cr4(u32 v);
 
   // ---- running ----
   StopReason run(const RunLimits& limits);
@@ -149,14 +155,14 @@ class Cpu {
     const Segment& sg = seg[s];
     if (offset < sg.read_lo || u64(offset) + (sizeof(T) - 1) > sg.read_hi) [[unlikely]]
       segment_violation(s);
-    return mmu_.read<T>(sg.base + offset);
+    return mmu_.read<T>(sg.base + offset, cpl == 3);
   }
   template <class T>
   void write(u8 s, u32 offset, T v) {
     const Segment& sg = seg[s];
     if (offset < sg.write_lo || u64(offset) + (sizeof(T) - 1) > sg.write_hi) [[unlikely]]
       segment_violation(s);
-    mmu_.write<T>(sg.base + offset, v);
+    mmu_.write<T>(sg.base + offset, v, cpl == 3);
   }
 
   // Stack width follows SS.B (SDM vol. 3, 3.4.5): 32-bit ESP or 16-bit SP.

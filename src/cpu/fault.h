@@ -36,6 +36,8 @@ struct CpuFault {
   u32 error_code;
   // A trap (INT n, INT3, INTO) reports the EIP of the next instruction; a fault the faulting one.
   bool trap = false;
+  // #PF: the faulting linear address, which the processor loads into CR2 (SDM vol. 3, 4.7).
+  u32 address = 0;
 };
 
 [[noreturn]] inline void raise_fault(Vector v) { throw CpuFault{static_cast<u8>(v), false, 0}; }
@@ -43,5 +45,18 @@ struct CpuFault {
   throw CpuFault{static_cast<u8>(v), true, error_code};
 }
 [[noreturn]] inline void raise_trap(u8 vector) { throw CpuFault{vector, false, 0, true}; }
+
+// #PF error code bits (SDM vol. 3, 4.7).
+namespace pf_error {
+inline constexpr u32 Present = 1u << 0;  // 0: not-present page; 1: protection violation
+inline constexpr u32 Write = 1u << 1;
+inline constexpr u32 User = 1u << 2;
+inline constexpr u32 Reserved = 1u << 3;
+inline constexpr u32 Fetch = 1u << 4;  // only with PAE NX or SMEP, neither of which ring1 models: always 0
+}  // namespace pf_error
+
+[[noreturn]] inline void raise_page_fault(u32 linear, u32 error_code) {
+  throw CpuFault{static_cast<u8>(Vector::PF), true, error_code, false, linear};
+}
 
 }  // namespace ring1

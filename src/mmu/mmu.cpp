@@ -2,24 +2,163 @@
 
 namespace ring1 {
 
-// Byte by byte, so an access that straddles the end of RAM reads what RAM has and all ones beyond it.
-u32 Mmu::read_slow(u32 lin, u32 size) {
+namespace {
+constexpr u32 kCr0Pg = 1u << 31, kCr0Wp = 1u << 16, kCr0Pe = 1u << 0;
+constexpr u32 kCr4Pse = 1u << 4, kCr4Pge = 1u << 7;
+constexpr u32 kMaxTags = 4095;  // tags 1..4095 fit the 12-bit field of the key; 0 is for global entries
+}  // namespace
+
+std::string_view flush_cause_name(FlushCause c) {
+  switch (c) {
+    case FlushCause::Cr3Write: return "cr3-write";
+    case FlushCause::Invlpg: return "invlpg";
+    case FlushCause::ControlRegister: return "cr0-cr4";
+    case FlushCause::Explicit: return "explicit";
+    case FlushCause::Count: break;
+  }
+  return "?";
+}
+
+Mmu::Mmu(PhysicalMemory& ram, const TlbProfile& profile, TlbMode mode)
+    : ram_(ram),
+      host_(ram.host(0)),
+      size_(ram.size()),
+      code_(ram.code_marks()),
+      profile_(profile),
+      mode_(mode),
+      itlb_small_(profile.itlb_small, 12),
+      itlb_large_(profile.itlb_large, 22),
+      dtlb_small_(profile.dtlb_small, 12),
+      dtlb_large_(profile.dtlb_large, 22) {
+  keys_.ng_gen = next_gen_++;
+  keys_.g_gen = next_gen_++;
+  cur_tag_ = mode_ == TlbMode::Tagged ? 1 : 0;
+  if (mode_ == TlbMode::Tagged) tags_[0] = 1;
+  new_generation(false);  // builds the keys
+  new_generation(true);
+}
+
+void Mmu::new_generation(bool include_global) {
+  if (next_gen_ > 0xFFFFFFF0u) {  // after 4 billion flushes: forget everything once and start again
+    for (TlbArray* a : {&itlb_small_, &itlb_large_, &dtlb_small_, &dtlb_large_}) a->clear();
+    next_gen_ = 1;
+    live_ng_ = live_g_ = 0;
+    keys_.g_gen = next_gen_++;
+  }
+  keys_.ng_gen = next_gen_++;
+  if (include_global) keys_.g_gen = next_gen_++;
+  keys_.ng_key = (u64(keys_.ng_gen) << 32) | (u64(cur_tag_) << 20);
+  keys_.g_key = u64(keys_.g_gen) << 32;
+}
+
+void Mmu::flush(bool include_global, FlushCause cause) {
+  u32 dropped = live_ng_ + (include_global ? live_g_ : 0);
+  live_ng_ = 0;
+  if (include_global) live_g_ = 0;
+  new_generation(include_global);
+  ++stats_.flushes[static_cast<size_t>(cause)];
+  stats_.entries_dropped[static_cast<size_t>(cause)] += dropped;
+}
+
+void Mmu::set_cr0(u32 cr0) {
+  bool paging = (cr0 & kCr0Pg) && (cr0 & kCr0Pe);
+  bool wp = cr0 & kCr0Wp;
+  if (paging != paging_ || wp != wp_) {
+    paging_ = paging;
+    wp_ = wp;
+    flush(true, FlushCause::ControlRegister);
+  }
+}
+
+void Mmu::set_cr4(u32 cr4) {
+  bool pse = cr4 & kCr4Pse, pge = cr4 & kCr4Pge;
+  if (pse != pse_ || pge != pge_) {
+    pse_ = pse;
+    pge_ = pge;
+    flush(true, FlushCause::ControlRegister);
+  }
+}
+
+void Mmu::set_cr3(u32 cr3) {
+  cr3_ = cr3;
+  if (mode_ == TlbMode::Untagged) {
+    flush(false, FlushCause::Cr3Write);
+    return;
+  }
+  // Tagged: entries stay; translation switches to the tag of this page directory (like a PCID/ASID).
+  u32 pd = cr3 & ~kPageMask;
+  auto it = tags_.find(pd);
+  if (it == tags_.end()) {
+    if (tags_.size() >= kMaxTags) {  // out of tags: start over, as an ASID roll-over does
+      tags_.clear();
+      flush(false, FlushCause::Cr3Write);
+    }
+    it = tags_.emplace(pd, u32(tags_.size() + 1)).first;
+  }
+  cur_tag_ = it->second;
+  keys_.ng_key = (u64(keys_.ng_gen) << 32) | (u64(cur_tag_) << 20);
+}
+
+void Mmu::invlpg(u32 lin) {
+  u32 ng = 0, g = 0;
+  for (TlbArray* a : {&itlb_small_, &itlb_large_, &dtlb_small_, &dtlb_large_}) a->drop(lin, keys_, ng, g);
+  live_ng_ -= ng;
+  live_g_ -= g;
+  ++stats_.flushes[static_cast<size_t>(FlushCause::Invlpg)];
+  stats_.entries_dropped[static_cast<size_t>(FlushCause::Invlpg)] += ng + g;
+}
+
+u32 Mmu::read_phys_slow(u32 phys, u32 size) {
   u32 v = 0;
   for (u32 i = 0; i < size; ++i) {
-    u32 a = lin + i;
+    u32 a = phys + i;
     u32 byte = ram_.contains(a, 1) ? *ram_.host(a) : 0xFF;
     v |= byte << (8 * i);
   }
   return v;
 }
 
-void Mmu::write_slow(u32 lin, u32 size, u32 value) {
+void Mmu::write_phys_slow(u32 phys, u32 size, u32 value) {
   for (u32 i = 0; i < size; ++i) {
-    u32 a = lin + i;
+    u32 a = phys + i;
     if (!ram_.contains(a, 1)) continue;
     ram_.note_write(a, 1);
     *ram_.host(a) = static_cast<u8>(value >> (8 * i));
   }
+}
+
+u32 Mmu::translate_slow(u32 lin, Access a, bool user) {
+  const bool fetch = a == Access::Execute;
+  TlbCounters& ctr = fetch ? stats_.itlb : stats_.dtlb;
+  TlbEntry* e = (fetch ? itlb_small_ : dtlb_small_).find(lin, keys_);
+  if (!e && pse_) e = (fetch ? itlb_large_ : dtlb_large_).find(lin, keys_);
+  if (e) {
+    ++ctr.hits;
+    check_rights(*e, lin, a, user);
+  } else {
+    ++ctr.misses;
+    e = &walk(lin, a, user);
+  }
+  return e->frame | (lin & (e->large ? 0x3FFFFFu : kPageMask));
+}
+
+// Both pages of an access that straddles a page boundary are translated (and may fault) before any byte
+// moves, so a faulting access changes nothing.
+u32 Mmu::read_paged_slow(u32 lin, u32 size, bool user) {
+  u32 p0 = translate_slow(lin, Access::Read, user);
+  u32 first = std::min<u32>(size, kPageSize - (lin & kPageMask));
+  if (first == size) return read_phys_slow(p0, size);
+  u32 p1 = translate_slow(lin + first, Access::Read, user);
+  return read_phys_slow(p0, first) | (read_phys_slow(p1, size - first) << (8 * first));
+}
+
+void Mmu::write_paged_slow(u32 lin, u32 size, u32 value, bool user) {
+  u32 p0 = translate_slow(lin, Access::Write, user);
+  u32 first = std::min<u32>(size, kPageSize - (lin & kPageMask));
+  if (first == size) return write_phys_slow(p0, size, value);
+  u32 p1 = translate_slow(lin + first, Access::Write, user);
+  write_phys_slow(p0, first, value);
+  write_phys_slow(p1, size - first, value >> (8 * first));
 }
 
 }  // namespace ring1

@@ -1,66 +1,203 @@
-// The memory management unit: linear addresses in, physical memory out.
-// Segmentation is applied by the CPU before it gets here (it owns the segment caches); this unit translates
-// the resulting linear address. With CR0.PG clear a linear address is the physical one. Paging and the modelled
-// TLB (the translation cache, with the page walker as its slow path) plug into translate_slow().
+// The memory management unit: linear addresses in, physical memory out (SDM vol. 3, chapter 4).
+// Segmentation is applied by the CPU before it gets here (it owns the segment caches). With CR0.PG clear
+// a linear address is physical. With paging on, the modelled TLB is the translation cache: a hit reads
+// through the entry's host pointer; a miss walks the two-level tables (page_walker.cpp), sets accessed and
+// dirty bits as hardware does, charges the walk to the cycle counter and fills the TLB; a violation raises
+// #PF with the architectural error code and the faulting address for CR2.
 //
-// Accesses outside RAM behave like an unassigned bus on a PC: reads return all ones and writes are dropped,
-// which is what QEMU's PC does for unassigned physical addresses.
+// Accesses outside RAM behave like an unassigned bus on a PC (reads return all ones, writes are dropped),
+// as QEMU's PC does for unassigned physical addresses.
 #pragma once
+#include <array>
 #include <cstring>
+#include <unordered_map>
 
+#include "cpu/cost_profile.h"
+#include "cpu/fault.h"
 #include "cpu/types.h"
 #include "mmu/physical_memory.h"
+#include "mmu/tlb.h"
+#include "mmu/tlb_profile.h"
 
 namespace ring1 {
 
 enum class Access : u8 { Read, Write, Execute };
 
+enum class FlushCause : u8 { Cr3Write, Invlpg, ControlRegister, Explicit, Count };
+std::string_view flush_cause_name(FlushCause c);
+
+struct TlbCounters {
+  u64 hits = 0, misses = 0, fills = 0, evictions = 0;
+  u64 lookups() const { return hits + misses; }
+};
+
+struct MmuStats {
+  TlbCounters itlb, dtlb;
+  std::array<u64, static_cast<size_t>(FlushCause::Count)> flushes{};
+  std::array<u64, static_cast<size_t>(FlushCause::Count)> entries_dropped{};
+  u64 walks = 0;
+  u64 walk_cycles = 0;
+  u64 page_faults = 0;
+};
+
+// One translation as the page tables give it (for the debugger and tests; no side effects).
+struct Translation {
+  u32 phys = 0;
+  bool present = false;
+  bool large = false;
+  bool user = false, writable = false, global = false;
+  u32 pde = 0, pte = 0;
+};
+
 class Mmu {
  public:
-  explicit Mmu(PhysicalMemory& ram)
-      : ram_(ram), host_(ram.host(0)), size_(ram.size()), code_(ram.code_marks()) {}
+  explicit Mmu(PhysicalMemory& ram, const TlbProfile& profile = TlbProfile::p3(), TlbMode mode = TlbMode::Untagged);
 
   PhysicalMemory& ram() { return ram_; }
   const PhysicalMemory& ram() const { return ram_; }
 
+  // Where walk costs are charged (the CPU's cycle counter) and at what price.
+  void attach_clock(Cycles* cycles, const CostProfile* costs) {
+    cycles_ = cycles;
+    costs_ = costs;
+  }
+
+  // ---- control registers (the CPU calls these from MOV CRn and task/mode changes) ----
+  // CR0.PG/WP and CR4.PSE/PGE changes flush the whole TLB, global entries included (SDM vol. 3, 4.10.4.1).
+  void set_cr0(u32 cr0);
+  void set_cr4(u32 cr4);
+  // A CR3 write flushes every non-global entry (untagged) or switches the address-space tag (tagged).
+  void set_cr3(u32 cr3);
+  void invlpg(u32 lin);
+  // A flush asked for outside the instruction set (the hypervisor's TLB_FLUSH requests).
+  void flush(bool include_global, FlushCause cause = FlushCause::Explicit);
+
+  bool paging() const { return paging_; }
+  TlbMode mode() const { return mode_; }
+  const TlbProfile& profile() const { return profile_; }
+  const MmuStats& stats() const { return stats_; }
+
+  // ---- data access (hot path) ----
   template <class T>
-  T read(u32 lin) {
+  T read(u32 lin, bool user) {
     static_assert(sizeof(T) <= 4, "wider accesses are split by the instruction");
-    if (u64(lin) + sizeof(T) <= size_) [[likely]] {
-      T v;
-      std::memcpy(&v, host_ + lin, sizeof(T));
-      return v;
+    if (!paging_) [[likely]] {
+      if (u64(lin) + sizeof(T) <= size_) [[likely]] {
+        T v;
+        std::memcpy(&v, host_ + lin, sizeof(T));
+        return v;
+      }
+      return static_cast<T>(read_phys_slow(lin, sizeof(T)));
     }
-    return static_cast<T>(read_slow(lin, sizeof(T)));
+    if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
+      TlbEntry* e = dtlb_small_.find(lin, keys_);
+      if (e && e->host && (!user || (e->perm & tlb_perm::UserRead))) [[likely]] {
+        ++stats_.dtlb.hits;
+        T v;
+        std::memcpy(&v, e->host + (lin & kPageMask), sizeof(T));
+        return v;
+      }
+    }
+    return static_cast<T>(read_paged_slow(lin, sizeof(T), user));
   }
 
   template <class T>
-  void write(u32 lin, T v) {
-    if (u64(lin) + sizeof(T) <= size_) [[likely]] {
-      // A store into a frame holding decoded code drops that code first (self-modifying code).
-      if (code_[lin >> kPageShift] | code_[(lin + sizeof(T) - 1) >> kPageShift]) [[unlikely]]
-        ram_.note_write(lin, sizeof(T));
-      std::memcpy(host_ + lin, &v, sizeof(T));
-      return;
+  void write(u32 lin, T v, bool user) {
+    if (!paging_) [[likely]] {
+      if (u64(lin) + sizeof(T) <= size_) [[likely]] {
+        // A store into a frame holding decoded code drops that code first (self-modifying code).
+        if (code_[lin >> kPageShift] | code_[(lin + sizeof(T) - 1) >> kPageShift]) [[unlikely]]
+          ram_.note_write(lin, sizeof(T));
+        std::memcpy(host_ + lin, &v, sizeof(T));
+        return;
+      }
+      return write_phys_slow(lin, sizeof(T), v);
     }
-    write_slow(lin, sizeof(T), v);
+    if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
+      TlbEntry* e = dtlb_small_.find(lin, keys_);
+      if (e && e->host && (e->perm & (user ? tlb_perm::UserWrite : tlb_perm::SupWrite))) [[likely]] {
+        ++stats_.dtlb.hits;
+        if (code_[e->frame >> kPageShift]) [[unlikely]] ram_.note_write(e->frame | (lin & kPageMask), sizeof(T));
+        std::memcpy(e->host + (lin & kPageMask), &v, sizeof(T));
+        return;
+      }
+    }
+    write_paged_slow(lin, sizeof(T), v, user);
   }
 
-  // Translates an instruction-fetch address; returns false if the address has no RAM behind it.
-  bool translate_fetch(u32 lin, u32& phys) {
-    phys = lin;
-    return ram_.contains(lin, 1);
+  // Translates an instruction fetch (one ITLB lookup per fetched block). Returns false if the physical
+  // address has no RAM behind it; raises #PF like any access.
+  bool translate_fetch(u32 lin, u32& phys, bool user) {
+    if (!paging_) [[likely]] {
+      phys = lin;
+      return lin < size_;
+    }
+    TlbEntry* e = itlb_small_.find(lin, keys_);
+    if (e && (!user || (e->perm & tlb_perm::UserRead))) [[likely]] {
+      ++stats_.itlb.hits;
+      phys = e->frame | (lin & kPageMask);
+      return phys < size_;
+    }
+    phys = translate_slow(lin, Access::Execute, user);
+    return phys < size_;
   }
+
+  // Translates for a data access without touching memory contents (the CPU's multi-part accesses,
+  // string instructions' pre-checks). Same TLB behaviour and faults as an access.
+  u32 translate(u32 lin, Access a, bool user) {
+    return paging_ ? translate_slow(lin, a, user) : lin;
+  }
+
+  // What the page tables say for `lin` now, ignoring the TLB (debugger, tests). No side effects.
+  Translation probe(u32 lin) const;
+
+  // Visits the live TLB entries: (instruction?, large?, entry).
+  template <class F>
+  void for_each_tlb_entry(F&& f) const {
+    itlb_small_.for_each_live(keys_, [&](const TlbEntry& e) { f(true, false, e); });
+    itlb_large_.for_each_live(keys_, [&](const TlbEntry& e) { f(true, true, e); });
+    dtlb_small_.for_each_live(keys_, [&](const TlbEntry& e) { f(false, false, e); });
+    dtlb_large_.for_each_live(keys_, [&](const TlbEntry& e) { f(false, true, e); });
+  }
+  u32 live_entries() const { return live_ng_ + live_g_; }
 
  private:
-  u32 read_slow(u32 lin, u32 size);
-  void write_slow(u32 lin, u32 size, u32 value);
+  static constexpr u32 kPageMask = kPageSize - 1;
+
+  u32 read_phys_slow(u32 phys, u32 size);
+  void write_phys_slow(u32 phys, u32 size, u32 value);
+  u32 read_paged_slow(u32 lin, u32 size, bool user);
+  void write_paged_slow(u32 lin, u32 size, u32 value, bool user);
+  u32 translate_slow(u32 lin, Access a, bool user);
+  // Page walk (page_walker.cpp): fills the right TLB or raises #PF.
+  TlbEntry& walk(u32 lin, Access a, bool user);
+  void check_rights(const TlbEntry& e, u32 lin, Access a, bool user);
+  void new_generation(bool include_global);
+  void charge(u32 cycles) {
+    if (cycles_) *cycles_ += cycles;
+  }
+  u8 fast_perm(u8 rw_us, bool dirty, bool global) const;
 
   PhysicalMemory& ram_;
   // Copies of RAM's fixed properties, so the fast path is one compare and one host access.
   u8* host_;
   u64 size_;
   const u8* code_;
+
+  TlbProfile profile_;
+  TlbMode mode_;
+  TlbArray itlb_small_, itlb_large_, dtlb_small_, dtlb_large_;
+  TlbKeys keys_;
+  u32 next_gen_ = 1;
+  u32 live_ng_ = 0, live_g_ = 0;
+  std::unordered_map<u32, u32> tags_;  // tagged mode: CR3 page-directory base -> address-space tag
+  u32 cur_tag_ = 0;
+
+  bool paging_ = false, wp_ = false, pse_ = false, pge_ = false;
+  u32 cr3_ = 0;
+  Cycles* cycles_ = nullptr;
+  const CostProfile* costs_ = nullptr;
+  MmuStats stats_;
 };
 
 }  // namespace ring1

@@ -80,7 +80,8 @@ void bound(Cpu& c, const Insn& i) {
   using S = std::make_signed_t<T>;
   u32 ea = c.effective_address(i);
   S lower = static_cast<S>(c.read<T>(i.seg, ea));
-  S upper = static_cast<S>(c.read<T>(i.seg, (ea + sizeof(T)) & i.amask));
+  // Only the effective address wraps with 16-bit addressing; the operand's bytes run on past it.
+  S upper = static_cast<S>(c.read<T>(i.seg, ea + sizeof(T)));
   S index = static_cast<S>(c.reg<T>(i.r1));
   if (index < lower || index > upper) raise_fault(Vector::BR);
 }

@@ -3,6 +3,7 @@
 // built there.
 #include "cpu/exec/condition.h"
 #include "cpu/exec/operands.h"
+#include "cpu/isa/control_registers.h"
 #include "cpu/isa/isa_table.h"
 
 namespace ring1 {
@@ -108,6 +109,9 @@ bool build_mov(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (d.operand_count != 2) return false;
   const Operand& dst = d.op[0];
   const Operand& src = d.op[1];
+  for (const Operand* o : {&dst, &src})
+    if (o->kind == OpKind::Reg && (o->reg_class == RegClass::Cr || o->reg_class == RegClass::Dr))
+      return build_mov_control(d, i, info);
   if (src.kind == OpKind::Reg && src.reg_class == RegClass::Seg) {
     i.op = src.reg;
     if (is_gpr(dst)) {

@@ -14,6 +14,7 @@ IsaTable::IsaTable() {
   register_stack_frame(*this);
   register_atomic(*this);
   register_misc(*this);
+  register_control_registers(*this);
 }
 
 const IsaTable& IsaTable::instance() {

@@ -37,5 +37,6 @@ void register_strings(IsaTable&);
 void register_stack_frame(IsaTable&);
 void register_atomic(IsaTable&);
 void register_misc(IsaTable&);
+void register_control_registers(IsaTable&);
 
 }  // namespace ring1

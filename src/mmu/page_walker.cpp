@@ -1,0 +1,149 @@
+// The page walker: the TLB's slow path. Two-level 32-bit paging with 4 KiB pages and, under CR4.PSE, 4 MiB
+// pages (SDM vol. 3, 4.3); accessed and dirty flags are set in memory as the processor does (4.8); rights
+// are the combination of both levels, with rings 0-2 as supervisor and CR0.WP deciding whether supervisor
+// writes honour R/W (4.6); violations raise #PF with the architectural error code (4.7).
+#include "mmu/mmu.h"
+
+namespace ring1 {
+
+namespace {
+constexpr u32 kP = 1u << 0, kRw = 1u << 1, kUs = 1u << 2, kA = 1u << 5, kD = 1u << 6, kPs = 1u << 7,
+              kG = 1u << 8;
+// A 4 MiB PDE's bits 21:13 are reserved with MAXPHYADDR 32 and no PSE-36 (SDM vol. 3, table 4-4); a
+// PTE's bit 7 (PAT) is reserved on a processor without PAT, which ring1's CPUID does not report.
+constexpr u32 kLargeReserved = 0x003FE000u;
+constexpr u32 kPteReserved = 1u << 7;
+}  // namespace
+
+u8 Mmu::fast_perm(u8 rw_us, bool dirty, bool global) const {
+  u8 p = 0;
+  if (rw_us & kUs) p |= tlb_perm::UserRead;
+  if (dirty) {
+    if ((rw_us & kRw) || !wp_) p |= tlb_perm::SupWrite;
+    if ((rw_us & kRw) && (rw_us & kUs)) p |= tlb_perm::UserWrite;
+  }
+  if (global) p |= tlb_perm::Global;
+  return p;
+}
+
+// Rights as cached in the TLB entry: a stale entry grants or refuses what it did when filled, exactly as
+// hardware does. A write through an entry whose D flag is clear sets D in the mapping entry first.
+void Mmu::check_rights(const TlbEntry& ce, u32 lin, Access a, bool user) {
+  TlbEntry& e = const_cast<TlbEntry&>(ce);
+  const bool write = a == Access::Write;
+  const bool ok = (!user || (e.rw_us & kUs)) && (!write || (e.rw_us & kRw) || (!user && !wp_));
+  if (!ok) {
+    ++stats_.page_faults;
+    raise_page_fault(lin, pf_error::Present | (write ? pf_error::Write : 0) | (user ? pf_error::User : 0));
+  }
+  if (write && !e.dirty) {
+    u32 v = read_phys_slow(e.entry_addr, 4);
+    write_phys_slow(e.entry_addr, 4, v | kD);
+    e.dirty = true;
+    e.perm = fast_perm(e.rw_us, true, e.perm & tlb_perm::Global);
+  }
+}
+
+TlbEntry& Mmu::walk(u32 lin, Access a, bool user) {
+  const bool write = a == Access::Write;
+  const u32 err = (write ? pf_error::Write : 0) | (user ? pf_error::User : 0);
+  const u16 step = costs_ ? costs_->events.walk_access : 0;
+  ++stats_.walks;
+  auto fault = [&](u32 code) {
+    ++stats_.page_faults;
+    raise_page_fault(lin, code);
+  };
+
+  const u32 pde_addr = (cr3_ & ~kPageMask) | ((lin >> 22) << 2);
+  u32 pde = read_phys_slow(pde_addr, 4);
+  charge(step);
+  stats_.walk_cycles += step;
+  if (!(pde & kP)) fault(err);
+
+  const bool large = pse_ && (pde & kPs);
+  u32 rw_us, frame, entry_addr, leaf;
+  if (large) {
+    if (pde & kLargeReserved) fault(err | pf_error::Present | pf_error::Reserved);
+    rw_us = pde & (kRw | kUs);
+    frame = pde & 0xFFC00000u;
+    entry_addr = pde_addr;
+    leaf = pde;
+  } else {
+    if (!(pde & kA)) write_phys_slow(pde_addr, 4, pde | kA);  // the PDE is used from here on
+    const u32 pte_addr = (pde & ~kPageMask) | (((lin >> 12) & 0x3FF) << 2);
+    u32 pte = read_phys_slow(pte_addr, 4);
+    charge(step);
+    stats_.walk_cycles += step;
+    if (!(pte & kP)) fault(err);
+    if (pte & kPteReserved) fault(err | pf_error::Present | pf_error::Reserved);
+    rw_us = pde & pte & (kRw | kUs);
+    frame = pte & ~kPageMask;
+    entry_addr = pte_addr;
+    leaf = pte;
+  }
+  const bool ok = (!user || (rw_us & kUs)) && (!write || (rw_us & kRw) || (!user && !wp_));
+  if (!ok) fault(err | pf_error::Present);
+
+  u32 updated = leaf | kA | (write ? kD : 0);
+  if (updated != leaf) write_phys_slow(entry_addr, 4, updated);
+  if (large && updated != leaf) pde = updated;
+
+  const bool global = pge_ && (leaf & kG);
+  const bool dirty = updated & kD;
+  TlbArray& arr = a == Access::Execute ? (large ? itlb_large_ : itlb_small_) : (large ? dtlb_large_ : dtlb_small_);
+  TlbCounters& ctr = a == Access::Execute ? stats_.itlb : stats_.dtlb;
+  auto r = arr.fill(lin, global, keys_);
+  if (r.evicted_live) {
+    ++ctr.evictions;
+    (r.evicted_global ? live_g_ : live_ng_) -= 1;
+  }
+  (global ? live_g_ : live_ng_) += 1;
+  ++ctr.fills;
+  TlbEntry& e = *r.entry;
+  const u32 span = large ? (1u << 22) : kPageSize;
+  e.frame = frame;
+  e.host = u64(frame) + span <= size_ ? host_ + frame : nullptr;
+  e.entry_addr = entry_addr;
+  e.rw_us = static_cast<u8>(rw_us);
+  e.dirty = dirty;
+  e.large = large;
+  e.perm = fast_perm(e.rw_us, dirty, global);
+  const u16 refill = costs_ ? costs_->events.tlb_refill : 0;
+  charge(refill);
+  stats_.walk_cycles += refill;
+  return e;
+}
+
+Translation Mmu::probe(u32 lin) const {
+  Translation t;
+  auto rd = [&](u32 a) {
+    u32 v = 0;
+    for (u32 i = 0; i < 4; ++i) v |= u32(ram_.contains(a + i, 1) ? *ram_.host(a + i) : 0xFF) << (8 * i);
+    return v;
+  };
+  if (!paging_) {
+    t.phys = lin;
+    t.present = t.user = t.writable = true;
+    return t;
+  }
+  t.pde = rd((cr3_ & ~kPageMask) | ((lin >> 22) << 2));
+  if (!(t.pde & kP)) return t;
+  if (pse_ && (t.pde & kPs)) {
+    t.large = t.present = true;
+    t.phys = (t.pde & 0xFFC00000u) | (lin & 0x3FFFFFu);
+    t.user = t.pde & kUs;
+    t.writable = t.pde & kRw;
+    t.global = t.pde & kG;
+    return t;
+  }
+  t.pte = rd((t.pde & ~kPageMask) | (((lin >> 12) & 0x3FF) << 2));
+  if (!(t.pte & kP)) return t;
+  t.present = true;
+  t.phys = (t.pte & ~kPageMask) | (lin & kPageMask);
+  t.user = t.pde & t.pte & kUs;
+  t.writable = t.pde & t.pte & kRw;
+  t.global = t.pte & kG;
+  return t;
+}
+
+}  // namespace ring1
