@@ -5,13 +5,13 @@
 // Counts are masked to 5 bits (SDM). A masked count of 0 (or an RCL/RCR count that is 0 modulo 9 or 17 on
 // 8/16-bit operands) changes no register, flag or memory; a memory operand is still read, and can fault.
 //
-// Flags the SDM leaves undefined, one documented choice each, following QEMU (Unicorn 2.0.1 is the oracle for
-// the forms the host cannot run) and, where they agree, P6-class Intel parts:
+// Flags the SDM leaves undefined, one documented choice each, following QEMU (Unicorn 2.0.1, the oracle for the
+// forms the host cannot run; every form here agreed with it on randomized operands when written):
 //  - AF after a shift (SHL/SHR/SAR/SHLD/SHRD) by a non-zero count: cleared (QEMU; flags.h).
 //  - OF for counts > 1 (QEMU, which computes it the same way for every count):
-//      SHL, SHLD, ROL: OF = CF XOR MSB(result) (the 1-bit formula applied to the result; P6 does the same);
+//      SHL, SHLD, ROL: OF = CF XOR MSB(result) (the 1-bit formula applied to the result);
 //      SHR: OF = 0 for counts > 1 (MSB of the operand shifted right count-1 places, which is 0); SAR: OF = 0;
-//      ROR: OF = MSB(result) XOR bit MSB-1 of the result (the 1-bit formula; P6 does the same);
+//      ROR: OF = MSB(result) XOR bit MSB-1 of the result (the 1-bit formula applied to the result);
 //      RCL, RCR: OF = MSB(original XOR result), which equals the SDM's 1-bit formula when the count is 1;
 //      SHRD: OF = MSB(result) XOR bit MSB-1 of the result (like ROR; the SDM's formula for count 1).
 //  - CF of SHL/SHR on 8/16-bit operands with a count >= the operand size: the bit the shift moves past the
