@@ -1,7 +1,266 @@
+// Shifts and rotates (SDM vol. 2: SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, SHLD, SHRD). Each operation is a small
+// struct; one template executes every size (8/16/32), destination kind (register or memory) and count source
+// (an immediate, which is 1 for the D0/D1 forms, or CL), and one builder per template binds the forms to it.
+//
+// Counts are masked to 5 bits (SDM). A masked count of 0 (or an RCL/RCR count that is 0 modulo 9 or 17 on
+// 8/16-bit operands) changes no register, flag or memory; a memory operand is still read, and can fault.
+//
+// Flags the SDM leaves undefined, one documented choice each, following QEMU (Unicorn 2.0.1, the oracle for the
+// forms the host cannot run; every form here agreed with it on randomized operands when written):
+//  - AF after a shift (SHL/SHR/SAR/SHLD/SHRD) by a non-zero count: cleared (QEMU; flags.h).
+//  - OF for counts > 1 (QEMU, which computes it the same way for every count):
+//      SHL, SHLD, ROL: OF = CF XOR MSB(result) (the 1-bit formula applied to the result);
+//      SHR: OF = 0 for counts > 1 (MSB of the operand shifted right count-1 places, which is 0); SAR: OF = 0;
+//      ROR: OF = MSB(result) XOR bit MSB-1 of the result (the 1-bit formula applied to the result);
+//      RCL, RCR: OF = MSB(original XOR result), which equals the SDM's 1-bit formula when the count is 1;
+//      SHRD: OF = MSB(result) XOR bit MSB-1 of the result (like ROR; the SDM's formula for count 1).
+//  - CF of SHL/SHR on 8/16-bit operands with a count >= the operand size: the bit the shift moves past the
+//    operand edge, i.e. 0 for SHL/SHR once the count exceeds the size, the sign for SAR (QEMU).
+//  - SHLD/SHRD r/m16 with a count of 17..31: the result is bits of the 48-bit value dest:src:dest shifted by
+//    the count (the Intel behaviour QEMU implements: "shrdw C, B, A shifts A:B:A"); CF is the last bit shifted
+//    out of that value, OF as above; SF ZF PF from the result.
+#include <type_traits>
+
+#include "cpu/exec/flags.h"
+#include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
 
 namespace ring1 {
+namespace {
 
-void register_shift_rotate(IsaTable&) {}
+using flags::kBits;
+using flags::sign_bit;
+
+// Where the count comes from: the instruction (an imm8, or 1 for D0/D1) or CL.
+enum class Cnt : u8 { Imm, Cl };
+
+template <Cnt C>
+inline unsigned masked_count(const Cpu& c, const Insn& i) {
+  if constexpr (C == Cnt::Imm) return i.imm & 31u;
+  else return c.gpr[ECX] & 31u;
+}
+
+// Shifts update SF ZF PF from the result, CF, OF, and clear AF (undefined; see the header).
+inline u32 shift_flags(u32 f, u32 szp, u32 cf, u32 of) {
+  return flags::keep(f, eflags::Status) | szp | cf | (of << 11);
+}
+// Rotates touch only CF and OF (SDM vol. 2, RCL/RCR/ROL/ROR, "Flags Affected").
+inline u32 rotate_flags(u32 f, u32 cf, u32 of) {
+  return flags::keep(f, eflags::CF | eflags::OF) | cf | (of << 11);
+}
+
+// Each operation: count(n) turns the 5-bit masked count into the effective one (0 = no operation);
+// apply(a, n, f) returns the result and updates the local flags.
+struct Shl {
+  template <class T> static unsigned count(unsigned n) { return n; }
+  template <class T> static T apply(T a, unsigned n, u32& f) {
+    u64 w = u64(a) << n;  // bit kBits is the last bit shifted out
+    T r = T(w);
+    u32 cf = u32(w >> kBits<T>) & 1u;
+    f = shift_flags(f, flags::szp(r), cf, cf ^ sign_bit(r));
+    return r;
+  }
+};
+struct Shr {
+  template <class T> static unsigned count(unsigned n) { return n; }
+  template <class T> static T apply(T a, unsigned n, u32& f) {
+    u32 before = u32(a) >> (n - 1);  // the operand shifted count-1 places: bit 0 is CF
+    T r = T(before >> 1);
+    f = shift_flags(f, flags::szp(r), before & 1u, sign_bit(T(before ^ r)));
+    return r;
+  }
+};
+struct Sar {
+  template <class T> static unsigned count(unsigned n) { return n; }
+  template <class T> static T apply(T a, unsigned n, u32& f) {
+    using S = std::make_signed_t<T>;
+    i32 before = i32(S(a)) >> (n - 1);
+    T r = T(before >> 1);
+    f = shift_flags(f, flags::szp(r), u32(before) & 1u, 0);  // the sign never changes: OF = 0
+    return r;
+  }
+};
+struct Rol {
+  template <class T> static unsigned count(unsigned n) { return n; }
+  template <class T> static T apply(T a, unsigned n, u32& f) {
+    unsigned k = n & (kBits<T> - 1);
+    T r = k ? T((a << k) | (a >> (kBits<T> - k))) : a;
+    u32 cf = u32(r) & 1u;  // CF = LSB(result) even when count is a multiple of the size (SDM)
+    f = rotate_flags(f, cf, cf ^ sign_bit(r));
+    return r;
+  }
+};
+struct Ror {
+  template <class T> static unsigned count(unsigned n) { return n; }
+  template <class T> static T apply(T a, unsigned n, u32& f) {
+    unsigned k = n & (kBits<T> - 1);
+    T r = k ? T((a >> k) | (a << (kBits<T> - k))) : a;
+    u32 cf = sign_bit(r);
+    f = rotate_flags(f, cf, cf ^ ((u32(r) >> (kBits<T> - 2)) & 1u));
+    return r;
+  }
+};
+// RCL/RCR rotate the (size+1)-bit value CF:operand; on 8/16-bit operands the masked count is taken
+// modulo 9/17 (SDM vol. 2, RCL, tempCOUNT).
+struct Rcl {
+  template <class T> static unsigned count(unsigned n) { return n % (kBits<T> + 1); }
+  template <class T> static T apply(T a, unsigned n, u32& f) {
+    constexpr unsigned B = kBits<T>;
+    constexpr u64 mask = (u64(1) << (B + 1)) - 1;
+    u64 v = (u64(f & eflags::CF) << B) | a;
+    v = ((v << n) | (v >> (B + 1 - n))) & mask;
+    T r = T(v);
+    f = rotate_flags(f, u32(v >> B) & 1u, sign_bit(T(a ^ r)));
+    return r;
+  }
+};
+struct Rcr {
+  template <class T> static unsigned count(unsigned n) { return n % (kBits<T> + 1); }
+  template <class T> static T apply(T a, unsigned n, u32& f) {
+    constexpr unsigned B = kBits<T>;
+    constexpr u64 mask = (u64(1) << (B + 1)) - 1;
+    u64 v = (u64(f & eflags::CF) << B) | a;
+    v = ((v >> n) | (v << (B + 1 - n))) & mask;
+    T r = T(v);
+    f = rotate_flags(f, u32(v >> B) & 1u, sign_bit(T(a ^ r)));
+    return r;
+  }
+};
+
+// SHL/SHR/SAR/ROL/ROR/RCL/RCR r/m, count. The flags are committed after the memory write.
+template <class T, class Op, bool Mem, Cnt C>
+void shift(Cpu& c, const Insn& i) {
+  unsigned n = Op::template count<T>(masked_count<C>(c, i));
+  if constexpr (Mem) {
+    u32 ea = c.effective_address(i);
+    T a = c.read<T>(i.seg, ea);
+    if (n == 0) return;
+    u32 f = c.eflags;
+    T r = Op::template apply<T>(a, n, f);
+    c.write<T>(i.seg, ea, r);
+    c.eflags = f;
+  } else {
+    if (n == 0) return;
+    u32 f = c.eflags;
+    c.set_reg<T>(i.r1, Op::template apply<T>(c.reg<T>(i.r1), n, f));
+    c.eflags = f;
+  }
+}
+
+// SHLD: dest is shifted left, filled from the top of src. Computed on dest:src (32-bit) or dest:src:dest
+// (16-bit, for counts above 16; see the header) in a 64-bit value whose bits 32.. hold the result window.
+template <class T>
+T shld(T dst, T src, unsigned n, u32& f) {
+  u64 w = sizeof(T) == 4 ? (u64(dst) << 32) | src : (u64(dst) << 32) | (u64(src) << 16) | dst;
+  T before = T((w << (n - 1)) >> 32);  // the window shifted count-1 places: its MSB is CF
+  T r = T((w << n) >> 32);
+  u32 cf = sign_bit(before);
+  f = shift_flags(f, flags::szp(r), cf, cf ^ sign_bit(r));
+  return r;
+}
+
+// SHRD: dest is shifted right, filled from the bottom of src: src:dest (32-bit) or dest:src:dest (16-bit)
+// shifted right, the low half kept.
+template <class T>
+T shrd(T dst, T src, unsigned n, u32& f) {
+  u64 w = sizeof(T) == 4 ? (u64(src) << 32) | dst : (u64(dst) << 32) | (u64(src) << 16) | dst;
+  T before = T(w >> (n - 1));  // bit 0 is CF
+  T r = T(w >> n);
+  f = shift_flags(f, flags::szp(r), u32(before) & 1u, sign_bit(T(before ^ r)));
+  return r;
+}
+
+template <class T, bool Left, bool Mem, Cnt C>
+void shift_double(Cpu& c, const Insn& i) {
+  unsigned n = masked_count<C>(c, i);
+  T src = c.reg<T>(i.r2);
+  if constexpr (Mem) {
+    u32 ea = c.effective_address(i);
+    T a = c.read<T>(i.seg, ea);
+    if (n == 0) return;
+    u32 f = c.eflags;
+    T r = Left ? shld<T>(a, src, n, f) : shrd<T>(a, src, n, f);
+    c.write<T>(i.seg, ea, r);
+    c.eflags = f;
+  } else {
+    if (n == 0) return;
+    u32 f = c.eflags;
+    T a = c.reg<T>(i.r1);
+    c.set_reg<T>(i.r1, Left ? shld<T>(a, src, n, f) : shrd<T>(a, src, n, f));
+    c.eflags = f;
+  }
+}
+
+// The count operand: an immediate (imm8, or the implicit 1 of D0/D1) or CL.
+bool count_operand(const Operand& o, Insn& i, Cnt& kind) {
+  if (o.kind == OpKind::Imm) {
+    i.imm = o.imm & 0xFFu;
+    kind = Cnt::Imm;
+    return true;
+  }
+  if (o.kind == OpKind::Reg && o.reg_class == RegClass::Gpr8 && o.reg == 1) {
+    kind = Cnt::Cl;
+    return true;
+  }
+  return false;
+}
+
+template <class Op>
+bool build_shift(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  if (d.operand_count != 2) return false;
+  const Operand& dst = d.op[0];
+  Cnt kind;
+  if (!count_operand(d.op[1], i, kind)) return false;
+  const u8 size = dst.size;
+  if (is_gpr(dst)) {
+    i.r1 = gpr_offset(dst);
+    info.cost = CostClass::Simple;
+    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE(size, shift, Op, false, Cnt::Imm)
+                            : RING1_BY_SIZE(size, shift, Op, false, Cnt::Cl);
+  } else if (dst.kind == OpKind::Mem) {
+    set_mem(i, dst, d);
+    info.cost = CostClass::Store;
+    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE(size, shift, Op, true, Cnt::Imm)
+                            : RING1_BY_SIZE(size, shift, Op, true, Cnt::Cl);
+  }
+  return i.fn != nullptr;
+}
+
+template <bool Left>
+bool build_shift_double(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  if (d.operand_count != 3 || !is_gpr(d.op[1])) return false;
+  const Operand& dst = d.op[0];
+  Cnt kind;
+  if (!count_operand(d.op[2], i, kind)) return false;
+  const u8 size = dst.size;
+  i.r2 = gpr_offset(d.op[1]);
+  if (is_gpr(dst)) {
+    i.r1 = gpr_offset(dst);
+    info.cost = CostClass::Simple;
+    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE_16_32(size, shift_double, Left, false, Cnt::Imm)
+                            : RING1_BY_SIZE_16_32(size, shift_double, Left, false, Cnt::Cl);
+  } else if (dst.kind == OpKind::Mem) {
+    set_mem(i, dst, d);
+    info.cost = CostClass::Store;
+    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE_16_32(size, shift_double, Left, true, Cnt::Imm)
+                            : RING1_BY_SIZE_16_32(size, shift_double, Left, true, Cnt::Cl);
+  }
+  return i.fn != nullptr;
+}
+
+}  // namespace
+
+// SAL is SHL: Zydis reports both encodings (/4 and the undocumented /6) as SHL.
+void register_shift_rotate(IsaTable& t) {
+  t.add(Mnemonic::SHL, &build_shift<Shl>);
+  t.add(Mnemonic::SHR, &build_shift<Shr>);
+  t.add(Mnemonic::SAR, &build_shift<Sar>);
+  t.add(Mnemonic::ROL, &build_shift<Rol>);
+  t.add(Mnemonic::ROR, &build_shift<Ror>);
+  t.add(Mnemonic::RCL, &build_shift<Rcl>);
+  t.add(Mnemonic::RCR, &build_shift<Rcr>);
+  t.add(Mnemonic::SHLD, &build_shift_double<true>);
+  t.add(Mnemonic::SHRD, &build_shift_double<false>);
+}
 
 }  // namespace ring1
