@@ -17,11 +17,14 @@ struct TestMachine {
   static constexpr u32 kStackTop = 0x80000;
 
   PhysicalMemory ram{kRam};
-  Mmu mmu{ram};
+  Mmu mmu;
   Cpu cpu{mmu, CostProfile::pentium3()};
   u32 code_end = kCode;
 
-  TestMachine() { cpu.gpr[ESP] = kStackTop; }
+  explicit TestMachine(TlbMode mode = TlbMode::Untagged, const TlbProfile& tlb = TlbProfile::p3())
+      : mmu(ram, tlb, mode) {
+    cpu.gpr[ESP] = kStackTop;
+  }
 
   void load(const std::vector<u8>& bytes, u32 at = kCode) {
     ram.write_bytes(at, bytes.data(), u32(bytes.size()));

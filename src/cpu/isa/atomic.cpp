@@ -20,7 +20,7 @@ constexpr u8 kAcc = 0;  // AL/AX/EAX: byte offset 0 of the register file
 template <class T, bool Mem>
 void xadd(Cpu& c, const Insn& i) {
   T src = c.reg<T>(i.r2);
-  u32 f = c.eflags;
+  u32 f = c.flags();
   if constexpr (Mem) {
     u32 ea = c.effective_address(i);
     T d = c.read<T>(i.seg, ea);
@@ -33,7 +33,7 @@ void xadd(Cpu& c, const Insn& i) {
     c.set_reg<T>(i.r2, d);
     c.set_reg<T>(i.r1, sum);
   }
-  c.eflags = f;
+  c.set_flags(f);
 }
 
 // CMPXCHG: flags as CMP accumulator, DEST. Equal: DEST = SRC. Not equal: accumulator = DEST, and a memory
@@ -43,7 +43,7 @@ template <class T, bool Mem>
 void cmpxchg(Cpu& c, const Insn& i) {
   T acc = c.reg<T>(kAcc);
   T src = c.reg<T>(i.r2);
-  u32 f = c.eflags;
+  u32 f = c.flags();
   if constexpr (Mem) {
     u32 ea = c.effective_address(i);
     T d = c.read<T>(i.seg, ea);
@@ -60,7 +60,7 @@ void cmpxchg(Cpu& c, const Insn& i) {
     if (acc == d) c.set_reg<T>(i.r1, src);
     else c.set_reg<T>(kAcc, d);
   }
-  c.eflags = f;
+  c.set_flags(f);
 }
 
 // CMPXCHG8B m64: EDX:EAX against the quadword; equal: m64 = ECX:EBX and ZF = 1; not equal: EDX:EAX = m64,
@@ -75,12 +75,12 @@ void cmpxchg8b(Cpu& c, const Insn& i) {
   if (lo == c.gpr[EAX] && hi == c.gpr[EDX]) {
     c.write<u32>(i.seg, ea, c.gpr[EBX]);
     c.write<u32>(i.seg, ea + 4, c.gpr[ECX]);  // cannot fault: written just above
-    c.eflags |= eflags::ZF;
+    c.set_flags(c.flags() | eflags::ZF);
   } else {
     c.write<u32>(i.seg, ea, lo);
     c.gpr[EAX] = lo;
     c.gpr[EDX] = hi;
-    c.eflags &= ~eflags::ZF;
+    c.set_flags(c.flags() & ~eflags::ZF);
   }
 }
 

@@ -53,25 +53,25 @@ void bit_test(Cpu& c, const Insn& i) {
   } else {
     v = c.reg<T>(i.r1);
   }
-  u32 f = (c.eflags & ~eflags::CF) | ((u32(v) >> bit) & 1u);
+  u32 f = (c.flags() & ~eflags::CF) | ((u32(v) >> bit) & 1u);
   if constexpr (Op::kWrites) {
     T r = Op::template apply<T>(v, T(T(1) << bit));
     if constexpr (Mem) c.write<T>(i.seg, ea, r);
     else c.set_reg<T>(i.r1, r);
   }
-  c.eflags = f;
+  c.set_flags(f);
 }
 
 template <class T, bool Forward, bool Mem>
 void bit_scan(Cpu& c, const Insn& i) {
   T s = Mem ? c.read<T>(i.seg, c.effective_address(i)) : c.reg<T>(i.r2);
-  u32 f = c.eflags;
+  u32 f = c.flags();
   flags::logic<T>(s, f);  // ZF = (source == 0); CF OF AF cleared, SF PF from the source (see the header)
   if (s != 0) {
     unsigned idx = Forward ? unsigned(std::countr_zero(s)) : unsigned(std::bit_width(s)) - 1;
     c.set_reg<T>(i.r1, T(idx));
   }
-  c.eflags = f;
+  c.set_flags(f);
 }
 
 template <class Op>

@@ -135,15 +135,15 @@ void shift(Cpu& c, const Insn& i) {
     u32 ea = c.effective_address(i);
     T a = c.read<T>(i.seg, ea);
     if (n == 0) return;
-    u32 f = c.eflags;
+    u32 f = c.flags();
     T r = Op::template apply<T>(a, n, f);
     c.write<T>(i.seg, ea, r);
-    c.eflags = f;
+    c.set_flags(f);
   } else {
     if (n == 0) return;
-    u32 f = c.eflags;
+    u32 f = c.flags();
     c.set_reg<T>(i.r1, Op::template apply<T>(c.reg<T>(i.r1), n, f));
-    c.eflags = f;
+    c.set_flags(f);
   }
 }
 
@@ -178,16 +178,16 @@ void shift_double(Cpu& c, const Insn& i) {
     u32 ea = c.effective_address(i);
     T a = c.read<T>(i.seg, ea);
     if (n == 0) return;
-    u32 f = c.eflags;
+    u32 f = c.flags();
     T r = Left ? shld<T>(a, src, n, f) : shrd<T>(a, src, n, f);
     c.write<T>(i.seg, ea, r);
-    c.eflags = f;
+    c.set_flags(f);
   } else {
     if (n == 0) return;
-    u32 f = c.eflags;
+    u32 f = c.flags();
     T a = c.reg<T>(i.r1);
     c.set_reg<T>(i.r1, Left ? shld<T>(a, src, n, f) : shrd<T>(a, src, n, f));
-    c.eflags = f;
+    c.set_flags(f);
   }
 }
 
