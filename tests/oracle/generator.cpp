@@ -129,7 +129,12 @@ struct Gen {
     b.push_back(modrm(3, regf, rm_dst ? dst_reg(size) : src_reg()));
   }
 
+  // Operand/address-size prefixes in either order, sometimes with a segment override (all bases are 0 in
+  // the flat state: decoding is what is tested). Never CS: a store through CS must #GP on ring1 while
+  // QEMU's TCG does not check segment types for data accesses.
   void prefixes(u8 size, bool a16) {
+    static constexpr u8 overrides[] = {0x26, 0x36, 0x3E, 0x64, 0x65};
+    if (rng.chance(10)) b.push_back(overrides[rng.below(5)]);
     bool p66 = size == 2, p67 = a16;
     if (p66 && p67 && rng.chance(50)) {
       b.push_back(0x67), b.push_back(0x66);
@@ -332,7 +337,9 @@ struct Gen {
     } else {
       u32 addr;
       if (a16) {
-        addr = 0x2000 + rng.below(0xE000 - 8);
+        // Sometimes at the top of the 16-bit offset space: the upper limit then lies past offset 0xFFFF,
+        // read linearly (the operand is one m16&16/m32&32 operand; only the EA wraps, not its bytes).
+        addr = rng.chance(15) ? 0xFFF8 + rng.below(8) : 0x2000 + rng.below(0xE000 - 8);
         b.push_back(modrm(0, r, 6));
         put16(addr);
       } else {

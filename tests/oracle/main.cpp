@@ -34,6 +34,7 @@ struct Options {
   std::string families = "default";
   bool verbose = false;
   bool self_check = false;
+  bool strict = false;  // known ring1 bugs fail the run too
 };
 
 void usage() {
@@ -43,12 +44,13 @@ void usage() {
   fmt::print(stderr,
              "usage: ring1-oracle [--seed N] [--count N] [--shared-count N] [--start N] [--max-len N]\n"
              "                    [--families LIST|default|all] [--max-reports N] [--verbose] [--self-check]\n"
+             "                    [--strict]   (known ring1 bugs fail too)\n"
              "families:{}\n  (* = not in 'default': ring1 gains it when the other branches merge)\n",
              names);
 }
 
 struct Stats {
-  ring1::u64 run = 0, mismatches = 0, discarded = 0, undefined_tests = 0, interrupts = 0, caught = 0;
+  ring1::u64 run = 0, mismatches = 0, known_bug = 0, discarded = 0, undefined_tests = 0, interrupts = 0, caught = 0;
 };
 
 // Runs one batch; returns its statistics. `shared` batches only report.
@@ -113,10 +115,12 @@ Stats run_batch(const Options& o, const std::vector<Family>& fams, bool shared, 
                  describe_result("unicorn", ur), describe_result("ring1", rr));
     }
     if (!d.any()) continue;
-    ++st.mismatches;
+    const char* bug = o.strict ? nullptr : known_ring1_bug(seq);
+    ++(bug ? st.known_bug : st.mismatches);
     if (reports++ >= o.max_reports) continue;
+    std::string what = shared ? "REPORT" : bug ? fmt::format("KNOWN RING1 BUG {}:", bug) : "MISMATCH";
     fmt::print("{} seed {} sequence {} ({} batch; replay: --seed {} --start {} --count 1 --families {})\n",
-               shared ? "REPORT" : "MISMATCH", o.seed, i, shared ? "shared" : "32-bit-only", o.seed, i,
+               what, o.seed, i, shared ? "shared" : "32-bit-only", o.seed, i,
                o.families);
     if (shared)
       fmt::print("  unicorn disagrees with ring1 on a shared instruction; the host-CPU tester is the authority\n");
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
       else if (a == "--families") o.families = val();
       else if (a == "--verbose") o.verbose = true;
       else if (a == "--self-check") o.self_check = true;
+      else if (a == "--strict") o.strict = true;
       else if (a == "--help" || a == "-h") return usage(), 0;
       else throw std::invalid_argument("unknown option " + a);
     }
@@ -161,9 +166,10 @@ int main(int argc, char** argv) {
     Ring1Runner r1;
     Stats a = run_batch(o, only32, false, uc, r1);
     Stats b = run_batch(o, shared, true, uc, r1);
-    fmt::print("32-bit-only: {} sequences, {} mismatches, {} ended in an exception/trap "
-               "({} discarded: unmapped/code-page access, {} regenerated: tested an undefined flag)\n",
-               a.run, a.mismatches, a.interrupts, a.discarded, a.undefined_tests);
+    fmt::print("32-bit-only: {} sequences, {} mismatches, {} mismatches from known ring1 bugs (not failures "
+               "without --strict), {} ended in an exception/trap ({} discarded: unmapped/code-page access, "
+               "{} regenerated: tested an undefined flag)\n",
+               a.run, a.mismatches, a.known_bug, a.interrupts, a.discarded, a.undefined_tests);
     fmt::print("shared:      {} sequences, {} disagreements reported (not failures), {} discarded, "
                "{} regenerated\n",
                b.run, b.mismatches, b.discarded, b.undefined_tests);
