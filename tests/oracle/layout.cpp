@@ -2,6 +2,8 @@
 // runners start from this one buffer, so memory is identical in the two machines by construction.
 #include "oracle/layout.h"
 
+#include <cstring>
+
 #include "oracle/generator.h"
 
 namespace ring1::oracle {
