@@ -18,7 +18,14 @@ void check(uc_err e, const char* what) {
 
 }  // namespace
 
-UnicornRunner::UnicornRunner() {
+UnicornRunner::UnicornRunner() { open(); }
+
+// A fresh engine. Also used after a run that ended in an exception: the interrupt hook stops emulation in
+// the middle of QEMU's exception delivery, which leaves QEMU's "exception in progress" state behind, and the
+// next contributory exception of a later run would then be reported as a double fault (vector 8).
+void UnicornRunner::open() {
+  if (uc_) uc_close(uc_);
+  uc_ = nullptr;
   check(uc_open(UC_ARCH_X86, UC_MODE_32, &uc_), "uc_open");
   for (const Window& w : kWindows) check(uc_mem_map(uc_, w.base, w.size, UC_PROT_READ | UC_PROT_WRITE), "map");
   check(uc_mem_map(uc_, kCodePage, kCodeSize, UC_PROT_READ | UC_PROT_EXEC), "map code");
@@ -49,6 +56,10 @@ void UnicornRunner::on_interrupt(uc_engine* uc, u32 intno, void* self) {
 
 void UnicornRunner::run(const InitialState& init, const std::vector<u8>& code, const std::vector<u8>& memory,
                         RunResult& res) {
+  if (reopen_) {
+    open();
+    reopen_ = false;
+  }
   size_t off = 0;
   for (const Window& w : kWindows) {
     check(uc_mem_write(uc_, w.base, memory.data() + off, w.size), "write window");
@@ -74,9 +85,11 @@ void UnicornRunner::run(const InitialState& init, const std::vector<u8>& code, c
     res.end = EndKind::Interrupt;
     res.vector = vector_;
     res.eip = intr_eip_;
+    reopen_ = true;
   } else if (e == UC_ERR_INSN_INVALID) {
     res.end = EndKind::Interrupt;  // #UD, reported by Unicorn as an error rather than through the hook
     res.vector = 6;
+    reopen_ = true;
   } else if (e != UC_ERR_OK) {
     res.end = EndKind::Error;
     res.error = uc_strerror(e);

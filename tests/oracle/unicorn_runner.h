@@ -26,7 +26,9 @@ class UnicornRunner {
 
  private:
   static void on_interrupt(uc_engine* uc, u32 intno, void* self);
+  void open();
   uc_engine* uc_ = nullptr;
+  bool reopen_ = false;  // the last run ended in an exception: start the next on a fresh engine
   uc_hook hook_{};
   bool interrupted_ = false;
   u8 vector_ = 0;
