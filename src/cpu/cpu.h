@@ -70,6 +70,9 @@ class Cpu {
   std::array<Segment, kSegCount> seg{};
   u32 cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;  // write CR0/CR3/CR4 through set_cr*: the MMU must know
   u32 dr[8] = {};
+  TableRegister gdtr, idtr;
+  SystemSegment ldtr, tr;
+  u64 tsc_offset = 0;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
   u8 cpl = 0;
   Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
   u64 instret = 0;    // instructions retired

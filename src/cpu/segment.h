@@ -19,4 +19,18 @@ struct Segment {
   u32 write_lo = 0, write_hi = 0xFFFF;
 };
 
+// GDTR and IDTR (SDM vol. 3, 2.4.1 and 2.4.3).
+struct TableRegister {
+  u32 base = 0;
+  u16 limit = 0xFFFF;
+};
+
+// LDTR and TR: a selector with the descriptor's base, byte-granular limit and access bytes (2.4.2, 2.4.4).
+struct SystemSegment {
+  u16 selector = 0;
+  u32 base = 0;
+  u32 limit = 0xFFFF;
+  u16 access = 0;
+};
+
 }  // namespace ring1
