@@ -21,9 +21,9 @@ bool encode_one(ZydisEncoderRequest req, ZydisMachineMode mode, u8* out, u8& len
   return true;
 }
 
-std::string disasm(ZydisMachineMode mode, const u8* b, u8 len) {
+std::string disasm(ZydisMachineMode mode, const u8* b, u8 len, u64 at = 0) {
   ZydisDisassembledInstruction d;
-  if (!ZYAN_SUCCESS(ZydisDisassembleIntel(mode, 0, b, len, &d))) return "(bad)";
+  if (!ZYAN_SUCCESS(ZydisDisassembleIntel(mode, at, b, len, &d))) return "(bad)";
   return d.text;
 }
 
@@ -81,8 +81,10 @@ bool encode_sequence(Sequence& s, std::string* error) {
     if (!encode_one(r, ZYDIS_MACHINE_MODE_LONG_64, g.b64, g.len64) || g.len64 != 2) return fail(g, "jcc64");
   }
   // Decode back: same meaning on both sides, and the flag masks.
-  for (GenInsn& g : s.insns) {
-    g.text = disasm(ZYDIS_MACHINE_MODE_LEGACY_32, g.b32, g.len32);
+  for (size_t i = 0; i < n; ++i) {
+    GenInsn& g = s.insns[i];
+    // Branch targets print as offsets from the start of the sequence.
+    g.text = disasm(ZYDIS_MACHINE_MODE_LEGACY_32, g.b32, g.len32, off32[i]);
     if (g.kind != Kind::Branch && g.text != disasm(ZYDIS_MACHINE_MODE_LONG_64, g.b64, g.len64))
       return fail(g, ("32/64-bit encodings differ: " + g.text + " vs " +
                       disasm(ZYDIS_MACHINE_MODE_LONG_64, g.b64, g.len64)).c_str());

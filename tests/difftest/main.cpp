@@ -4,7 +4,8 @@
 // registers, defined flags and the data buffer (compare.cpp). This file is only the command line and the loop.
 //
 //   ring1-difftest [--seed N] [--start N] [--count N | --unbounded] [--families LIST] [--verbose]
-//                  [--max-mismatches N] [--self-check]
+//                  [--max-mismatches N] [--self-check] [--against ring1|unicorn]
+// --against unicorn checks the tester itself on families ring1 lacks (Unicorn stands in for ring1).
 // Exit status: 0 all sequences agreed (or, with --self-check, the planted bug was caught every time),
 // 1 mismatches found, 2 usage or setup error.
 #include <csignal>
@@ -17,6 +18,7 @@
 #include "generator.h"
 #include "native_runner.h"
 #include "ring1_runner.h"
+#include "unicorn_runner.h"
 
 using namespace difftest;
 
@@ -28,7 +30,7 @@ void on_sigint(int) { g_interrupted = 1; }
 void usage() {
   std::fprintf(stderr,
                "usage: ring1-difftest [--seed N] [--start N] [--count N | --unbounded] [--families LIST]\n"
-               "                      [--max-mismatches N] [--verbose] [--self-check]\n"
+               "                      [--max-mismatches N] [--verbose] [--self-check] [--against ring1|unicorn]\n"
                "families: %s (or all)\n",
                family_names(kFamAll).c_str());
 }
@@ -37,7 +39,7 @@ void usage() {
 
 int main(int argc, char** argv) {
   u64 seed = 1, start = 0, count = 1000;
-  bool unbounded = false, verbose = false, self_check = false;
+  bool unbounded = false, verbose = false, self_check = false, use_unicorn = false;
   u64 max_mismatches = 10;
   GenConfig cfg;
   for (int i = 1; i < argc; ++i) {
@@ -55,6 +57,14 @@ int main(int argc, char** argv) {
     else if (a == "--unbounded") unbounded = true;
     else if (a == "--verbose") verbose = true;
     else if (a == "--self-check") self_check = true;
+    else if (a == "--against") {
+      std::string e = next();
+      if (e != "ring1" && e != "unicorn") {
+        usage();
+        return 2;
+      }
+      use_unicorn = e == "unicorn";
+    }
     else if (a == "--max-mismatches") max_mismatches = std::stoull(next(), nullptr, 0);
     else if (a == "--families") {
       std::string err;
@@ -78,9 +88,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ring1-difftest: %s\n", e.what());
     return 2;
   }
-  Ring1Runner ring1;
+  std::unique_ptr<Ring1Runner> ring1;
+  std::unique_ptr<UnicornRunner> unicorn;
+  if (use_unicorn) unicorn = std::make_unique<UnicornRunner>();
+  else ring1 = std::make_unique<Ring1Runner>();
   std::signal(SIGINT, on_sigint);
 
+  if (use_unicorn) std::printf("note: comparing the host against Unicorn, not ring1\n");
   std::printf("ring1-difftest: seed %llu, sequences %llu..%s, families %s%s\n", (unsigned long long)seed,
               (unsigned long long)start, unbounded ? "(unbounded)" : std::to_string(start + count - 1).c_str(),
               family_names(cfg.families).c_str(), self_check ? ", self-check (corrupting ring1's flags)" : "");
@@ -102,7 +116,7 @@ int main(int argc, char** argv) {
                      (unsigned long long)seed, (unsigned long long)n, attempt, err.c_str());
         return 2;
       }
-      r1 = ring1.run(s);
+      r1 = unicorn ? unicorn->run(s) : ring1->run(s);
       if (r1.valid) {
         ok = true;
         break;
@@ -142,7 +156,7 @@ int main(int argc, char** argv) {
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("ring1-difftest: %llu sequences compared (%llu instructions executed, %llu ended in #DE), "
+  std::printf("ring1-difftest: %llu sequences compared (%llu instructions executed, %llu ended in a fault), "
               "%llu regenerated, %llu given up, %llu mismatches, %.1f s%s\n",
               (unsigned long long)done, (unsigned long long)insns, (unsigned long long)faults,
               (unsigned long long)skipped, (unsigned long long)gave_up, (unsigned long long)mismatches, secs,

@@ -2,7 +2,7 @@
 #pragma once
 #include <memory>
 
-#include "difftest.h"
+#include "stepwise.h"
 
 namespace difftest {
 
