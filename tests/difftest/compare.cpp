@@ -37,6 +37,7 @@ std::string flags_text(u32 f) {
 std::string fault_text(int vec) {
   if (vec < 0) return "none";
   if (vec == 0) return "#DE";
+  if (vec == 6) return "#UD (invalid or not implemented)";
   if (vec == 200) return "ring1 stop";
   if (vec >= 100) return fmt::format("host signal {}", vec - 100);
   return fmt::format("vector {}", vec);
