@@ -30,7 +30,10 @@ std::string hex(const u8* b, u8 n) {
 std::string flags_text(u32 f) {
   std::string s;
   for (const auto& fl : kFlagNames)
-    if (f & fl.bit) s += (s.empty() ? "" : " ") + std::string(fl.name);
+    if (f & fl.bit) {
+      if (!s.empty()) s += ' ';
+      s += fl.name;
+    }
   return s.empty() ? "-" : s;
 }
 

@@ -494,7 +494,10 @@ bool parse_families(const std::string& list, u32& out, std::string& error) {
 std::string family_names(u32 fams) {
   std::string s;
   for (const auto& f : kFamilyNames)
-    if (fams & f.f) s += (s.empty() ? "" : ",") + std::string(f.name);
+    if (fams & f.f) {
+      if (!s.empty()) s += ',';
+      s += f.name;
+    }
   return s;
 }
 
