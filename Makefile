@@ -30,7 +30,7 @@ bench: build
 	$(RELEASE)/bench/ring1-bench
 
 fuzz: build
-	$(RELEASE)/tests/ring1-difftest --unbounded
+	$(RELEASE)/tests/difftest/ring1-difftest --unbounded --families all
 
 clean:
 	rm -rf build

@@ -225,6 +225,7 @@ std::string_view stop_reason_name(StopReason r) {
     case StopReason::Breakpoint: return "breakpoint";
     case StopReason::UnhandledFault: return "unhandled exception";
     case StopReason::HostError: return "host error";
+    case StopReason::TripleFault: return "triple fault";
     case StopReason::Requested: return "stop requested";
   }
   return "?";

@@ -30,6 +30,7 @@ enum class StopReason : u8 {
   Breakpoint,      // a stop address was reached (tests, debugger)
   UnhandledFault,  // an exception or interrupt with nowhere to go yet
   HostError,       // something the emulator cannot do (fetch from unassigned memory, say)
+  TripleFault,     // an exception while delivering a double fault: the processor shuts down
   Requested,       // a device or the host asked the machine to stop
 };
 
@@ -72,7 +73,13 @@ class Cpu {
   u32 dr[8] = {};
   TableRegister gdtr, idtr;
   SystemSegment ldtr, tr;
-  u64 tsc_offset = 0;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
+  u64 tsc_offset = 0;
+  // MOV SS, POP SS and STI hold off interrupts (and debug traps) until after the next instruction
+  // (SDM vol. 3, 6.8.3): the instruction sets this, the run loop clears it after the following one.
+  bool interrupt_shadow = false;
+  // What an exception does when the run loop catches it. Stop: end the run with a FaultRecord (bare-CPU
+  // instruction tests). Deliver: through the IDT (or the real-mode IVT), as the processor does.
+  enum class ExceptionMode : u8 { Stop, Deliver } exception_mode = ExceptionMode::Stop;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
   u8 cpl = 0;
   Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
   u64 instret = 0;    // instructions retired
@@ -136,6 +143,9 @@ class Cpu {
   // HLT: the CPU stops until an interrupt; with no interrupt source yet, the run ends (StopReason::Halted).
   void halt() { request_stop(StopReason::Halted); }
   const std::string& host_error() const { return host_error_; }
+  // Ends the run with StopReason::HostError and a message: for what ring1 cannot do (a task switch, say),
+  // never for a guest's mistake, which is an exception.
+  void host_stop(std::string message);
 
   // ---- operand access for handlers (hot path) ----
   u32 effective_address(const Insn& i) const {
@@ -208,7 +218,6 @@ class Cpu {
   friend class DecodeCache;
   const Block* fetch_block();
   [[gnu::noinline]] const Block* fetch_block_slow();
-  void host_stop(std::string message);
   static void on_code_write(void* self, u32 frame);
 
   Mmu& mmu_;
