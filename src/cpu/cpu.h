@@ -164,14 +164,14 @@ class Cpu {
   }
 
   template <class T>
-  T read(u8 s, u32 offset) {
+  [[gnu::always_inline]] T read(u8 s, u32 offset) {
     const Segment& sg = seg[s];
     if (offset < sg.read_lo || u64(offset) + (sizeof(T) - 1) > sg.read_hi) [[unlikely]]
       segment_violation(s);
     return mmu_.read<T>(sg.base + offset, cpl == 3);
   }
   template <class T>
-  void write(u8 s, u32 offset, T v) {
+  [[gnu::always_inline]] void write(u8 s, u32 offset, T v) {
     const Segment& sg = seg[s];
     if (offset < sg.write_lo || u64(offset) + (sizeof(T) - 1) > sg.write_hi) [[unlikely]]
       segment_violation(s);

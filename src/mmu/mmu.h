@@ -79,7 +79,7 @@ class Mmu {
 
   // ---- data access (hot path) ----
   template <class T>
-  T read(u32 lin, bool user) {
+  [[gnu::always_inline]] T read(u32 lin, bool user) {
     static_assert(sizeof(T) <= 4, "wider accesses are split by the instruction");
     if (!paging_) [[likely]] {
       if (u64(lin) + sizeof(T) <= size_) [[likely]] {
@@ -102,7 +102,7 @@ class Mmu {
   }
 
   template <class T>
-  void write(u32 lin, T v, bool user) {
+  [[gnu::always_inline]] void write(u32 lin, T v, bool user) {
     if (!paging_) [[likely]] {
       if (u64(lin) + sizeof(T) <= size_) [[likely]] {
         // A store into a frame holding decoded code drops that code first (self-modifying code).

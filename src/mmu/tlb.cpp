@@ -8,6 +8,24 @@ TlbArray::TlbArray(TlbGeometry g, u32 page_shift)
     : geo_(g), shift_(page_shift), set_mask_(g.sets - 1), entries_(g.entries()) {
   if (g.sets == 0 || (g.sets & (g.sets - 1)) != 0) throw std::invalid_argument("TLB sets must be a power of two");
   if (g.ways == 0) throw std::invalid_argument("TLB ways must be at least 1");
+  reset_hints();
+}
+
+void TlbArray::reset_hints() {
+  for (TlbEntry*& h : hints_) h = &empty_;
+}
+
+TlbEntry* TlbArray::search(u32 vpn, u64 k1, u64 k2) {
+  TlbEntry* set = &entries_[(vpn & set_mask_) * geo_.ways];
+  for (u32 w = 0; w < geo_.ways; ++w) {
+    TlbEntry& e = set[w];
+    if (e.key == k1 || e.key == k2) {
+      if (geo_.replacement == TlbReplacement::Lru) e.age = ++clock_;
+      hints_[vpn & (kHints - 1)] = &e;
+      return &e;
+    }
+  }
+  return nullptr;
 }
 
 TlbArray::FillResult TlbArray::fill(u32 lin, bool global, const TlbKeys& k) {
@@ -27,6 +45,7 @@ TlbArray::FillResult TlbArray::fill(u32 lin, bool global, const TlbKeys& k) {
   *victim = TlbEntry{};
   victim->key = (global ? k.g_key : k.ng_key) | vpn;
   victim->age = ++clock_;
+  hints_[vpn & (kHints - 1)] = victim;
   r.entry = victim;
   return r;
 }
@@ -49,6 +68,7 @@ void TlbArray::drop(u32 lin, const TlbKeys& k, u32& dropped_ng, u32& dropped_g) 
 void TlbArray::clear() {
   for (TlbEntry& e : entries_) e = TlbEntry{};
   clock_ = 0;
+  reset_hints();
 }
 
 }  // namespace ring1

@@ -59,18 +59,19 @@ class TlbArray {
   u32 page_shift() const { return shift_; }
   const TlbGeometry& geometry() const { return geo_; }
 
+  // The associative search, with a host-side shortcut: a direct-mapped hint per virtual page number
+  // remembers where that page's entry was last found. The hinted entry's own key is compared, so the
+  // answer (and the LRU update) is exactly what searching the set would give; the hint only saves work.
   TlbEntry* find(u32 lin, const TlbKeys& k) {
     u32 vpn = lin >> shift_;
     u64 k1 = k.ng_key | vpn, k2 = k.g_key | vpn;
-    TlbEntry* set = &entries_[(vpn & set_mask_) * geo_.ways];
-    for (u32 w = 0; w < geo_.ways; ++w) {
-      TlbEntry& e = set[w];
-      if (e.key == k1 || e.key == k2) {
-        if (geo_.replacement == TlbReplacement::Lru) e.age = ++clock_;
-        return &e;
-      }
+    TlbEntry* h = hints_[vpn & (kHints - 1)];
+    if (h->key == k1 || h->key == k2) [[likely]] {
+      // Re-touching the most recently used entry does not change the LRU order: no store needed.
+      if (geo_.replacement == TlbReplacement::Lru && h->age != clock_) h->age = ++clock_;
+      return h;
     }
-    return nullptr;
+    return search(vpn, k1, k2);
   }
 
   // Installs a translation in a dead entry or the set's victim; reports whether a live entry (and of
@@ -102,11 +103,17 @@ class TlbArray {
   void clear();  // forget everything (the generation counter wrapped)
 
  private:
+  static constexpr u32 kHints = 64;
+  TlbEntry* search(u32 vpn, u64 k1, u64 k2);
+  void reset_hints();
+
   TlbGeometry geo_;
   u32 shift_;
   u32 set_mask_;
   std::vector<TlbEntry> entries_;
   u32 clock_ = 0;
+  TlbEntry empty_;                   // what a hint points at when it knows nothing (key 0 never matches)
+  TlbEntry* hints_[kHints];
 };
 
 }  // namespace ring1
