@@ -20,6 +20,8 @@
 
 namespace ring1 {
 
+class PortBus;  // mmu/port_bus.h: the I/O address space
+
 enum Gpr : u8 { EAX = 0, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
 
 enum class StopReason : u8 {
@@ -72,6 +74,7 @@ class Cpu {
   u32 dr[8] = {};
   TableRegister gdtr, idtr;
   SystemSegment ldtr, tr;
+  PortBus* ports = nullptr;  // the I/O ports IN/OUT/INS/OUTS reach; none: reads all ones, writes dropped
   u64 tsc_offset = 0;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
   u8 cpl = 0;
   Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
