@@ -71,8 +71,8 @@ void cpuid(Cpu& c, const Insn&) {
 }
 
 // RDTSC: EDX:EAX <- the modelled cycle counter as it stood when this instruction began (the run loop adds
-// an instruction's own cost after its handler returns), plus Cpu::tsc_offset (which WRMSR to the TSC sets). #GP(0) when CR4.TSD is set and CPL != 0
-// (SDM vol. 2, RDTSC).
+// an instruction's own cost after its handler returns), plus Cpu::tsc_offset (which WRMSR to the TSC sets).
+// #GP(0) when CR4.TSD is set and CPL != 0 (SDM vol. 2, RDTSC).
 inline constexpr u32 kCr4Tsd = 1u << 2;
 
 void rdtsc(Cpu& c, const Insn&) {
