@@ -20,6 +20,8 @@
 
 namespace ring1 {
 
+class PortBus;  // mmu/port_bus.h: the I/O address space
+
 enum Gpr : u8 { EAX = 0, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
 
 enum class StopReason : u8 {
@@ -73,13 +75,14 @@ class Cpu {
   u32 dr[8] = {};
   TableRegister gdtr, idtr;
   SystemSegment ldtr, tr;
-  u64 tsc_offset = 0;
+  PortBus* ports = nullptr;  // the I/O ports IN/OUT/INS/OUTS reach; none: reads all ones, writes dropped
+  u64 tsc_offset = 0;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
   // MOV SS, POP SS and STI hold off interrupts (and debug traps) until after the next instruction
   // (SDM vol. 3, 6.8.3): the instruction sets this, the run loop clears it after the following one.
   bool interrupt_shadow = false;
   // What an exception does when the run loop catches it. Stop: end the run with a FaultRecord (bare-CPU
   // instruction tests). Deliver: through the IDT (or the real-mode IVT), as the processor does.
-  enum class ExceptionMode : u8 { Stop, Deliver } exception_mode = ExceptionMode::Stop;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
+  enum class ExceptionMode : u8 { Stop, Deliver } exception_mode = ExceptionMode::Stop;
   u8 cpl = 0;
   Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
   u64 instret = 0;    // instructions retired

@@ -13,7 +13,9 @@ CostProfile profile_or_throw(const std::string& name) {
 }  // namespace
 
 Machine::Machine(const MachineConfig& cfg)
-    : cfg_(cfg), costs_(profile_or_throw(cfg.cost_profile)), ram_(cfg.memory_bytes), mmu_(ram_), cpu_(mmu_, costs_) {}
+    : cfg_(cfg), costs_(profile_or_throw(cfg.cost_profile)), ram_(cfg.memory_bytes), mmu_(ram_), cpu_(mmu_, costs_) {
+  cpu_.ports = &ports_;
+}
 
 std::optional<u64> parse_size(const std::string& text) {
   if (text.empty()) return std::nullopt;

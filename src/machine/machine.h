@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cpu/cpu.h"
+#include "mmu/port_bus.h"
 
 namespace ring1 {
 
@@ -22,6 +23,7 @@ class Machine {
   PhysicalMemory& ram() { return ram_; }
   Mmu& mmu() { return mmu_; }
   Cpu& cpu() { return cpu_; }
+  PortBus& ports() { return ports_; }
   const CostProfile& costs() const { return costs_; }
 
  private:
@@ -30,6 +32,7 @@ class Machine {
   PhysicalMemory ram_;
   Mmu mmu_;
   Cpu cpu_;
+  PortBus ports_;  // the I/O address space; devices attach to it
 };
 
 // Parses "128M", "1G", "65536K", "4096" (bytes). nullopt if malformed.

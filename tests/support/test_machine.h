@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cpu/cpu.h"
+#include "mmu/port_bus.h"
 #include "support/assembler.h"
 
 namespace ring1::test {
@@ -19,11 +20,13 @@ struct TestMachine {
   PhysicalMemory ram{kRam};
   Mmu mmu;
   Cpu cpu{mmu, CostProfile::pentium3()};
+  PortBus ports;  // empty: tests attach their own devices
   u32 code_end = kCode;
 
   explicit TestMachine(TlbMode mode = TlbMode::Untagged, const TlbProfile& tlb = TlbProfile::p3())
       : mmu(ram, tlb, mode) {
     cpu.gpr[ESP] = kStackTop;
+    cpu.ports = &ports;
   }
 
   void load(const std::vector<u8>& bytes, u32 at = kCode) {

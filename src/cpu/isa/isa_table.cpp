@@ -15,6 +15,8 @@ IsaTable::IsaTable() {
   register_atomic(*this);
   register_misc(*this);
   register_control_registers(*this);
+  register_io(*this);
+  register_system_misc(*this);
 }
 
 const IsaTable& IsaTable::instance() {

@@ -38,5 +38,7 @@ void register_stack_frame(IsaTable&);
 void register_atomic(IsaTable&);
 void register_misc(IsaTable&);
 void register_control_registers(IsaTable&);
+void register_io(IsaTable&);
+void register_system_misc(IsaTable&);
 
 }  // namespace ring1

@@ -71,14 +71,15 @@ void cpuid(Cpu& c, const Insn&) {
 }
 
 // RDTSC: EDX:EAX <- the modelled cycle counter as it stood when this instruction began (the run loop adds
-// an instruction's own cost after its handler returns). #GP(0) when CR4.TSD is set and CPL != 0
-// (SDM vol. 2, RDTSC).
+// an instruction's own cost after its handler returns), plus Cpu::tsc_offset (which WRMSR to the TSC sets).
+// #GP(0) when CR4.TSD is set and CPL != 0 (SDM vol. 2, RDTSC).
 inline constexpr u32 kCr4Tsd = 1u << 2;
 
 void rdtsc(Cpu& c, const Insn&) {
   if ((c.cr4 & kCr4Tsd) && c.cpl != 0) raise_fault(Vector::GP, 0);
-  c.gpr[EAX] = static_cast<u32>(c.cycles);
-  c.gpr[EDX] = static_cast<u32>(c.cycles >> 32);
+  const u64 tsc = c.cycles + c.tsc_offset;  // WRMSR to the TSC moves the origin (system_misc.cpp)
+  c.gpr[EAX] = static_cast<u32>(tsc);
+  c.gpr[EDX] = static_cast<u32>(tsc >> 32);
 }
 
 template <Handler H, CostClass Cost = CostClass::Simple>

@@ -1,0 +1,128 @@
+// Privileged odds and ends of the system architecture (SDM vol. 2): RDMSR/WRMSR (the TSC is the only MSR),
+// the cache instructions WBINVD/INVD, and the 286-era machine status word instructions LMSW, SMSW and CLTS.
+// All but SMSW are CPL 0 only (#GP(0) otherwise); SMSW is the classic "sensitive but unprivileged"
+// instruction (Popek and Goldberg's test fails on it): it reveals CR0 at any CPL without faulting.
+#include "cpu/exec/operands.h"
+#include "cpu/isa/isa_table.h"
+
+namespace ring1 {
+namespace {
+
+constexpr u32 kCr0Pe = 1u << 0, kCr0Ts = 1u << 3;
+constexpr u32 kMsw = 0xF;  // the CR0 bits LMSW loads: PE MP EM TS (SDM vol. 2, LMSW)
+constexpr u32 kMsrTsc = 0x10;  // IA32_TIME_STAMP_COUNTER
+
+// CPL 0 only. In virtual-8086 mode CPL is 3, so these fault there too (SDM vol. 3, chapter 20).
+inline void require_ring0(const Cpu& c) {
+  if (c.cpl != 0) raise_fault(Vector::GP, 0);
+}
+
+// RDMSR/WRMSR (SDM vol. 2): ECX names the MSR. ring1 models no other MSR than the time-stamp counter
+// (SDM vol. 3, "Time-Stamp Counter"): any other index, reserved or not, is #GP(0), as the SDM prescribes for a reserved or
+// unimplemented MSR address.
+void rdmsr(Cpu& c, const Insn&) {
+  require_ring0(c);
+  if (c.gpr[ECX] != kMsrTsc) raise_fault(Vector::GP, 0);
+  // The TSC as RDTSC reads it (misc.cpp): the cycle count when this instruction began, plus the offset.
+  const u64 tsc = c.cycles + c.tsc_offset;
+  c.gpr[EAX] = static_cast<u32>(tsc);
+  c.gpr[EDX] = static_cast<u32>(tsc >> 32);
+}
+
+// WRMSR to the TSC writes all 64 bits of EDX:EAX (as the Pentium does; P6-class parts clear the upper half
+// instead, SDM vol. 3, 18.17). The modelled cycle counter is never changed: the offset moves so that a read
+// at this instruction's start would return the value written.
+void wrmsr(Cpu& c, const Insn&) {
+  require_ring0(c);
+  if (c.gpr[ECX] != kMsrTsc) raise_fault(Vector::GP, 0);
+  const u64 value = (u64(c.gpr[EDX]) << 32) | c.gpr[EAX];
+  c.tsc_offset = value - c.cycles;
+}
+
+// WBINVD/INVD (SDM vol. 2): ring1 models no cache, so after the privilege check there is nothing to write
+// back or invalidate. (INVD on a real part loses dirty lines; here memory is always coherent.)
+void cache_flush(Cpu& c, const Insn&) { require_ring0(c); }
+
+// LMSW r/m16 (SDM vol. 2, LMSW): CR0[3:0] <- source[3:0], except that PE can be set but never cleared.
+// Bits above 3 are untouched.
+template <Src S>
+void lmsw(Cpu& c, const Insn& i) {
+  require_ring0(c);
+  const u32 v = source<u16, S>(c, i);
+  c.set_cr0((c.cr0 & ~kMsw) | (v & kMsw) | (c.cr0 & kCr0Pe));
+  c.charge(c.costs().events.cr_write);
+}
+
+// SMSW r/m16 | r32 (SDM vol. 2, SMSW): any CPL (CR4.UMIP, which would fault it, is not modelled). A memory
+// destination receives the low 16 bits of CR0. A 16-bit register receives them in its low half, the rest of
+// the register untouched; a 32-bit register receives all of CR0, which the SDM leaves "undefined" above bit
+// 15 and P6-class and later processors fill with CR0's upper bits.
+template <class T>
+void smsw_reg(Cpu& c, const Insn& i) {
+  c.set_reg<T>(i.r1, static_cast<T>(c.cr0));
+}
+void smsw_mem(Cpu& c, const Insn& i) { c.write<u16>(i.seg, c.effective_address(i), static_cast<u16>(c.cr0)); }
+
+// CLTS (SDM vol. 2): CR0.TS <- 0.
+void clts(Cpu& c, const Insn&) {
+  require_ring0(c);
+  c.set_cr0(c.cr0 & ~kCr0Ts);
+  c.charge(c.costs().events.cr_write);
+}
+
+template <Handler H, CostClass Cost>
+bool build_fixed(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  if (d.lock) return false;
+  info.cost = Cost;
+  i.fn = H;
+  return true;
+}
+
+bool build_lmsw(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  if (d.lock || d.operand_count != 1) return false;
+  const Operand& o = d.op[0];
+  if (is_gpr(o) && o.reg_class != RegClass::Gpr8) {
+    i.r2 = gpr_offset(o);
+    i.fn = &lmsw<Src::Reg>;
+  } else if (o.kind == OpKind::Mem) {
+    set_mem(i, o, d);
+    i.fn = &lmsw<Src::Mem>;
+    info.cost = CostClass::Load;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool build_smsw(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  if (d.lock || d.operand_count != 1) return false;
+  const Operand& o = d.op[0];
+  if (is_gpr(o) && o.reg_class != RegClass::Gpr8) {
+    i.r1 = gpr_offset(o);
+    i.fn = RING1_BY_SIZE_16_32(o.size, smsw_reg);
+  } else if (o.kind == OpKind::Mem) {
+    set_mem(i, o, d);
+    i.fn = &smsw_mem;
+    info.cost = CostClass::Store;
+  } else {
+    return false;
+  }
+  return i.fn != nullptr;
+}
+
+}  // namespace
+
+void register_system_misc(IsaTable& t) {
+  using M = Mnemonic;
+  // RDMSR/WRMSR are microcoded and serializing: Complex.
+  t.add(M::RDMSR, &build_fixed<&rdmsr, CostClass::Complex>);
+  t.add(M::WRMSR, &build_fixed<&wrmsr, CostClass::Complex>);
+  t.add(M::WBINVD, &build_fixed<&cache_flush, CostClass::Complex>);
+  t.add(M::INVD, &build_fixed<&cache_flush, CostClass::Complex>);
+  // LMSW and CLTS write CR0 (LMSW can enter protected mode): they end the block, as MOV CR0 does.
+  t.add(M::LMSW, &build_lmsw, true);
+  t.add(M::SMSW, &build_smsw);
+  t.add(M::CLTS, &build_fixed<&clts, CostClass::Simple>, true);
+}
+
+}  // namespace ring1
