@@ -83,4 +83,61 @@ void load_data_segment(Cpu& c, SegReg r, u16 selector);
 // Loads CS for a far transfer that has already been checked, and sets CPL. `rpl` becomes CS.RPL = CPL.
 void load_code_segment(Cpu& c, u16 selector, const Descriptor& d, u8 cpl);
 
+// ---- additions for the segmentation instructions and far transfers ----
+
+// Protected mode proper: CR0.PE set and not virtual-8086 mode.
+inline bool in_protected_mode(const Cpu& c) { return (c.cr0 & 1) && !(c.eflags & eflags::VM); }
+
+// Reads a descriptor without faulting on the table limit (LAR, LSL, VERR, VERW): false for a null selector,
+// an LDT selector with no LDT, or one beyond its table's limit.
+bool probe_descriptor(Cpu& c, u16 selector, Descriptor& d);
+
+// The visibility rules of LAR, LSL, VERR and VERW (SDM vol. 2, those pages; vol. 3, 5.10.3): true sets ZF.
+// Code and data segments are visible when DPL >= CPL and DPL >= RPL (conforming code is exempt except for
+// VERW, which it can never pass); VERR wants a readable and VERW a writable segment; LAR accepts TSSes,
+// LDTs, call gates and task gates, LSL only TSSes and LDTs; interrupt and trap gates never pass.
+enum class DescriptorQuery : u8 { AccessRights, SegmentLimit, Readable, Writable };
+bool descriptor_query(Cpu& c, u16 selector, DescriptorQuery q, Descriptor& d);
+
+// LLDT: a null selector leaves the LDT unusable; otherwise a present LDT descriptor (type 2) in the GDT,
+// #GP(selector) for anything else and #NP(selector) if not present (SDM vol. 2, LLDT).
+void load_ldtr(Cpu& c, u16 selector);
+// LTR: an available 16- or 32-bit TSS in the GDT, #GP(0) for a null selector, #GP(selector) otherwise,
+// #NP(selector) if not present; marks the descriptor busy in memory (SDM vol. 2, LTR; vol. 3, 7.2.4).
+void load_task_register(Cpu& c, u16 selector);
+
+// The inner-level stack SS:ESP for `ring` (0..2) from the current TSS, 32- or 16-bit by TR's type (SDM vol. 3,
+// 7.2.1 and 7.7): #TS(TR selector) when the TSS limit does not cover the entry.
+void tss_inner_stack(Cpu& c, u8 ring, u16& ss, u32& esp);
+
+// Checks a stack segment that a privilege change loads: CALL through a gate to an inner ring (faults are
+// #TS, `fault` = TS) or RET to an outer ring (`fault` = GP). The selector's RPL and the descriptor's DPL must
+// equal `new_cpl` and it must be writable data; null is fault(0), not present #SS(selector) (SDM vol. 2,
+// CALL and RET; vol. 3, 5.8.5).
+Descriptor check_stack_segment(Cpu& c, u16 selector, u8 new_cpl, Vector fault);
+
+// Where a protected-mode far JMP or CALL goes (SDM vol. 2, JMP and CALL; vol. 3, 5.8.1 to 5.8.6).
+enum class FarKind : u8 { Jmp, Call };
+struct FarTarget {
+  enum class Kind : u8 { Code, Gate, Task } kind = Kind::Code;
+  u16 cs = 0;         // the target code segment selector (its RPL becomes the new CPL on load)
+  Descriptor code;    // its descriptor, already checked
+  u32 eip = 0;        // the target offset, within the segment's limit
+  u8 cpl = 0;         // CPL after the transfer
+  bool inner = false; // CALL through a gate to a more privileged non-conforming segment: stack switch
+  bool gate32 = false;
+  u8 params = 0;      // the gate's parameter count
+};
+// Every check of a far JMP/CALL target, in the SDM's order; nothing is changed. Task gates and TSSes pass
+// their own DPL/present checks and come back as Kind::Task (task switching is not modelled).
+FarTarget check_far_target(Cpu& c, u16 selector, u32 offset, FarKind kind);
+
+// RET far: the return CS must be code with RPL >= CPL, DPL == RPL (non-conforming) or DPL <= RPL
+// (conforming), and present (SDM vol. 2, RET).
+Descriptor check_return_code_segment(Cpu& c, u16 selector);
+
+// After a return to an outer ring: DS, ES, FS and GS holding data or non-conforming code with DPL < CPL
+// become null, so the outer ring cannot use the inner ring's segments (SDM vol. 2, RET; vol. 3, 5.8.6).
+void null_inaccessible_data_segments(Cpu& c);
+
 }  // namespace ring1

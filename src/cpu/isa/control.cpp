@@ -1,8 +1,9 @@
 // Near control transfer (SDM vol. 2): JMP, Jcc, CALL, RET, LOOP/LOOPE/LOOPNE, JCXZ/JECXZ, and the software
-// interrupts INT n, INT3, INTO with BOUND. Far transfers change CS and belong to the system architecture.
+// interrupts INT n, INT3, INTO with BOUND. Far transfers change CS: their builders route to far_transfer.cpp.
 // T is the operand size: it sets how much is pushed or popped and whether EIP is truncated to 16 bits.
 #include "cpu/exec/condition.h"
 #include "cpu/exec/operands.h"
+#include "cpu/isa/far_transfer.h"
 #include "cpu/isa/isa_table.h"
 
 namespace ring1 {
@@ -100,6 +101,7 @@ bool build_hlt(const DecodedInsn&, Insn& i, BuildInfo&) {
 bool build_jmp(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (d.operand_count != 1) return false;
   const Operand& o = d.op[0];
+  if (is_far_pointer(d, o)) return build_far_jmp(d, i, info);
   info.cost = CostClass::Branch;
   u8 size = d.operand_size;
   if (o.kind == OpKind::Imm && o.relative) {
@@ -112,7 +114,7 @@ bool build_jmp(const DecodedInsn& d, Insn& i, BuildInfo& info) {
     set_mem(i, o, d);
     i.fn = RING1_BY_SIZE_16_32(o.size, jmp_abs, Src::Mem);
   }
-  return i.fn != nullptr;  // far forms: system architecture
+  return i.fn != nullptr;
 }
 
 template <u8 CC>
@@ -127,6 +129,7 @@ bool build_jcc(const DecodedInsn& d, Insn& i, BuildInfo& info) {
 bool build_call(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (d.operand_count != 1) return false;
   const Operand& o = d.op[0];
+  if (is_far_pointer(d, o)) return build_far_call(d, i, info);
   info.cost = CostClass::Branch;
   if (o.kind == OpKind::Imm && o.relative) {
     i.imm = o.imm;
@@ -142,7 +145,8 @@ bool build_call(const DecodedInsn& d, Insn& i, BuildInfo& info) {
 }
 
 bool build_ret(const DecodedInsn& d, Insn& i, BuildInfo& info) {
-  if (d.opcode != 0xC3 && d.opcode != 0xC2) return false;  // RETF (CA/CB): system architecture
+  if (d.opcode == 0xCA || d.opcode == 0xCB) return build_far_ret(d, i, info);  // RETF (far_transfer.cpp)
+  if (d.opcode != 0xC3 && d.opcode != 0xC2) return false;
   info.cost = CostClass::Branch;
   i.imm = d.operand_count == 1 ? (d.op[0].imm & 0xFFFF) : 0;
   i.fn = RING1_BY_SIZE_16_32(d.operand_size, ret);

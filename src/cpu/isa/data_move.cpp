@@ -1,6 +1,7 @@
 // Data movement: MOV (all general forms and from a segment register), MOVZX/MOVSX, LEA, XCHG, PUSH/POP,
-// CMOVcc, SETcc and NOP (SDM vol. 2). Segment-register loads belong to the system architecture and are
-// built there.
+// CMOVcc, SETcc and NOP (SDM vol. 2). MOV Sreg and POP Sreg load segment registers through the descriptor
+// core's load_data_segment, which holds every protected-mode rule.
+#include "cpu/descriptors.h"
 #include "cpu/exec/condition.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/control_registers.h"
@@ -28,6 +29,15 @@ void mov_from_sreg(Cpu& c, const Insn& i) {
   u16 sel = c.seg[i.op].selector;
   if constexpr (DstMem) c.write<u16>(i.seg, c.effective_address(i), sel);
   else c.set_reg<T>(i.r1, T(sel));
+}
+
+// MOV Sreg, r/m16 (SDM vol. 2, MOV): the load checks come from load_data_segment. MOV SS holds off
+// interrupts and debug traps until after the next instruction (vol. 3, 6.8.3). MOV CS does not decode (#UD).
+template <bool SrcMem>
+void mov_to_sreg(Cpu& c, const Insn& i) {
+  const u16 sel = SrcMem ? c.read<u16>(i.seg, c.effective_address(i)) : c.reg<u16>(i.r2);
+  load_data_segment(c, static_cast<SegReg>(i.op), sel);
+  if (i.op == SS) c.interrupt_shadow = true;
 }
 
 template <class TD, class TS, bool Signed, bool SrcMem>
@@ -89,6 +99,19 @@ void pop_mem(Cpu& c, const Insn& i) {
   }
 }
 
+// POP Sreg (SDM vol. 2, POP): the selector is read, the register loaded, and only then ESP moves, so a
+// faulting load restarts. A 32-bit pop takes a doubleword and uses its low 16 bits. POP SS sets the
+// interrupt shadow like MOV SS (vol. 3, 6.8.3); POP CS does not exist (0F is the two-byte escape).
+template <class T>
+void pop_sreg(Cpu& c, const Insn& i) {
+  const u16 sel = static_cast<u16>(c.peek<T>(0));
+  const u32 mask = c.stack_mask();
+  const u32 esp = c.gpr[ESP];
+  load_data_segment(c, static_cast<SegReg>(i.op), sel);
+  c.gpr[ESP] = (esp & ~mask) | ((esp + sizeof(T)) & mask);
+  if (i.op == SS) c.interrupt_shadow = true;
+}
+
 // CMOVcc reads its source whether or not it moves (a memory source can fault either way).
 template <class T, u8 CC, bool SrcMem>
 void cmov(Cpu& c, const Insn& i) {
@@ -122,6 +145,19 @@ bool build_mov(const DecodedInsn& d, Insn& i, BuildInfo& info) {
       i.fn = &mov_from_sreg<u16, true>;
       info.cost = CostClass::Store;
     }
+    return i.fn != nullptr;
+  }
+  if (dst.kind == OpKind::Reg && dst.reg_class == RegClass::Seg) {
+    if (dst.reg == CS || dst.reg >= kSegCount) return false;  // MOV CS is #UD (SDM vol. 2, MOV)
+    i.op = dst.reg;
+    if (is_gpr(src)) {
+      i.r2 = gpr_offset(src);
+      i.fn = &mov_to_sreg<false>;
+    } else if (src.kind == OpKind::Mem) {
+      set_mem(i, src, d);
+      i.fn = &mov_to_sreg<true>;
+    }
+    info.cost = CostClass::Complex;  // a descriptor load: table read, checks, accessed bit
     return i.fn != nullptr;
   }
   if (is_gpr(dst)) {
@@ -223,14 +259,19 @@ bool build_pop(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (d.operand_count != 1) return false;
   const Operand& o = d.op[0];
   info.cost = CostClass::Stack;
-  if (is_gpr(o)) {
+  if (o.kind == OpKind::Reg && o.reg_class == RegClass::Seg) {
+    if (o.reg == CS || o.reg >= kSegCount) return false;
+    i.op = o.reg;
+    info.cost = CostClass::Complex;
+    i.fn = RING1_BY_SIZE_16_32(d.operand_size, pop_sreg);
+  } else if (is_gpr(o)) {
     i.r1 = gpr_offset(o);
     i.fn = RING1_BY_SIZE_16_32(o.size, pop_reg);
   } else if (o.kind == OpKind::Mem) {
     set_mem(i, o, d);
     i.fn = RING1_BY_SIZE_16_32(d.operand_size, pop_mem);
   }
-  return i.fn != nullptr;  // POP Sreg is a segment load: the system-architecture issue builds it
+  return i.fn != nullptr;
 }
 
 template <u8 CC>

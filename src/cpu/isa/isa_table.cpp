@@ -17,6 +17,7 @@ IsaTable::IsaTable() {
   register_control_registers(*this);
   register_io(*this);
   register_system_misc(*this);
+  register_segmentation(*this);
 }
 
 const IsaTable& IsaTable::instance() {

@@ -40,5 +40,6 @@ void register_misc(IsaTable&);
 void register_control_registers(IsaTable&);
 void register_io(IsaTable&);
 void register_system_misc(IsaTable&);
+void register_segmentation(IsaTable&);
 
 }  // namespace ring1
