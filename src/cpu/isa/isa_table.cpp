@@ -15,6 +15,7 @@ IsaTable::IsaTable() {
   register_atomic(*this);
   register_misc(*this);
   register_control_registers(*this);
+  register_interrupt_control(*this);
 }
 
 const IsaTable& IsaTable::instance() {

@@ -38,5 +38,6 @@ void register_stack_frame(IsaTable&);
 void register_atomic(IsaTable&);
 void register_misc(IsaTable&);
 void register_control_registers(IsaTable&);
+void register_interrupt_control(IsaTable&);
 
 }  // namespace ring1
