@@ -229,8 +229,8 @@ StopReason Cpu::run(const RunLimits& limits) {
         retired += count;
         begin = i = nullptr;
         // Block boundaries also look for an interrupt IF now admits (POPF and IRET end their blocks).
-        if (count == budget || cpl != ring || limits.stop_at_eip || shadowed || (irq_requested_ && (eflags & eflags::IF)))
-          break;
+        const bool interrupt_admitted = irq_requested_ && (eflags & eflags::IF);
+        if (count == budget || cpl != ring || limits.stop_at_eip || shadowed || interrupt_admitted) break;
         cache_.collect();
       }
     stretch_done:;
