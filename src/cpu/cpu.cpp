@@ -1,9 +1,11 @@
 #include "cpu/cpu.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include "cpu/interrupts.h"
 #include "cpu/isa/ud.h"
 
 namespace ring1 {
@@ -96,6 +98,37 @@ void Cpu::host_stop(std::string message) {
   request_stop(StopReason::HostError);
 }
 
+void Cpu::triple_fault(const FaultRecord& last, std::string chain) {
+  fault_ = last;
+  host_error_ = std::move(chain);
+  request_stop(StopReason::TripleFault);
+}
+
+void Cpu::halt() {
+  const InterruptController& pic = interrupt_controller;
+  if ((eflags & eflags::IF) && pic.pending && pic.pending(pic.context)) {
+    interrupt_requested();
+    return;
+  }
+  request_stop(StopReason::Halted);
+}
+
+// An instruction boundary with IF = 1, no shadow, and a line raised: the INTA cycle and delivery (SDM vol. 3,
+// 6.3.2). The controller may have withdrawn the request meanwhile; then the line is forgotten until raised
+// again. Delivery happens between stretches, so its cycles are added to the interrupted ring here, as a
+// stretch would have.
+void Cpu::take_external_interrupt() {
+  const InterruptController& pic = interrupt_controller;
+  if (!pic.pending || !pic.pending(pic.context)) {
+    irq_requested_ = false;
+    return;
+  }
+  const u8 ring = cpl;
+  const Cycles before = cycles;
+  deliver_external_interrupt(*this, pic.acknowledge(pic.context));
+  cycles_by_ring[ring] += cycles - before;
+}
+
 // The common case, inlined into the run loop: EIP inside CS, RAM behind it, a cached block that ends
 // inside the CS limit.
 inline const Block* Cpu::fetch_block() {
@@ -158,8 +191,15 @@ StopReason Cpu::run(const RunLimits& limits) {
     if (instret >= insn_end) return StopReason::InsnLimit;
     if (cycles >= limits.max_cycles) return StopReason::CycleLimit;
     if (limits.stop_at_eip && eip == *limits.stop_at_eip) return StopReason::Breakpoint;
+    if (irq_requested_ && !interrupt_shadow && (eflags & eflags::IF)) {
+      take_external_interrupt();
+      continue;  // the checks again: the handler's EIP may be a breakpoint, delivery may have stopped the run
+    }
 
     stop_at_ = limits.max_cycles;
+    // An instruction in an interrupt shadow runs as a stretch of its own, so the boundary after it is
+    // checked above (SDM vol. 3, 6.8.3); it may set a new shadow for its successor.
+    const bool shadowed = std::exchange(interrupt_shadow, false);
     const u8 ring = cpl;
     const Cycles start_cycles = cycles;
     u64 retired = 0;  // instructions of fully executed blocks in this stretch
@@ -174,7 +214,7 @@ StopReason Cpu::run(const RunLimits& limits) {
         u64 count = b->insns.size();
         u64 budget = insn_end - instret - retired;
         if (count > budget) count = budget;
-        if (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) count = 1;
+        if ((limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) || shadowed) count = 1;
         begin = i = b->insns.data();
         const Insn* end = begin + count;
         // The hot loop: one indirect call per instruction and one compare for every kind of stop.
@@ -188,21 +228,33 @@ StopReason Cpu::run(const RunLimits& limits) {
         }
         retired += count;
         begin = i = nullptr;
-        if (count == budget || cpl != ring || limits.stop_at_eip) break;
+        // Block boundaries also look for an interrupt IF now admits (POPF and IRET end their blocks).
+        const bool interrupt_admitted = irq_requested_ && (eflags & eflags::IF);
+        if (count == budget || cpl != ring || limits.stop_at_eip || shadowed || interrupt_admitted) break;
         cache_.collect();
       }
     stretch_done:;
     } catch (const CpuFault& f) {
-      // Until IDT delivery exists (system-architecture issue), an exception ends the run with a record.
       sync_flags();
-      if (f.vector == static_cast<u8>(Vector::PF)) cr2 = f.address;  // SDM vol. 3, 4.7: CR2 gets the address
-      fault_ = FaultRecord{f.vector, f.has_error_code, f.error_code, f.trap ? next_eip : eip, cpl, f.trap};
-      if (f.trap && i) {  // a trap retires its instruction
-        cycles += i->cycles;
-        ++i;
-        eip = next_eip;
+      if (exception_mode == ExceptionMode::Deliver) {
+        // Through the IDT or IVT (interrupts.cpp), then on running. The delivery's cycles stay in this
+        // stretch: a transition is charged to the ring it leaves, as IRET's cost is to the ring executing it.
+        // A trap retires its instruction once its own delivery succeeded; if that faulted, it restarts.
+        if (deliver_exception(*this, f, eip, next_eip) && f.trap && i) {
+          cycles += i->cycles;
+          ++i;
+        }
+      } else {
+        // Stop mode: the exception ends the run with a record.
+        if (f.vector == static_cast<u8>(Vector::PF)) cr2 = f.address;  // SDM vol. 3, 4.7: CR2 gets the address
+        fault_ = FaultRecord{f.vector, f.has_error_code, f.error_code, f.trap ? next_eip : eip, cpl, f.trap};
+        if (f.trap && i) {  // a trap retires its instruction
+          cycles += i->cycles;
+          ++i;
+          eip = next_eip;
+        }
+        requested_stop_ = StopReason::UnhandledFault;
       }
-      requested_stop_ = StopReason::UnhandledFault;
     }
     retired += static_cast<u64>(i - begin);
     retired -= unretired_;

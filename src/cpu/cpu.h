@@ -48,6 +48,25 @@ struct FaultRecord {
   bool software = false;  // INT n / INT3 / INTO
 };
 
+// The interrupt controller's side of the INTR line (the PIC of a later issue): plain function pointers and a
+// context, so the CPU needs no device headers. `pending` says whether a maskable interrupt is waiting;
+// `acknowledge` is the INTA cycle and returns its vector. A device that raises a line calls
+// Cpu::interrupt_requested() so the run loop looks at the next instruction boundary.
+struct InterruptController {
+  bool (*pending)(void* context) = nullptr;
+  u8 (*acknowledge)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
+// Counts of delivered interrupts and exceptions, for reports: deliveries[from ring][to ring] and returns
+// [from][to] (IRET) count transitions, same-ring ones on the diagonal (real mode counts as ring 0);
+// by_vector counts deliveries per vector. Plain arrays: the report indexes them directly.
+struct InterruptStats {
+  u64 deliveries[4][4] = {};
+  u64 returns[4][4] = {};
+  u64 by_vector[256] = {};
+};
+
 struct RunLimits {
   u64 max_instructions = ~u64(0);
   Cycles max_cycles = ~Cycles(0);
@@ -78,7 +97,8 @@ class Cpu {
   PortBus* ports = nullptr;  // the I/O ports IN/OUT/INS/OUTS reach; none: reads all ones, writes dropped
   u64 tsc_offset = 0;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
   // MOV SS, POP SS and STI hold off interrupts (and debug traps) until after the next instruction
-  // (SDM vol. 3, 6.8.3): the instruction sets this, the run loop clears it after the following one.
+  // (SDM vol. 3, 6.8.3): the instruction sets this through set_interrupt_shadow(), the run loop clears it
+  // after the following one.
   bool interrupt_shadow = false;
   // What an exception does when the run loop catches it. Stop: end the run with a FaultRecord (bare-CPU
   // instruction tests). Deliver: through the IDT (or the real-mode IVT), as the processor does.
@@ -88,6 +108,8 @@ class Cpu {
   u64 instret = 0;    // instructions retired
   std::array<u64, 4> insns_by_ring{};
   std::array<Cycles, 4> cycles_by_ring{};
+  InterruptController interrupt_controller;
+  InterruptStats interrupt_stats;
 
   // ---- flags (hot path) ----
   u32 flags() const { return lazy.op == LazyOp::None ? eflags : (eflags & ~eflags::Status) | lazy.status(); }
@@ -143,8 +165,25 @@ class Cpu {
   }
 
   // ---- events raised by handlers ----
-  // HLT: the CPU stops until an interrupt; with no interrupt source yet, the run ends (StopReason::Halted).
-  void halt() { request_stop(StopReason::Halted); }
+  // HLT: the CPU waits for an interrupt (SDM vol. 2, HLT). Only instructions advance time yet, so with
+  // IF = 1 and an interrupt pending the wait ends at once; otherwise nothing could ever end it and the run
+  // ends (StopReason::Halted). A later run resumes after the HLT, as a wake-up would.
+  void halt();
+  // The instruction boundary after the current instruction is in an interrupt shadow (STI, MOV SS).
+  void set_interrupt_shadow() {
+    interrupt_shadow = true;
+    stop_at_ = 0;
+  }
+  // A device raised an interrupt line: the run loop asks the controller at the next instruction boundary
+  // where IF = 1 and no shadow is in force.
+  void interrupt_requested() {
+    irq_requested_ = true;
+    stop_at_ = 0;
+  }
+  // An exception while delivering a double fault (SDM vol. 3, 6.15, interrupt 8): the processor shuts
+  // down. Ends the run with StopReason::TripleFault, `last` as the fault record and `chain` as the message.
+  void triple_fault(const FaultRecord& last, std::string chain);
+  // The message of the last HostError stop, or the exception chain of a TripleFault stop.
   const std::string& host_error() const { return host_error_; }
   // Ends the run with StopReason::HostError and a message: for what ring1 cannot do (a task switch, say),
   // never for a guest's mistake, which is an exception.
@@ -222,6 +261,7 @@ class Cpu {
   const Block* fetch_block();
   [[gnu::noinline]] const Block* fetch_block_slow();
   static void on_code_write(void* self, u32 frame);
+  void take_external_interrupt();
 
   Mmu& mmu_;
   const CostProfile& costs_;
@@ -229,6 +269,7 @@ class Cpu {
   Cycles stop_at_ = 0;
   u64 unretired_ = 0;  // instructions executed in this stretch that yielded instead of retiring
   StopReason requested_stop_ = StopReason::None;
+  bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since
   FaultRecord fault_;
   std::string host_error_;
   Block scratch_block_;  // a one-off block for an instruction that straddles two pages

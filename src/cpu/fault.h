@@ -38,6 +38,8 @@ struct CpuFault {
   bool trap = false;
   // #PF: the faulting linear address, which the processor loads into CR2 (SDM vol. 3, 4.7).
   u32 address = 0;
+  // INT n, INT3, INTO: delivery checks the gate's DPL and clears EXT (SDM vol. 3, 6.12.1.1, 6.13).
+  bool software = false;
 };
 
 [[noreturn]] inline void raise_fault(Vector v) { throw CpuFault{static_cast<u8>(v), false, 0}; }
@@ -45,6 +47,7 @@ struct CpuFault {
   throw CpuFault{static_cast<u8>(v), true, error_code};
 }
 [[noreturn]] inline void raise_trap(u8 vector) { throw CpuFault{vector, false, 0, true}; }
+[[noreturn]] inline void raise_software_interrupt(u8 vector) { throw CpuFault{vector, false, 0, true, 0, true}; }
 
 // #PF error code bits (SDM vol. 3, 4.7).
 namespace pf_error {

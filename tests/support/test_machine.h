@@ -49,6 +49,9 @@ struct TestMachine {
     return run();
   }
 
+  // Exceptions go through the IDT (or the real-mode IVT) instead of ending the run.
+  void deliver_exceptions() { cpu.exception_mode = Cpu::ExceptionMode::Deliver; }
+
   u32 r(Gpr g) const { return cpu.gpr[g]; }
   bool flag(u32 mask) const { return (cpu.eflags & mask) != 0; }
   template <class T>

@@ -68,11 +68,12 @@ void loop(Cpu& c, const Insn& i) {
   if (taken) c.next_eip = target;
 }
 
-// INT n and INT3 are traps: the saved EIP is the next instruction (SDM vol. 3, 6.5).
-void int_n(Cpu&, const Insn& i) { raise_trap(static_cast<u8>(i.imm)); }
-void int3(Cpu&, const Insn&) { raise_trap(static_cast<u8>(Vector::BP)); }
+// INT n, INT3 and INTO are software interrupts, delivered as traps: the saved EIP is the next instruction
+// (SDM vol. 3, 6.5), and the gate's DPL is checked against CPL (6.12.1.1).
+void int_n(Cpu&, const Insn& i) { raise_software_interrupt(static_cast<u8>(i.imm)); }
+void int3(Cpu&, const Insn&) { raise_software_interrupt(static_cast<u8>(Vector::BP)); }
 void into(Cpu& c, const Insn&) {
-  if (condition<0>(c)) raise_trap(static_cast<u8>(Vector::OF));
+  if (condition<0>(c)) raise_software_interrupt(static_cast<u8>(Vector::OF));
 }
 
 // BOUND r, m: #BR (a fault) unless lower <= index <= upper, signed (SDM vol. 2, BOUND).

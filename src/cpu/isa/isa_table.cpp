@@ -18,6 +18,7 @@ IsaTable::IsaTable() {
   register_io(*this);
   register_system_misc(*this);
   register_segmentation(*this);
+  register_interrupt_control(*this);
 }
 
 const IsaTable& IsaTable::instance() {

@@ -41,5 +41,6 @@ void register_control_registers(IsaTable&);
 void register_io(IsaTable&);
 void register_system_misc(IsaTable&);
 void register_segmentation(IsaTable&);
+void register_interrupt_control(IsaTable&);
 
 }  // namespace ring1

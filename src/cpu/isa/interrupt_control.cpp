@@ -1,0 +1,177 @@
+// The instructions that end and mask interrupt handlers (SDM vol. 2): IRET/IRETD, back through the frame
+// delivery pushed (interrupts.cpp), and CLI/STI with their IOPL rules. IRET reads and checks everything it
+// will load before changing any register, so a fault leaves it restartable (SDM vol. 3, 6.5); task returns
+// (NT = 1) and virtual-8086 mode, which ring1 does not model, end the run with a host error instead.
+#include <fmt/format.h>
+
+#include "cpu/descriptors.h"
+#include "cpu/isa/isa_table.h"
+
+namespace ring1 {
+namespace {
+
+using namespace eflags;
+
+// The flags a 16-bit image holds (FLAGS), and what a real-mode IRETD may also load (vol. 2, IRET:
+// EFLAGS <- (tempEFLAGS AND 257FD5H) OR (EFLAGS AND 1A0000H)).
+inline constexpr u32 kFlags16 = CF | PF | AF | ZF | SF | TF | IF | DF | OF | IOPL | NT;
+inline constexpr u32 kRealIretd = kFlags16 | RF | AC | ID;
+
+u8 iopl_of(u32 f) { return static_cast<u8>((f & IOPL) >> 12); }
+
+// For what ring1 does not model: the run ends with EIP still on the instruction.
+void not_implemented(Cpu& c, std::string_view what) {
+  c.next_eip = c.eip;
+  c.host_stop(fmt::format("{} at {:#010x}: not implemented", what, c.eip));
+}
+
+// The EFLAGS an IRET loads in protected mode (vol. 2, IRET, RETURN-TO-SAME/OUTER-PRIVILEGE-LEVEL), by the
+// CPL and IOPL before it: the status flags, TF, DF, NT always; RF, AC, ID with a 32-bit operand; IF only
+// if CPL <= IOPL; IOPL only at CPL 0, and VIF/VIP too with a 32-bit operand. VM is never loaded here
+// (a return to virtual-8086 mode is not modelled). As with POPF, nothing faults when IF or IOPL is kept.
+template <class T>
+u32 iret_flags(const Cpu& c, u32 old, u32 image) {
+  u32 writable = CF | PF | AF | ZF | SF | TF | DF | OF | NT;
+  if constexpr (sizeof(T) == 4) writable |= RF | AC | ID;
+  if (c.cpl <= iopl_of(old)) writable |= IF;
+  if (c.cpl == 0) {
+    writable |= IOPL;
+    if constexpr (sizeof(T) == 4) writable |= VIF | VIP;
+  }
+  return (old & ~writable) | (image & writable) | Reserved1;
+}
+
+// Real-address mode (vol. 2, IRET, REAL-ADDRESS-MODE): pop IP, CS, FLAGS; IP beyond the CS limit is #GP(0).
+template <class T>
+void iret_real(Cpu& c, u32 old) {
+  constexpr u32 n = sizeof(T);
+  const u32 ip = c.peek<T>(0);
+  const u16 cs = static_cast<u16>(c.peek<T>(n));
+  const u32 image = c.peek<T>(2 * n);
+  if (ip > c.seg[CS].limit) raise_fault(Vector::GP, 0);
+  const u32 f = sizeof(T) == 4 ? (image & kRealIretd) | (old & (VM | VIF | VIP))
+                               : (old & ~kFlags16) | (image & kFlags16);
+  c.set_esp_masked(c.gpr[ESP] + 3 * n);
+  fill_real_mode_segment(c.seg[CS], cs, false);
+  c.next_eip = ip;
+  c.set_flags(f | Reserved1);
+  c.charge(c.costs().events.iret);
+  ++c.interrupt_stats.returns[0][0];
+}
+
+// After a return to an outer ring, DS, ES, FS and GS may not keep a segment the new CPL could not load:
+// data or non-conforming code with DPL < CPL becomes null (vol. 2, IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL).
+void null_inaccessible_segments(Cpu& c) {
+  for (SegReg r : {ES, DS, FS, GS}) {
+    const u16 a = c.seg[r].access;
+    const bool segment = a & 0x10, code = a & 0x08, conforming = a & 0x04;
+    const u8 dpl = (a >> 5) & 3;
+    if (segment && !(code && conforming) && dpl < c.cpl) fill_null_segment(c.seg[r], 0);
+  }
+}
+
+template <class T>
+void iret(Cpu& c, const Insn&) {
+  constexpr u32 n = sizeof(T);
+  const u32 old = c.flags();
+  if (!(c.cr0 & 1)) return iret_real<T>(c, old);
+  if (old & VM) return not_implemented(c, "IRET in virtual-8086 mode");
+  if (old & NT) return not_implemented(c, "IRET with NT = 1 (a task return)");
+
+  const u32 eip = c.peek<T>(0);
+  const u16 cs_sel = static_cast<u16>(c.peek<T>(n));
+  const u32 image = c.peek<T>(2 * n);
+  if (n == 4 && (image & VM) && c.cpl == 0) return not_implemented(c, "IRET to virtual-8086 mode");
+
+  // The return code segment (vol. 2, IRET, PROTECTED-MODE-RETURN): #GP(0) if null, #GP(selector) for a
+  // non-code segment, RPL < CPL, or a DPL that does not match; #NP(selector) if not present.
+  if ((cs_sel & ~3u) == 0) raise_fault(Vector::GP, 0);
+  Descriptor cs = read_descriptor(c, cs_sel);
+  const u32 cs_error = selector_error(cs_sel);
+  const u8 rpl = cs_sel & 3;
+  if (!cs.is_code() || rpl < c.cpl) raise_fault(Vector::GP, cs_error);
+  if (cs.conforming() ? cs.dpl() > rpl : cs.dpl() != rpl) raise_fault(Vector::GP, cs_error);
+  if (!cs.present()) raise_fault(Vector::NP, cs_error);
+
+  // To an outer ring the frame also holds ESP and SS: SS must be a present, writable data segment with
+  // RPL = DPL = the return CS's RPL (#GP(0) null, #GP(selector) otherwise, #SS(selector) not present).
+  const bool outer = rpl > c.cpl;
+  u32 esp = 0;
+  u16 ss_sel = 0;
+  Descriptor ss;
+  if (outer) {
+    esp = c.peek<T>(3 * n);
+    ss_sel = static_cast<u16>(c.peek<T>(4 * n));
+    if ((ss_sel & ~3u) == 0) raise_fault(Vector::GP, 0);
+    ss = read_descriptor(c, ss_sel);
+    const u32 ss_error = selector_error(ss_sel);
+    if ((ss_sel & 3) != rpl || ss.dpl() != rpl || !ss.writable()) raise_fault(Vector::GP, ss_error);
+    if (!ss.present()) raise_fault(Vector::SS, ss_error);
+  }
+  if (eip > cs.limit()) raise_fault(Vector::GP, 0);
+  if (outer) mark_accessed(c, ss_sel, ss);  // may #PF on the GDT: before anything is committed
+
+  // Commit. The flags are computed with the CPL and IOPL before the return.
+  const u32 f = iret_flags<T>(c, old, n == 4 ? image : (old & 0xFFFF0000u) | image);
+  const u8 from = c.cpl;
+  load_code_segment(c, cs_sel, cs, rpl);
+  if (outer) {
+    fill_segment_cache(c.seg[SS], ss_sel, ss);
+    c.set_esp_masked(esp);  // the new SS.B decides between ESP and SP
+    null_inaccessible_segments(c);
+  } else {
+    c.set_esp_masked(c.gpr[ESP] + 3 * n);
+  }
+  c.next_eip = eip;
+  c.set_flags(f);
+  c.charge(outer ? c.costs().events.iret_ring_change : c.costs().events.iret);
+  ++c.interrupt_stats.returns[from][rpl];
+}
+
+// CLI and STI (vol. 2, CLI/STI): always in real mode; in protected mode only if CPL <= IOPL, in virtual-8086
+// mode only if IOPL = 3; else #GP(0) (ring1 models neither CR4.PVI nor CR4.VME, the VIF alternatives).
+void require_if_privilege(const Cpu& c) {
+  if (!(c.cr0 & 1)) return;
+  const u8 iopl = iopl_of(c.eflags);
+  if ((c.eflags & VM) ? iopl != 3 : c.cpl > iopl) raise_fault(Vector::GP, 0);
+}
+
+// IF is never lazily evaluated: the handlers change it in `eflags` directly.
+void cli(Cpu& c, const Insn&) {
+  require_if_privilege(c);
+  c.eflags &= ~IF;
+}
+
+// STI with IF = 0 holds interrupts off until after the next instruction (SDM vol. 3, 6.8.3).
+void sti(Cpu& c, const Insn&) {
+  require_if_privilege(c);
+  if (c.eflags & IF) return;
+  c.eflags |= IF;
+  c.set_interrupt_shadow();
+}
+
+bool build_iret(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  info.cost = CostClass::Branch;  // the microcode's cost is the cost profile's iret events
+  i.fn = RING1_BY_SIZE_16_32(d.operand_size, iret);
+  return i.fn != nullptr;
+}
+
+template <Handler H>
+bool build_flag(const DecodedInsn&, Insn& i, BuildInfo& info) {
+  info.cost = CostClass::Simple;
+  i.fn = H;
+  return true;
+}
+
+}  // namespace
+
+void register_interrupt_control(IsaTable& t) {
+  // IRET changes CS, EIP, CPL and IF: it ends its block, so the run loop sees the new ring and any
+  // interrupt the new IF admits.
+  t.add(Mnemonic::IRET, &build_iret, true);
+  t.add(Mnemonic::IRETD, &build_iret, true);
+  t.add(Mnemonic::CLI, &build_flag<&cli>);
+  t.add(Mnemonic::STI, &build_flag<&sti>);
+}
+
+}  // namespace ring1
