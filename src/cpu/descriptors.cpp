@@ -168,9 +168,11 @@ void load_task_register(Cpu& c, u16 selector) {
   c.tr = SystemSegment{selector, d.base(), d.limit(), d.access()};
 }
 
-void tss_inner_stack(Cpu& c, u8 ring, u16& ss, u32& esp) {
+// `ext` is the EXT bit (SDM 6.13) to add to a #TS raised while delivering an event that was not INT n.
+void tss_inner_stack(Cpu& c, u8 ring, u16& ss, u32& esp, u32 ext) {
   const bool tss32 = c.tr.access & 8;  // type 9/11 against 1/3
-  const u32 err = selector_error(c.tr.selector);
+  const u32 err = selector_error(c.tr.selector) | ext;
+  if ((c.tr.selector & ~3u) == 0) raise_fault(Vector::TS, err);  // no task register loaded
   if (tss32) {  // ESPn at 4 + 8n, SSn at 8 + 8n (figure 7-2)
     const u32 off = 4 + 8u * ring;
     if (off + 5 > c.tr.limit) raise_fault(Vector::TS, err);

@@ -108,7 +108,7 @@ void load_task_register(Cpu& c, u16 selector);
 
 // The inner-level stack SS:ESP for `ring` (0..2) from the current TSS, 32- or 16-bit by TR's type (SDM vol. 3,
 // 7.2.1 and 7.7): #TS(TR selector) when the TSS limit does not cover the entry.
-void tss_inner_stack(Cpu& c, u8 ring, u16& ss, u32& esp);
+void tss_inner_stack(Cpu& c, u8 ring, u16& ss, u32& esp, u32 ext = 0);
 
 // Checks a stack segment that a privilege change loads: CALL through a gate to an inner ring (faults are
 // #TS, `fault` = TS) or RET to an outer ring (`fault` = GP). The selector's RPL and the descriptor's DPL must

@@ -87,27 +87,6 @@ Descriptor read_descriptor_ext(Cpu& c, u16 selector, Vector fault, u32 ext) {
 // SSn:ESPn for an inner ring from the current TSS (6.12.1; 7.2.1 figure 7-2, 7.6 figure 7-11): in a 32-bit
 // TSS ESPn is at 4 + 8n and SSn at 8 + 8n, in a 16-bit TSS SPn at 2 + 4n and SSn at 4 + 4n. Beyond the TSS
 // limit is #TS(TSS selector + EXT). Read with supervisor linear accesses (they may #PF).
-// TODO(merge): unify with the descriptor core's tss_inner_stack() once the segment-load branch is merged;
-// that one raises without EXT (call gates), so it needs the EXT bit as a parameter.
-void tss_inner_stack_lookup(Cpu& c, u8 ring, u16& ss, u32& esp, u32 ext) {
-  const u8 type = c.tr.access & 0xF;
-  const bool tss32 = type == static_cast<u8>(SystemType::Tss32Available) ||
-                     type == static_cast<u8>(SystemType::Tss32Busy);
-  const u32 tss_error = selector_error(c.tr.selector) | ext;
-  if ((c.tr.selector & ~3u) == 0) raise_fault(Vector::TS, tss_error);  // no task register loaded
-  if (tss32) {
-    const u32 at = (u32(ring) << 3) + 4;
-    if (at + 5 > c.tr.limit) raise_fault(Vector::TS, tss_error);
-    esp = c.mmu().read<u32>(c.tr.base + at, false);
-    ss = c.mmu().read<u16>(c.tr.base + at + 4, false);
-  } else {
-    const u32 at = (u32(ring) << 2) + 2;
-    if (at + 3 > c.tr.limit) raise_fault(Vector::TS, tss_error);
-    esp = c.mmu().read<u16>(c.tr.base + at, false);
-    ss = c.mmu().read<u16>(c.tr.base + at + 2, false);
-  }
-}
-
 void count(Cpu& c, u8 vector, u8 from, u8 to) {
   ++c.interrupt_stats.by_vector[vector];
   ++c.interrupt_stats.deliveries[from][to];
@@ -188,7 +167,7 @@ bool deliver_protected(Cpu& c, const Event& ev) {
   if (inner) {
     // 6.12.1: switch to the stack for the new ring from the TSS, checked as vol. 2 INT n says: null is
     // #TS(EXT); RPL, DPL and a writable data type are #TS(SS + EXT); not present is #SS(SS + EXT).
-    tss_inner_stack_lookup(c, to, ss_sel, esp, ext);
+    tss_inner_stack(c, to, ss_sel, esp, ext);
     if ((ss_sel & ~3u) == 0) raise_fault(Vector::TS, ext);
     ss = read_descriptor_ext(c, ss_sel, Vector::TS, ext);
     ss_error = selector_error(ss_sel) | ext;

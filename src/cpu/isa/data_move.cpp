@@ -37,7 +37,7 @@ template <bool SrcMem>
 void mov_to_sreg(Cpu& c, const Insn& i) {
   const u16 sel = SrcMem ? c.read<u16>(i.seg, c.effective_address(i)) : c.reg<u16>(i.r2);
   load_data_segment(c, static_cast<SegReg>(i.op), sel);
-  if (i.op == SS) c.interrupt_shadow = true;
+  if (i.op == SS) c.set_interrupt_shadow();
 }
 
 template <class TD, class TS, bool Signed, bool SrcMem>
@@ -109,7 +109,7 @@ void pop_sreg(Cpu& c, const Insn& i) {
   const u32 esp = c.gpr[ESP];
   load_data_segment(c, static_cast<SegReg>(i.op), sel);
   c.gpr[ESP] = (esp & ~mask) | ((esp + sizeof(T)) & mask);
-  if (i.op == SS) c.interrupt_shadow = true;
+  if (i.op == SS) c.set_interrupt_shadow();
 }
 
 // CMOVcc reads its source whether or not it moves (a memory source can fault either way).
