@@ -33,6 +33,8 @@ struct RunOptions {
   u64 max_instructions = 0;
   u64 max_cycles = 0;
   std::string cost_profile = "p3";
+  std::string tlb = "untagged";
+  std::string tlb_profile = "p3";
   std::string report = "text";
   std::string report_file;
   bool quiet = false;
@@ -61,6 +63,8 @@ int run_command(const RunOptions& o) {
   MachineConfig cfg;
   cfg.memory_bytes = *mem;
   cfg.cost_profile = o.cost_profile;
+  cfg.tlb_profile = o.tlb_profile;
+  cfg.tlb_mode = o.tlb == "tagged" ? TlbMode::Tagged : TlbMode::Untagged;
   std::unique_ptr<Machine> m;
   try {
     m = std::make_unique<Machine>(cfg);
@@ -98,6 +102,9 @@ int run_command(const RunOptions& o) {
     case StopReason::UnhandledFault:
       fmt::print(stderr, "ring1: guest crashed: {}\n", describe_fault(*m));
       return kExitGuestCrash;
+    case StopReason::TripleFault:
+      fmt::print(stderr, "ring1: guest crashed: {}\n", describe_triple_fault(*m));
+      return kExitGuestCrash;
     case StopReason::InsnLimit:
     case StopReason::CycleLimit: return kExitLimit;
     case StopReason::HostError:
@@ -128,14 +135,21 @@ int main(int argc, char** argv) {
   run->add_option("--entry", o.entry, "Entry EIP (default: the load address)");
   run->add_option("--max-instructions", o.max_instructions, "Stop after N instructions (exit status 124)");
   run->add_option("--max-cycles", o.max_cycles, "Stop after N modelled cycles (exit status 124)");
-  run->add_option("--cost-profile", o.cost_profile, "Cycle-cost profile name")->capture_default_str();
+  run->add_option("--cost-profile", o.cost_profile,
+                  "Cycle-cost profile: a name (p3) or a file of `key = cycles` lines overriding p3")
+      ->capture_default_str();
+  run->add_option("--tlb", o.tlb, "TLB kind: untagged (x86: a CR3 write flushes) or tagged (ASID-like)")
+      ->check(CLI::IsMember({"untagged", "tagged"}))
+      ->capture_default_str();
+  run->add_option("--tlb-profile", o.tlb_profile, "TLB geometry: p3 (Pentium III), p4 (Pentium 4/Xeon), tiny")
+      ->capture_default_str();
   run->add_option("--report", o.report, "Report format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   run->add_option("--report-file", o.report_file, "Write the report to this file instead of stdout");
   run->add_flag("--quiet", o.quiet, "No report");
   run->footer(
-      "Exit status: 0 guest halted; 2 bad input; 120 guest crashed (unhandled exception);\n"
+      "Exit status: 0 guest halted; 2 bad input; 120 guest crashed (triple fault or unhandled exception);\n"
       "124 instruction/cycle limit reached; 126 host-side error.");
 
   try {

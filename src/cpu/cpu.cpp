@@ -62,10 +62,9 @@ void Cpu::reset_flat32() {
   load_segment_flat(CS, 0x08, 0, true, true);
   for (SegReg r : {ES, SS, DS, FS, GS}) load_segment_flat(r, 0x10, 0, false, true);
   cpl = 0;
-  set_cr0(0x11);  // PE | ET
-  set_cr3(0);
-  set_cr4(0);
-  cr2 = 0;
+  cr0 = 0x11;  // PE | ET
+  cr3 = cr4 = cr2 = 0;
+  mmu_.reset();
   set_flags(eflags::Reserved1);
   eip = next_eip = 0;
 }
@@ -80,10 +79,9 @@ void Cpu::reset_power_on() {
   seg[CS].base = 0xFFFF0000u;
   gpr[EDX] = 0x00000543;  // family 5, model 4, stepping 3: the CPUID identity (cpu/isa/misc.cpp)
   cpl = 0;
-  set_cr0(0x60000010);
-  set_cr3(0);
-  set_cr4(0);
-  cr2 = 0;
+  cr0 = 0x60000010;
+  cr3 = cr4 = cr2 = 0;
+  mmu_.reset();
   set_flags(eflags::Reserved1);
   eip = next_eip = 0xFFF0;
 }

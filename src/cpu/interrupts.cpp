@@ -234,7 +234,7 @@ bool dispatch(Cpu& c, Event first, u32 insn_eip) {
       if (ev.cls == Class::DoubleFault) {
         // 6.15, interrupt 8: a fault while delivering #DF shuts the processor down.
         c.triple_fault(FaultRecord{f.vector, f.has_error_code, f.error_code, insn_eip, c.cpl, false},
-                       fmt::format("triple fault at {:#010x}: {}", insn_eip, chain));
+                       chain);
         return false;
       }
       const bool double_fault = (ev.cls == Class::Contributory && next == Class::Contributory) ||

@@ -6,15 +6,27 @@
 namespace ring1 {
 
 namespace {
-CostProfile profile_or_throw(const std::string& name) {
-  if (auto p = CostProfile::named(name)) return *p;
-  throw std::invalid_argument("unknown cost profile '" + name + "' (known: p3)");
+TlbProfile tlb_profile_or_throw(const std::string& name) {
+  if (auto p = TlbProfile::named(name)) return *p;
+  std::string known;
+  for (const auto& n : TlbProfile::names()) {
+    if (!known.empty()) known += ", ";
+    known += n;
+  }
+  throw std::invalid_argument("unknown TLB profile '" + name + "' (known: " + known + ")");
 }
 }  // namespace
 
+// A machine delivers exceptions through its IDT, as hardware does: a guest without one ends in a triple
+// fault, reported as such.
 Machine::Machine(const MachineConfig& cfg)
-    : cfg_(cfg), costs_(profile_or_throw(cfg.cost_profile)), ram_(cfg.memory_bytes), mmu_(ram_), cpu_(mmu_, costs_) {
+    : cfg_(cfg),
+      costs_(CostProfile::load(cfg.cost_profile)),
+      ram_(cfg.memory_bytes),
+      mmu_(ram_, tlb_profile_or_throw(cfg.tlb_profile), cfg.tlb_mode),
+      cpu_(mmu_, costs_) {
   cpu_.ports = &ports_;
+  cpu_.exception_mode = Cpu::ExceptionMode::Deliver;
 }
 
 std::optional<u64> parse_size(const std::string& text) {

@@ -12,7 +12,9 @@ namespace ring1 {
 
 struct MachineConfig {
   u64 memory_bytes = 128ull << 20;  // QEMU's default for -M pc
-  std::string cost_profile = "p3";
+  std::string cost_profile = "p3";  // a profile name or a file of `key = cycles` overrides
+  std::string tlb_profile = "p3";
+  TlbMode tlb_mode = TlbMode::Untagged;
 };
 
 class Machine {

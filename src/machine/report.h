@@ -17,5 +17,8 @@ std::string report_text(Machine& m, const RunSummary& s);
 std::string report_json(Machine& m, const RunSummary& s);
 // One line naming vector, EIP, ring and instruction, for a run that ended on an exception.
 std::string describe_fault(Machine& m);
+// One line for a run that ended in a triple fault: ring, EIP and instruction of the first exception, and
+// the chain of exceptions that followed.
+std::string describe_triple_fault(Machine& m);
 
 }  // namespace ring1

@@ -99,6 +99,17 @@ void Mmu::set_cr3(u32 cr3) {
   keys_.ng_key = (u64(keys_.ng_gen) << 32) | (u64(cur_tag_) << 20);
 }
 
+void Mmu::reset() {
+  paging_ = wp_ = pse_ = pge_ = false;
+  cr3_ = 0;
+  tags_.clear();
+  cur_tag_ = mode_ == TlbMode::Tagged ? 1 : 0;
+  if (mode_ == TlbMode::Tagged) tags_[0] = 1;
+  new_generation(true);
+  live_ng_ = live_g_ = 0;
+  stats_ = MmuStats{};
+}
+
 void Mmu::invlpg(u32 lin) {
   u32 ng = 0, g = 0;
   for (TlbArray* a : {&itlb_small_, &itlb_large_, &dtlb_small_, &dtlb_large_}) a->drop(lin, keys_, ng, g);

@@ -69,6 +69,8 @@ class Mmu {
   // A CR3 write flushes every non-global entry (untagged) or switches the address-space tag (tagged).
   void set_cr3(u32 cr3);
   void invlpg(u32 lin);
+  // Power-on / reset state: paging off, CR3 0, an empty TLB and zeroed counters (not a guest flush).
+  void reset();
   // A flush asked for outside the instruction set (the hypervisor's TLB_FLUSH requests).
   void flush(bool include_global, FlushCause cause = FlushCause::Explicit);
 
