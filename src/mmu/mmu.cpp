@@ -30,6 +30,7 @@ Mmu::Mmu(PhysicalMemory& ram, const TlbProfile& profile, TlbMode mode)
       itlb_large_(profile.itlb_large, 22),
       dtlb_small_(profile.dtlb_small, 12),
       dtlb_large_(profile.dtlb_large, 22) {
+  fetch_.entry = &no_entry_;
   keys_.ng_gen = next_gen_++;
   keys_.g_gen = next_gen_++;
   cur_tag_ = mode_ == TlbMode::Tagged ? 1 : 0;
@@ -39,6 +40,7 @@ Mmu::Mmu(PhysicalMemory& ram, const TlbProfile& profile, TlbMode mode)
 }
 
 void Mmu::new_generation(bool include_global) {
+  drop_fetch_latch();
   if (next_gen_ > 0xFFFFFFF0u) {  // after 4 billion flushes: forget everything once and start again
     for (TlbArray* a : {&itlb_small_, &itlb_large_, &dtlb_small_, &dtlb_large_}) a->clear();
     next_gen_ = 1;
@@ -97,6 +99,7 @@ void Mmu::set_cr3(u32 cr3) {
   }
   cur_tag_ = it->second;
   keys_.ng_key = (u64(keys_.ng_gen) << 32) | (u64(cur_tag_) << 20);
+  drop_fetch_latch();
 }
 
 void Mmu::reset() {
@@ -111,6 +114,7 @@ void Mmu::reset() {
 }
 
 void Mmu::invlpg(u32 lin) {
+  drop_fetch_latch();
   u32 ng = 0, g = 0;
   for (TlbArray* a : {&itlb_small_, &itlb_large_, &dtlb_small_, &dtlb_large_}) a->drop(lin, keys_, ng, g);
   live_ng_ -= ng;
@@ -136,6 +140,15 @@ void Mmu::write_phys_slow(u32 phys, u32 size, u32 value) {
     ram_.note_write(a, 1);
     *ram_.host(a) = static_cast<u8>(value >> (8 * i));
   }
+}
+
+bool Mmu::translate_fetch_slow(u32 lin, u32& phys, bool user) {
+  phys = translate_slow(lin, Access::Execute, user);
+  // Latch the entry that translated this page (4 KiB or 4 MiB array; the walk filled one of them).
+  TlbEntry* e = itlb_small_.find(lin, keys_);
+  if (!e && pse_) e = itlb_large_.find(lin, keys_);
+  if (e) fetch_ = FetchLatch{lin & ~kPageMask, user, e, e->key};
+  return phys < size_;
 }
 
 u32 Mmu::translate_slow(u32 lin, Access a, bool user) {

@@ -92,7 +92,7 @@ class Mmu {
       return static_cast<T>(read_phys_slow(lin, sizeof(T)));
     }
     if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
-      TlbEntry* e = dtlb_small_.find(lin, keys_);
+      TlbEntry* e = dtlb_small_.find<kPageShift>(lin, keys_);
       if (e && e->host && (!user || (e->perm & tlb_perm::UserRead))) [[likely]] {
         ++stats_.dtlb.hits;
         T v;
@@ -116,7 +116,7 @@ class Mmu {
       return write_phys_slow(lin, sizeof(T), v);
     }
     if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
-      TlbEntry* e = dtlb_small_.find(lin, keys_);
+      TlbEntry* e = dtlb_small_.find<kPageShift>(lin, keys_);
       if (e && e->host && (e->perm & (user ? tlb_perm::UserWrite : tlb_perm::SupWrite))) [[likely]] {
         ++stats_.dtlb.hits;
         if (code_[e->frame >> kPageShift]) [[unlikely]] ram_.note_write(e->frame | (lin & kPageMask), sizeof(T));
@@ -127,21 +127,21 @@ class Mmu {
     write_paged_slow(lin, sizeof(T), v, user);
   }
 
-  // Translates an instruction fetch (one ITLB lookup per fetched block). Returns false if the physical
-  // address has no RAM behind it; raises #PF like any access.
+  // Translates an instruction fetch. Returns false if the physical address has no RAM behind it; raises
+  // #PF like any access. The fetch unit holds the translation of the page it is fetching from, as real
+  // front ends do: the ITLB is looked up (and counted) when fetch enters a page, when CPL crosses the
+  // user/supervisor line, or when the held entry no longer translates that page (flush, INVLPG, CR3
+  // switch, eviction). Misses, fills and evictions are therefore those of looking up on every fetch.
   bool translate_fetch(u32 lin, u32& phys, bool user) {
     if (!paging_) [[likely]] {
       phys = lin;
       return lin < size_;
     }
-    TlbEntry* e = itlb_small_.find(lin, keys_);
-    if (e && (!user || (e->perm & tlb_perm::UserRead))) [[likely]] {
-      ++stats_.itlb.hits;
-      phys = e->frame | (lin & kPageMask);
+    if ((lin & ~kPageMask) == fetch_.page && user == fetch_.user && fetch_.entry->key == fetch_.key) [[likely]] {
+      phys = fetch_.entry->frame | (lin & (fetch_.entry->large ? 0x3FFFFFu : kPageMask));
       return phys < size_;
     }
-    phys = translate_slow(lin, Access::Execute, user);
-    return phys < size_;
+    return translate_fetch_slow(lin, phys, user);
   }
 
   // Translates for a data access without touching memory contents (the CPU's multi-part accesses,
@@ -171,6 +171,8 @@ class Mmu {
   u32 read_paged_slow(u32 lin, u32 size, bool user);
   void write_paged_slow(u32 lin, u32 size, u32 value, bool user);
   u32 translate_slow(u32 lin, Access a, bool user);
+  bool translate_fetch_slow(u32 lin, u32& phys, bool user);
+  void drop_fetch_latch() { fetch_.page = ~0u; }
   // Page walk (page_walker.cpp): fills the right TLB or raises #PF.
   TlbEntry& walk(u32 lin, Access a, bool user);
   void check_rights(const TlbEntry& e, u32 lin, Access a, bool user);
@@ -194,6 +196,15 @@ class Mmu {
   u32 live_ng_ = 0, live_g_ = 0;
   std::unordered_map<u32, u32> tags_;  // tagged mode: CR3 page-directory base -> address-space tag
   u32 cur_tag_ = 0;
+
+  // The fetch unit's current page (see translate_fetch): the entry it was found in and that entry's key.
+  struct FetchLatch {
+    u32 page = ~0u;
+    bool user = false;
+    const TlbEntry* entry = nullptr;
+    u64 key = 0;
+  } fetch_;
+  TlbEntry no_entry_;  // what the latch points at before its first use
 
   bool paging_ = false, wp_ = false, pse_ = false, pge_ = false;
   u32 cr3_ = 0;

@@ -62,8 +62,10 @@ class TlbArray {
   // The associative search, with a host-side shortcut: a direct-mapped hint per virtual page number
   // remembers where that page's entry was last found. The hinted entry's own key is compared, so the
   // answer (and the LRU update) is exactly what searching the set would give; the hint only saves work.
+  // Shift: the page shift when the caller knows it at compile time (the 4 KiB arrays), 0 to use the array's.
+  template <u32 Shift = 0>
   TlbEntry* find(u32 lin, const TlbKeys& k) {
-    u32 vpn = lin >> shift_;
+    u32 vpn = lin >> (Shift ? Shift : shift_);
     u64 k1 = k.ng_key | vpn, k2 = k.g_key | vpn;
     TlbEntry* h = hints_[vpn & (kHints - 1)];
     if (h->key == k1 || h->key == k2) [[likely]] {
