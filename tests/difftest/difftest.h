@@ -6,6 +6,8 @@
 #pragma once
 #include <Zydis/Zydis.h>
 
+#include "cpu/types.h"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -13,10 +15,10 @@
 
 namespace difftest {
 
-using u8 = std::uint8_t;
-using u16 = std::uint16_t;
-using u32 = std::uint32_t;
-using u64 = std::uint64_t;
+using ring1::u16;
+using ring1::u32;
+using ring1::u64;
+using ring1::u8;
 
 // The data buffer every memory operand points into: the same linear address natively and in ring1.
 inline constexpr u32 kBufAddr = 0x100000;

@@ -5,6 +5,7 @@
 // reaches the machine's PortBus (mmu/port_bus.h). A port access is a side effect that cannot be undone, so
 // each instruction makes it only after every check and memory access that could still fault.
 #include "cpu/exec/operands.h"
+#include "cpu/exec/rep_loop.h"
 #include "cpu/isa/isa_table.h"
 #include "mmu/port_bus.h"
 
@@ -136,18 +137,7 @@ void port_string(Cpu& c, const Insn& i) {
   if constexpr (!Rep) {
     port_element<T, A, Op>(c, i.seg, port, step);
   } else {
-    const Cycles per_element = c.costs().cost(CostClass::StringIter);
-    u32 done = 0;
-    for (A count = static_cast<A>(c.gpr[ECX]); count != 0;) {
-      if (done != 0 && c.cycles >= c.deadline()) {
-        c.yield_unretired(i);
-        return;
-      }
-      port_element<T, A, Op>(c, i.seg, port, step);
-      c.set_reg<A>(gpr_offset(ECX), --count);
-      c.charge(per_element);
-      ++done;
-    }
+    rep_loop<A>(c, i, [&] { port_element<T, A, Op>(c, i.seg, port, step); }, [] { return false; });
   }
 }
 

@@ -5,6 +5,7 @@
 // element k leaves (E)SI/(E)DI/(E)CX at element k with EIP at the instruction, and re-executing it resumes.
 #include "cpu/exec/flags.h"
 #include "cpu/exec/operands.h"
+#include "cpu/exec/rep_loop.h"
 #include "cpu/isa/isa_table.h"
 
 namespace ring1 {
@@ -73,25 +74,14 @@ void string_insn(Cpu& c, const Insn& i) {
   if constexpr (R == Rep::None) {
     element<T, A, Op>(c, src, step);
   } else {
-    // SDM vol. 2, REP/REPE/REPNE pseudocode: WHILE count != 0 { (interrupt window); one element; count--;
-    // REPE stops when ZF = 0, REPNE when ZF = 1 }. A zero count executes nothing and changes no flag.
-    const Cycles per_element = c.costs().cost(CostClass::StringIter);
-    u32 done = 0;
-    for (A count = static_cast<A>(c.gpr[ECX]); count != 0;) {
-      // The interrupt window between elements: when the run loop's deadline (a limit, a timer event, a
-      // code write) has come, stop here with EIP on the instruction; it resumes with the registers as
-      // committed (SDM vol. 2, REP: the processor services a pending interrupt between iterations).
-      if (done != 0 && c.cycles >= c.deadline()) {
-        c.yield_unretired(i);
-        return;
-      }
-      element<T, A, Op>(c, src, step);
-      c.set_reg<A>(gpr_offset(ECX), --count);
-      c.charge(per_element);
-      ++done;
-      if constexpr (R == Rep::RepE) if (!(c.eflags & eflags::ZF)) break;
-      if constexpr (R == Rep::RepNE) if (c.eflags & eflags::ZF) break;
-    }
+    // A zero count executes nothing and changes no flag; REPE stops when ZF = 0, REPNE when ZF = 1.
+    rep_loop<A>(
+        c, i, [&] { element<T, A, Op>(c, src, step); },
+        [&] {
+          if constexpr (R == Rep::RepE) return !(c.eflags & eflags::ZF);
+          else if constexpr (R == Rep::RepNE) return (c.eflags & eflags::ZF) != 0;
+          else return false;
+        });
   }
 }
 
