@@ -50,8 +50,8 @@ std::string tlb_text(Machine& m) {
                                 m.mmu().mode() == TlbMode::Tagged ? "tagged" : "untagged", m.mmu().profile().name,
                                 m.mmu().paging() ? "on" : "off");
   for (auto [name, t] : {std::pair{"itlb", &st.itlb}, std::pair{"dtlb", &st.dtlb}})
-    out += fmt::format("    {}:         {} lookups, {} hits, {} misses, {} fills, {} evictions\n", name, t->lookups(),
-                       t->hits, t->misses, t->fills, t->evictions);
+    out += fmt::format("    {}:         {} lookups, {} hits, {} misses, {} fills, {} evictions\n", name, t->lookups,
+                       t->hits(), t->misses, t->fills, t->evictions);
   for (size_t k = 0; k < st.flushes.size(); ++k)
     if (st.flushes[k])
       out += fmt::format("    flush {:<9} {} flushes, {} entries dropped\n", flush_cause_name(FlushCause(k)),
@@ -133,7 +133,7 @@ std::string report_json(Machine& m, const RunSummary& s) {
                          c.cycles_by_ring[r]);
   const MmuStats& st = m.mmu().stats();
   auto tlb_json = [](const TlbCounters& t) {
-    return fmt::format(R"({{"lookups":{},"hits":{},"misses":{},"fills":{},"evictions":{}}})", t.lookups(), t.hits,
+    return fmt::format(R"({{"lookups":{},"hits":{},"misses":{},"fills":{},"evictions":{}}})", t.lookups, t.hits(),
                        t.misses, t.fills, t.evictions);
   };
   std::string flushes;

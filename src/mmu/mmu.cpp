@@ -154,10 +154,11 @@ bool Mmu::translate_fetch_slow(u32 lin, u32& phys, bool user) {
 u32 Mmu::translate_slow(u32 lin, Access a, bool user) {
   const bool fetch = a == Access::Execute;
   TlbCounters& ctr = fetch ? stats_.itlb : stats_.dtlb;
+  const u64 now = ++ctr.lookups;
   TlbEntry* e = (fetch ? itlb_small_ : dtlb_small_).find(lin, keys_);
   if (!e && pse_) e = (fetch ? itlb_large_ : dtlb_large_).find(lin, keys_);
   if (e) {
-    ++ctr.hits;
+    e->age = now;
     check_rights(*e, lin, a, user);
   } else {
     ++ctr.misses;

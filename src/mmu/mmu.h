@@ -26,9 +26,10 @@ enum class Access : u8 { Read, Write, Execute };
 enum class FlushCause : u8 { Cr3Write, Invlpg, ControlRegister, Explicit, Count };
 std::string_view flush_cause_name(FlushCause c);
 
+// `lookups` doubles as the TLB's clock: a used entry's age is the lookup count (LRU).
 struct TlbCounters {
-  u64 hits = 0, misses = 0, fills = 0, evictions = 0;
-  u64 lookups() const { return hits + misses; }
+  u64 lookups = 0, misses = 0, fills = 0, evictions = 0;
+  u64 hits() const { return lookups - misses; }
 };
 
 struct MmuStats {
@@ -92,11 +93,11 @@ class Mmu {
       return static_cast<T>(read_phys_slow(lin, sizeof(T)));
     }
     if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
-      TlbEntry* e = dtlb_small_.find<kPageShift>(lin, keys_);
-      if (e && e->host && (!user || (e->perm & tlb_perm::UserRead))) [[likely]] {
-        ++stats_.dtlb.hits;
+      const TlbHint* h = dtlb_small_.hit<kPageShift>(lin, keys_);
+      if (h && h->host && (!user || (h->perm & tlb_perm::UserRead))) [[likely]] {
+        h->entry->age = ++stats_.dtlb.lookups;
         T v;
-        std::memcpy(&v, e->host + (lin & kPageMask), sizeof(T));
+        std::memcpy(&v, h->host + (lin & kPageMask), sizeof(T));
         return v;
       }
     }
@@ -116,11 +117,11 @@ class Mmu {
       return write_phys_slow(lin, sizeof(T), v);
     }
     if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
-      TlbEntry* e = dtlb_small_.find<kPageShift>(lin, keys_);
-      if (e && e->host && (e->perm & (user ? tlb_perm::UserWrite : tlb_perm::SupWrite))) [[likely]] {
-        ++stats_.dtlb.hits;
-        if (code_[e->frame >> kPageShift]) [[unlikely]] ram_.note_write(e->frame | (lin & kPageMask), sizeof(T));
-        std::memcpy(e->host + (lin & kPageMask), &v, sizeof(T));
+      const TlbHint* h = dtlb_small_.hit<kPageShift>(lin, keys_);
+      if (h && h->host && (h->perm & (user ? tlb_perm::UserWrite : tlb_perm::SupWrite))) [[likely]] {
+        h->entry->age = ++stats_.dtlb.lookups;
+        if (code_[h->frame >> kPageShift]) [[unlikely]] ram_.note_write(h->frame | (lin & kPageMask), sizeof(T));
+        std::memcpy(h->host + (lin & kPageMask), &v, sizeof(T));
         return;
       }
     }

@@ -41,6 +41,7 @@ void Mmu::check_rights(const TlbEntry& ce, u32 lin, Access a, bool user) {
     write_phys_slow(e.entry_addr, 4, v | kD);
     e.dirty = true;
     e.perm = fast_perm(e.rw_us, true, e.perm & tlb_perm::Global);
+    (e.large ? dtlb_large_ : dtlb_small_).publish(e);  // only data writes get here
   }
 }
 
@@ -92,7 +93,7 @@ TlbEntry& Mmu::walk(u32 lin, Access a, bool user) {
   const bool dirty = updated & kD;
   TlbArray& arr = a == Access::Execute ? (large ? itlb_large_ : itlb_small_) : (large ? dtlb_large_ : dtlb_small_);
   TlbCounters& ctr = a == Access::Execute ? stats_.itlb : stats_.dtlb;
-  auto r = arr.fill(lin, global, keys_);
+  auto r = arr.fill(lin, global, keys_, ctr.lookups);
   if (r.evicted_live) {
     ++ctr.evictions;
     (r.evicted_global ? live_g_ : live_ng_) -= 1;
@@ -108,6 +109,7 @@ TlbEntry& Mmu::walk(u32 lin, Access a, bool user) {
   e.dirty = dirty;
   e.large = large;
   e.perm = fast_perm(e.rw_us, dirty, global);
+  arr.publish(e);
   const u16 refill = costs_ ? costs_->events.tlb_refill : 0;
   charge(refill);
   stats_.walk_cycles += refill;

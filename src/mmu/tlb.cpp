@@ -12,7 +12,7 @@ TlbArray::TlbArray(TlbGeometry g, u32 page_shift)
 }
 
 void TlbArray::reset_hints() {
-  for (TlbEntry*& h : hints_) h = &empty_;
+  for (TlbHint& h : hints_) h = TlbHint{};
 }
 
 TlbEntry* TlbArray::search(u32 vpn, u64 k1, u64 k2) {
@@ -20,15 +20,14 @@ TlbEntry* TlbArray::search(u32 vpn, u64 k1, u64 k2) {
   for (u32 w = 0; w < geo_.ways; ++w) {
     TlbEntry& e = set[w];
     if (e.key == k1 || e.key == k2) {
-      if (geo_.replacement == TlbReplacement::Lru) e.age = ++clock_;
-      hints_[vpn & (kHints - 1)] = &e;
+      publish(e);
       return &e;
     }
   }
   return nullptr;
 }
 
-TlbArray::FillResult TlbArray::fill(u32 lin, bool global, const TlbKeys& k) {
+TlbArray::FillResult TlbArray::fill(u32 lin, bool global, const TlbKeys& k, u64 now) {
   u32 vpn = lin >> shift_;
   TlbEntry* set = &entries_[(vpn & set_mask_) * geo_.ways];
   TlbEntry* victim = nullptr;
@@ -37,16 +36,17 @@ TlbArray::FillResult TlbArray::fill(u32 lin, bool global, const TlbKeys& k) {
   FillResult r{nullptr, victim == nullptr, false};
   if (!victim) {
     // LRU evicts the least recently used way, FIFO the oldest fill; ties go to the lowest way.
+    const bool lru = geo_.replacement == TlbReplacement::Lru;
     victim = &set[0];
     for (u32 w = 1; w < geo_.ways; ++w)
-      if (set[w].age < victim->age) victim = &set[w];
+      if ((lru ? set[w].age < victim->age : set[w].filled < victim->filled)) victim = &set[w];
     r.evicted_global = static_cast<u32>(victim->key >> 32) == k.g_gen;
   }
+  forget_hint(*victim);
   *victim = TlbEntry{};
   victim->key = (global ? k.g_key : k.ng_key) | vpn;
-  victim->age = ++clock_;
-  hints_[vpn & (kHints - 1)] = victim;
-  r.entry = victim;
+  victim->age = victim->filled = now;
+  r.entry = victim;  // the caller fills in the translation and publishes it
   return r;
 }
 
@@ -57,9 +57,11 @@ void TlbArray::drop(u32 lin, const TlbKeys& k, u32& dropped_ng, u32& dropped_g) 
     TlbEntry& e = set[w];
     if (e.key == (k.ng_key | vpn)) {
       ++dropped_ng;
+      forget_hint(e);
       e.key = 0;
     } else if (e.key == (k.g_key | vpn)) {
       ++dropped_g;
+      forget_hint(e);
       e.key = 0;
     }
   }
@@ -67,7 +69,6 @@ void TlbArray::drop(u32 lin, const TlbKeys& k, u32& dropped_ng, u32& dropped_g) 
 
 void TlbArray::clear() {
   for (TlbEntry& e : entries_) e = TlbEntry{};
-  clock_ = 0;
   reset_hints();
 }
 

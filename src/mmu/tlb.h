@@ -35,7 +35,8 @@ struct TlbEntry {
   u8* host = nullptr;   // host address of the page's first byte; nullptr if the page is not all RAM
   u32 frame = 0;        // physical address of the page's first byte
   u32 entry_addr = 0;   // physical address of the PTE (PDE for a 4 MiB page) that maps it
-  u32 age = 0;          // LRU: last use; FIFO: fill order
+  u64 age = 0;          // LRU: the TLB's lookup count at the last use
+  u64 filled = 0;       // FIFO: the lookup count at the fill
   u8 perm = 0;          // tlb_perm bits
   u8 rw_us = 0;         // R/W (bit 1) and U/S (bit 2) combined over both levels, as in a PTE
   bool dirty = false;   // the mapping's D bit was set when it was filled (or by a later write)
@@ -43,6 +44,17 @@ struct TlbEntry {
 };
 
 enum class TlbReplacement : u8 { Lru, Fifo };
+
+// A direct-mapped hint per virtual page number: where that page's entry was last found, with copies of the
+// fields a hit needs, so a hit reads one cache line. Invariant: a hint with a non-zero key has the same key,
+// host, frame and perm as its entry (kept on search, fill, eviction, drop and dirty update).
+struct TlbHint {
+  u64 key = 0;
+  u8* host = nullptr;
+  TlbEntry* entry = nullptr;
+  u32 frame = 0;
+  u8 perm = 0;
+};
 
 struct TlbGeometry {
   u32 sets = 16;
@@ -59,31 +71,39 @@ class TlbArray {
   u32 page_shift() const { return shift_; }
   const TlbGeometry& geometry() const { return geo_; }
 
-  // The associative search, with a host-side shortcut: a direct-mapped hint per virtual page number
-  // remembers where that page's entry was last found. The hinted entry's own key is compared, so the
-  // answer (and the LRU update) is exactly what searching the set would give; the hint only saves work.
-  // Shift: the page shift when the caller knows it at compile time (the 4 KiB arrays), 0 to use the array's.
+  // The fast path: the hint for this page if it holds a live translation of it, else nullptr (then find()).
+  // The hint's key is the entry's key, so the answer and the LRU update are exactly what searching the set
+  // would give; the hint only saves work. Shift: the page shift when known at compile time, 0 for the array's.
+  // No side effects: the caller stamps the entry's age with its TLB's lookup count when it uses it.
   template <u32 Shift = 0>
-  TlbEntry* find(u32 lin, const TlbKeys& k) {
+  const TlbHint* hit(u32 lin, const TlbKeys& k) const {
     u32 vpn = lin >> (Shift ? Shift : shift_);
-    u64 k1 = k.ng_key | vpn, k2 = k.g_key | vpn;
-    TlbEntry* h = hints_[vpn & (kHints - 1)];
-    if (h->key == k1 || h->key == k2) [[likely]] {
-      // Re-touching the most recently used entry does not change the LRU order: no store needed.
-      if (geo_.replacement == TlbReplacement::Lru && h->age != clock_) h->age = ++clock_;
-      return h;
-    }
-    return search(vpn, k1, k2);
+    const TlbHint& h = hints_[vpn & (kHints - 1)];
+    if (h.key == (k.ng_key | vpn) || h.key == (k.g_key | vpn)) [[likely]] return &h;
+    return nullptr;
+  }
+
+  // The associative search (through the hint first).
+  TlbEntry* find(u32 lin, const TlbKeys& k) {
+    if (const TlbHint* h = hit(lin, k)) return h->entry;
+    u32 vpn = lin >> shift_;
+    return search(vpn, k.ng_key | vpn, k.g_key | vpn);
+  }
+
+  // Refreshes the hint of an entry whose fields were just set or changed (after a fill, a dirty update).
+  void publish(TlbEntry& e) {
+    TlbHint& h = hints_[(e.key & 0xFFFFF) & (kHints - 1)];
+    h = TlbHint{e.key, e.host, &e, e.frame, e.perm};
   }
 
   // Installs a translation in a dead entry or the set's victim; reports whether a live entry (and of
-  // which kind) was evicted, for the live counts.
+  // which kind) was evicted, for the live counts. `now` is the TLB's lookup count (the entry's age).
   struct FillResult {
     TlbEntry* entry;
     bool evicted_live;
     bool evicted_global;
   };
-  FillResult fill(u32 lin, bool global, const TlbKeys& k);
+  FillResult fill(u32 lin, bool global, const TlbKeys& k, u64 now);
 
   // Drops the current address space's entry for `lin` and any global one. Returns how many were live,
   // split into non-global and global.
@@ -108,14 +128,16 @@ class TlbArray {
   static constexpr u32 kHints = 64;
   TlbEntry* search(u32 vpn, u64 k1, u64 k2);
   void reset_hints();
+  void forget_hint(const TlbEntry& e) {  // the entry is about to change identity: its hint must not outlive it
+    TlbHint& h = hints_[(e.key & 0xFFFFF) & (kHints - 1)];
+    if (h.entry == &e) h = TlbHint{};
+  }
 
   TlbGeometry geo_;
   u32 shift_;
   u32 set_mask_;
   std::vector<TlbEntry> entries_;
-  u32 clock_ = 0;
-  TlbEntry empty_;                   // what a hint points at when it knows nothing (key 0 never matches)
-  TlbEntry* hints_[kHints];
+  TlbHint hints_[kHints];
 };
 
 }  // namespace ring1

@@ -38,7 +38,7 @@ TEST(Paging, IdentityMappedCodeRunsWithPagingOn) {
   EXPECT_EQ(m.exec("mov eax, 7\n mov [0x100000], eax\n mov ebx, [0x100000]"), StopReason::Breakpoint);
   EXPECT_EQ(m.r(EBX), 7u);
   EXPECT_EQ(m.stats().dtlb.misses, 1u);  // one data page, walked once
-  EXPECT_EQ(m.stats().dtlb.hits, 1u);
+  EXPECT_EQ(m.stats().dtlb.hits(), 1u);
   EXPECT_EQ(m.stats().itlb.misses, 1u);
 }
 
