@@ -59,17 +59,6 @@ void iret_real(Cpu& c, u32 old) {
   ++c.interrupt_stats.returns[0][0];
 }
 
-// After a return to an outer ring, DS, ES, FS and GS may not keep a segment the new CPL could not load:
-// data or non-conforming code with DPL < CPL becomes null (vol. 2, IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL).
-void null_inaccessible_segments(Cpu& c) {
-  for (SegReg r : {ES, DS, FS, GS}) {
-    const u16 a = c.seg[r].access;
-    const bool segment = a & 0x10, code = a & 0x08, conforming = a & 0x04;
-    const u8 dpl = (a >> 5) & 3;
-    if (segment && !(code && conforming) && dpl < c.cpl) fill_null_segment(c.seg[r], 0);
-  }
-}
-
 template <class T>
 void iret(Cpu& c, const Insn&) {
   constexpr u32 n = sizeof(T);
@@ -83,15 +72,9 @@ void iret(Cpu& c, const Insn&) {
   const u32 image = c.peek<T>(2 * n);
   if (n == 4 && (image & VM) && c.cpl == 0) return not_implemented(c, "IRET to virtual-8086 mode");
 
-  // The return code segment (vol. 2, IRET, PROTECTED-MODE-RETURN): #GP(0) if null, #GP(selector) for a
-  // non-code segment, RPL < CPL, or a DPL that does not match; #NP(selector) if not present.
-  if ((cs_sel & ~3u) == 0) raise_fault(Vector::GP, 0);
-  Descriptor cs = read_descriptor(c, cs_sel);
-  const u32 cs_error = selector_error(cs_sel);
+  // The return code segment (vol. 2, IRET, PROTECTED-MODE-RETURN): the same checks as a far RET's.
+  Descriptor cs = check_return_code_segment(c, cs_sel);
   const u8 rpl = cs_sel & 3;
-  if (!cs.is_code() || rpl < c.cpl) raise_fault(Vector::GP, cs_error);
-  if (cs.conforming() ? cs.dpl() > rpl : cs.dpl() != rpl) raise_fault(Vector::GP, cs_error);
-  if (!cs.present()) raise_fault(Vector::NP, cs_error);
 
   // To an outer ring the frame also holds ESP and SS: SS must be a present, writable data segment with
   // RPL = DPL = the return CS's RPL (#GP(0) null, #GP(selector) otherwise, #SS(selector) not present).
@@ -102,11 +85,7 @@ void iret(Cpu& c, const Insn&) {
   if (outer) {
     esp = c.peek<T>(3 * n);
     ss_sel = static_cast<u16>(c.peek<T>(4 * n));
-    if ((ss_sel & ~3u) == 0) raise_fault(Vector::GP, 0);
-    ss = read_descriptor(c, ss_sel);
-    const u32 ss_error = selector_error(ss_sel);
-    if ((ss_sel & 3) != rpl || ss.dpl() != rpl || !ss.writable()) raise_fault(Vector::GP, ss_error);
-    if (!ss.present()) raise_fault(Vector::SS, ss_error);
+    ss = check_stack_segment(c, ss_sel, rpl, Vector::GP);
   }
   if (eip > cs.limit()) raise_fault(Vector::GP, 0);
   if (outer) mark_accessed(c, ss_sel, ss);  // may #PF on the GDT: before anything is committed
@@ -118,7 +97,7 @@ void iret(Cpu& c, const Insn&) {
   if (outer) {
     fill_segment_cache(c.seg[SS], ss_sel, ss);
     c.set_esp_masked(esp);  // the new SS.B decides between ESP and SP
-    null_inaccessible_segments(c);
+    null_inaccessible_data_segments(c);
   } else {
     c.set_esp_masked(c.gpr[ESP] + 3 * n);
   }
