@@ -123,7 +123,7 @@ void Mmu::invlpg(u32 lin) {
   stats_.entries_dropped[static_cast<size_t>(FlushCause::Invlpg)] += ng + g;
 }
 
-u32 Mmu::read_phys_slow(u32 phys, u32 size) {
+u32 Mmu::read_phys_slow(u32 phys, u32 size) const {
   u32 v = 0;
   for (u32 i = 0; i < size; ++i) {
     u32 a = phys + i;

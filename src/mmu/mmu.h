@@ -167,7 +167,7 @@ class Mmu {
  private:
   static constexpr u32 kPageMask = kPageSize - 1;
 
-  u32 read_phys_slow(u32 phys, u32 size);
+  u32 read_phys_slow(u32 phys, u32 size) const;
   void write_phys_slow(u32 phys, u32 size, u32 value);
   u32 read_paged_slow(u32 lin, u32 size, bool user);
   void write_paged_slow(u32 lin, u32 size, u32 value, bool user);

@@ -118,11 +118,7 @@ TlbEntry& Mmu::walk(u32 lin, Access a, bool user) {
 
 Translation Mmu::probe(u32 lin) const {
   Translation t;
-  auto rd = [&](u32 a) {
-    u32 v = 0;
-    for (u32 i = 0; i < 4; ++i) v |= u32(ram_.contains(a + i, 1) ? *ram_.host(a + i) : 0xFF) << (8 * i);
-    return v;
-  };
+  auto rd = [&](u32 a) { return read_phys_slow(a, 4); };
   if (!paging_) {
     t.phys = lin;
     t.present = t.user = t.writable = true;

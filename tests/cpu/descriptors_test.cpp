@@ -3,20 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "cpu/descriptors.h"
+#include "support/descriptor_encoding.h"
 #include "support/test_machine.h"
 
 namespace ring1::test {
 namespace {
 
 constexpr u32 kGdt = 0x300000;
-
-// Builds a descriptor: base, byte or page limit, type nibble, S, DPL, P, D/B, G.
-u64 seg_desc(u32 base, u32 limit, u8 type, u8 dpl, bool present = true, bool big = true, bool gran = false) {
-  u64 d = (limit & 0xFFFF) | (u64(base & 0xFFFFFF) << 16) | (u64(type) << 40) | (1ull << 44) | (u64(dpl) << 45) |
-          (u64(present) << 47) | (u64((limit >> 16) & 0xF) << 48) | (u64(big) << 54) | (u64(gran) << 55) |
-          (u64(base >> 24) << 56);
-  return d;
-}
 
 struct WithGdt : TestMachine {
   WithGdt() {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cpu/descriptors.h"
+#include "support/descriptor_encoding.h"
 #include "support/test_machine.h"
 
 namespace ring1::test {
@@ -20,10 +21,7 @@ struct SystemGuest : TestMachine {
   static constexpr u8 kInterruptGate = 0xE, kTrapGate = 0xF;
 
   // A code/data descriptor: flat 4 GiB, page-granular, 32-bit; type nibble and DPL as given.
-  static u64 flat(u8 type, u8 dpl) {
-    return 0xFFFFull | (u64(type) << 40) | (1ull << 44) | (u64(dpl) << 45) | (1ull << 47) | (0xFull << 48) |
-           (1ull << 54) | (1ull << 55);
-  }
+  static u64 flat(u8 type, u8 dpl) { return seg_desc(0, 0xFFFFF, type, dpl, true, true, true); }
 
   SystemGuest() {
     poke<u64>(kGdt + 0x08, flat(0xB, 0));
@@ -31,7 +29,7 @@ struct SystemGuest : TestMachine {
     poke<u64>(kGdt + 0x18, flat(0xB, 3));
     poke<u64>(kGdt + 0x20, flat(0x3, 3));
     // 32-bit available TSS, limit 0x67, at kTss.
-    poke<u64>(kGdt + 0x28, 0x67 | (u64(kTss & 0xFFFFFF) << 16) | (0x89ull << 40) | (u64(kTss >> 24) << 56));
+    poke<u64>(kGdt + 0x28, sys_desc(kTss, 0x67, 0x9));
     poke<u64>(kGdt + 0x30, flat(0xB, 1));
     poke<u64>(kGdt + 0x38, flat(0x3, 1));
     cpu.gdtr = {kGdt, 0x3F};
@@ -50,9 +48,7 @@ struct SystemGuest : TestMachine {
   // An interrupt or trap gate (32-bit) for `vector` to kCode + `offset`.
   void gate(u8 vector, u32 offset, u8 type, u8 dpl, u16 selector = kCode0, bool present = true) {
     const u32 target = kCode + offset;
-    const u64 d = (target & 0xFFFF) | (u64(selector) << 16) | (u64(type) << 40) | (u64(dpl) << 45) |
-                  (u64(present) << 47) | (u64(target >> 16) << 48);
-    poke<u64>(kIdt + vector * 8u, d);
+    poke<u64>(kIdt + vector * 8u, gate_desc(selector, target, type, dpl, 0, present));
   }
 
   // Runs until EIP reaches `eip` (or the code ends, HLT, a limit...).
