@@ -103,12 +103,8 @@ void Cpu::triple_fault(const FaultRecord& last, std::string chain) {
 }
 
 void Cpu::halt() {
-  const InterruptController& pic = interrupt_controller;
-  if ((eflags & eflags::IF) && pic.pending && pic.pending(pic.context)) {
-    interrupt_requested();
-    return;
-  }
-  request_stop(StopReason::Halted);
+  halted_ = true;
+  stop_at_ = 0;  // the run loop decides, at the boundary after HLT, whether and how the wait ends
 }
 
 // An instruction boundary with IF = 1, no shadow, and a line raised: the INTA cycle and delivery (SDM vol. 3,
@@ -188,13 +184,39 @@ StopReason Cpu::run(const RunLimits& limits) {
     if (requested_stop_ != StopReason::None) return requested_stop_;
     if (instret >= insn_end) return StopReason::InsnLimit;
     if (cycles >= limits.max_cycles) return StopReason::CycleLimit;
-    if (limits.stop_at_eip && eip == *limits.stop_at_eip) return StopReason::Breakpoint;
+    if (cycles >= event_at_) {
+      event_at_ = ~Cycles(0);
+      if (event_hook.fire) event_hook.fire(event_hook.context, cycles);
+      continue;
+    }
     if (irq_requested_ && !interrupt_shadow && (eflags & eflags::IF)) {
+      const InterruptController& pic = interrupt_controller;
+      if (pic.pending && pic.pending(pic.context)) halted_ = false;  // an interrupt ends HLT's wait
       take_external_interrupt();
       continue;  // the checks again: the handler's EIP may be a breakpoint, delivery may have stopped the run
     }
+    if (halted_) {
+      // HLT's wait (SDM vol. 2, HLT): only a maskable interrupt can end it here (no NMI or SMI is
+      // modelled). With IF = 1 and an event scheduled, time passes to it (or to the cycle limit) and the
+      // event may raise a line; otherwise the machine has stopped for good.
+      const InterruptController& pic = interrupt_controller;
+      if ((eflags & eflags::IF) && pic.pending && pic.pending(pic.context)) {
+        irq_requested_ = true;  // a line already up (INTR is level-triggered) ends the wait at once
+        continue;
+      }
+      if (!(eflags & eflags::IF) || event_at_ == ~Cycles(0)) {
+        halted_ = false;
+        return StopReason::Halted;
+      }
+      const Cycles wake = std::min(event_at_, limits.max_cycles);
+      halted_cycles += wake - cycles;
+      cycles_by_ring[cpl] += wake - cycles;
+      cycles = wake;
+      continue;
+    }
+    if (limits.stop_at_eip && eip == *limits.stop_at_eip) return StopReason::Breakpoint;
 
-    stop_at_ = limits.max_cycles;
+    stop_at_ = std::min(limits.max_cycles, event_at_);
     // An instruction in an interrupt shadow runs as a stretch of its own, so the boundary after it is
     // checked above (SDM vol. 3, 6.8.3); it may set a new shadow for its successor.
     const bool shadowed = std::exchange(interrupt_shadow, false);

@@ -61,6 +61,16 @@ struct InterruptController {
 // Counts of delivered interrupts and exceptions, for reports: deliveries[from ring][to ring] and returns
 // [from][to] (IRET) count transitions, same-ring ones on the diagonal (real mode counts as ring 0);
 // by_vector counts deliveries per vector. Plain arrays: the report indexes them directly.
+// A device's clock (the PIT of the PC platform): the run loop calls `fire` at the first instruction
+// boundary where the cycle counter has reached the deadline set by Cpu::schedule_event(). The device does
+// its work there (raises a line, schedules its next event), so timer interrupts arrive after an exact,
+// deterministic number of modelled cycles. One hook per CPU; a platform with several timed devices
+// multiplexes them behind it.
+struct EventHook {
+  void (*fire)(void* context, Cycles now) = nullptr;
+  void* context = nullptr;
+};
+
 struct InterruptStats {
   u64 deliveries[4][4] = {};
   u64 returns[4][4] = {};
@@ -110,6 +120,8 @@ class Cpu {
   std::array<Cycles, 4> cycles_by_ring{};
   InterruptController interrupt_controller;
   InterruptStats interrupt_stats;
+  EventHook event_hook;
+  Cycles halted_cycles = 0;  // cycles spent waiting in HLT for a timed event (also in cycles_by_ring)
 
   // ---- flags (hot path) ----
   u32 flags() const { return lazy.op == LazyOp::None ? eflags : (eflags & ~eflags::Status) | lazy.status(); }
@@ -165,10 +177,21 @@ class Cpu {
   }
 
   // ---- events raised by handlers ----
-  // HLT: the CPU waits for an interrupt (SDM vol. 2, HLT). Only instructions advance time yet, so with
-  // IF = 1 and an interrupt pending the wait ends at once; otherwise nothing could ever end it and the run
-  // ends (StopReason::Halted). A later run resumes after the HLT, as a wake-up would.
+  // HLT: the CPU waits for an interrupt (SDM vol. 2, HLT). With IF = 1 the wait ends when an interrupt is
+  // pending; time jumps to the next scheduled event (a timer tick) if there is one, and those cycles count
+  // as halted. With IF = 0, or nothing scheduled, nothing could ever end the wait and the run ends
+  // (StopReason::Halted). A later run resumes after the HLT, as a wake-up would.
   void halt();
+  bool halted() const { return halted_; }
+
+  // ---- timed events (devices) ----
+  // Calls event_hook.fire at the first instruction boundary at or after cycle `at` (replacing any earlier
+  // request; ~0 cancels). The running stretch ends there, so the event is exact to the instruction.
+  void schedule_event(Cycles at) {
+    event_at_ = at;
+    if (at < stop_at_) stop_at_ = at;
+  }
+  Cycles next_event() const { return event_at_; }
   // The instruction boundary after the current instruction is in an interrupt shadow (STI, MOV SS).
   void set_interrupt_shadow() {
     interrupt_shadow = true;
@@ -270,6 +293,8 @@ class Cpu {
   u64 unretired_ = 0;  // instructions executed in this stretch that yielded instead of retiring
   StopReason requested_stop_ = StopReason::None;
   bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since
+  bool halted_ = false;         // in HLT, waiting for an interrupt
+  Cycles event_at_ = ~Cycles(0);  // when event_hook fires next; ~0: nothing scheduled
   FaultRecord fault_;
   std::string host_error_;
   Block scratch_block_;  // a one-off block for an instruction that straddles two pages

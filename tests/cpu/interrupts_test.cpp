@@ -2,6 +2,7 @@
 // DPL-3 gate with the TSS stack switch, the gate-DPL check of INT n, privileged instructions at CPL 1 and 3,
 // #PF with CR2, #DF and the triple fault, interrupt vs trap gates, real mode, CLI/STI and external interrupts.
 // Handlers live at fixed offsets (.org) so the IDT can point at them.
+#include <vector>
 #include <gtest/gtest.h>
 
 #include "support/system_guest.h"
@@ -262,6 +263,88 @@ TEST(Interrupts, HltWithAnInterruptPendingWakesAtOnceAndWithoutOneEndsTheRun) {
   EXPECT_EQ(m.run(), StopReason::Halted);  // first HLT wakes for the interrupt, the second has nothing
   EXPECT_EQ(m.r(ECX), 1u);
   EXPECT_EQ(m.cpu.eip, TestMachine::kCode + 0x83);
+}
+
+
+// A timer as the PIT will be: at its deadline it raises the line and, if periodic, schedules the next tick.
+struct FakeTimer {
+  FakePic* pic = nullptr;
+  Cpu* cpu = nullptr;
+  Cycles period = 0;
+  std::vector<Cycles> fired_at;
+  static void fire(void* p, Cycles now) {
+    auto* t = static_cast<FakeTimer*>(p);
+    t->fired_at.push_back(now);
+    ++t->pic->pending;
+    t->cpu->interrupt_requested();
+    if (t->period) t->cpu->schedule_event(now + t->period);
+  }
+  void attach(Cpu& c, FakePic& p, Cycles first) {
+    pic = &p;
+    cpu = &c;
+    c.event_hook = {&fire, this};
+    c.schedule_event(first);
+  }
+};
+
+TEST(Interrupts, ATimedEventFiresAtTheFirstInstructionBoundaryPastItsDeadline) {
+  SystemGuest m;
+  FakePic pic;
+  pic.attach(m.cpu);
+  FakeTimer timer;
+  m.gate(0x30, 0x40, SystemGuest::kInterruptGate, 0);
+  m.load_asm(" jmp start\n.org 0x40\n inc ecx\n iretd\n.org 0x80\nstart:\n sti\n"
+             ".rept 200\n inc ebx\n.endr\n");
+  timer.attach(m.cpu, pic, 100);
+  ASSERT_EQ(m.run(), StopReason::Breakpoint) << m.cpu.host_error();
+  ASSERT_EQ(timer.fired_at.size(), 1u);
+  // Every instruction here costs whole cycles; the event fires at the first boundary at or past 100,
+  // never later than one instruction's cost.
+  EXPECT_GE(timer.fired_at[0], 100u);
+  EXPECT_LT(timer.fired_at[0], 100u + 5);
+  EXPECT_EQ(m.r(ECX), 1u);
+  EXPECT_EQ(m.r(EBX), 200u);
+}
+
+TEST(Interrupts, HltWaitsForTheNextTimedEventAndCountsTheWaitAsHaltedCycles) {
+  SystemGuest m;
+  FakePic pic;
+  pic.attach(m.cpu);
+  FakeTimer timer;
+  timer.period = 10000;
+  m.gate(0x30, 0x40, SystemGuest::kInterruptGate, 0);
+  // Three ticks wake three HLTs; then CLI; HLT ends the run for good.
+  m.load_asm(" jmp start\n.org 0x40\n inc ecx\n iretd\n.org 0x80\nstart:\n sti\n hlt\n hlt\n hlt\n cli\n hlt\n");
+  timer.attach(m.cpu, pic, 10000);
+  ASSERT_EQ(m.run(), StopReason::Halted) << m.cpu.host_error();
+  EXPECT_EQ(m.r(ECX), 3u);
+  ASSERT_EQ(timer.fired_at.size(), 3u);
+  EXPECT_EQ(timer.fired_at[0], 10000u);  // a halted CPU wakes exactly at the deadline
+  EXPECT_EQ(timer.fired_at[1], 20000u);
+  EXPECT_EQ(timer.fired_at[2], 30000u);
+  EXPECT_GT(m.cpu.halted_cycles, 29000u);
+  EXPECT_LT(m.cpu.halted_cycles, 30000u);
+  EXPECT_EQ(m.cpu.cycles_by_ring[0], m.cpu.cycles);  // the wait is charged to the ring that halted
+}
+
+TEST(Interrupts, ACycleLimitInsideHltStopsThereAndTheNextRunKeepsWaiting) {
+  SystemGuest m;
+  FakePic pic;
+  pic.attach(m.cpu);
+  FakeTimer timer;
+  m.gate(0x30, 0x40, SystemGuest::kInterruptGate, 0);
+  m.load_asm(" jmp start\n.org 0x40\n inc ecx\n iretd\n.org 0x80\nstart:\n sti\n hlt\n cli\n hlt\n");
+  timer.attach(m.cpu, pic, 50000);
+  RunLimits lim;
+  lim.max_cycles = 20000;
+  ASSERT_EQ(m.cpu.run(lim), StopReason::CycleLimit);
+  EXPECT_EQ(m.cpu.cycles, 20000u);
+  EXPECT_TRUE(m.cpu.halted());
+  EXPECT_EQ(m.r(ECX), 0u);
+  ASSERT_EQ(m.run(), StopReason::Halted) << m.cpu.host_error();
+  EXPECT_EQ(m.r(ECX), 1u);
+  ASSERT_EQ(timer.fired_at.size(), 1u);
+  EXPECT_EQ(timer.fired_at[0], 50000u);
 }
 
 }  // namespace
