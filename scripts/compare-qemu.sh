@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every example guest on ring1 and on QEMU's PC, and compares what each printed and how it exited.
+# The examples are multiboot ELF kernels written for the devices both machines have (COM1, isa-debug-exit
+# at 0xF4), so their console output and exit status must agree. Lines that report cycles differ by nature
+# (ring1 counts modelled cycles, QEMU's TSC runs at host speed): their numbers are masked before comparing.
+#
+# Run by hand where QEMU is installed (Debian: apt-get install qemu-system-x86); CI does not need QEMU.
+#   scripts/compare-qemu.sh [BUILD_DIR] [--exact]
+set -uo pipefail
+
+build=build/release
+exact=0
+for a in "$@"; do
+  case "$a" in
+    --exact) exact=1 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) build="$a" ;;
+  esac
+done
+
+qemu=$(command -v qemu-system-i386 || true)
+if [ -z "$qemu" ]; then
+  echo "compare-qemu: qemu-system-i386 is not installed (Debian: apt-get install qemu-system-x86)" >&2
+  exit 2
+fi
+ring1="$build/ring1"
+if [ ! -x "$ring1" ]; then
+  echo "compare-qemu: $ring1 not found; build first (make build)" >&2
+  exit 2
+fi
+
+mapfile -t images < <(find "$build/examples" -maxdepth 2 -name '*.elf' | sort)
+if [ ${#images[@]} -eq 0 ]; then
+  echo "compare-qemu: no example kernels (*.elf) under $build/examples" >&2
+  exit 2
+fi
+
+normalise() {
+  if [ "$exact" -eq 1 ]; then cat; else sed -E '/[Cc]ycles/ s/[0-9]+(\.[0-9]+)?/N/g'; fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+for img in "${images[@]}"; do
+  name=$(basename "$img" .elf)
+  timeout 60 "$ring1" run "$img" --quiet >"$tmp/ring1.out" 2>"$tmp/ring1.err" </dev/null
+  r_status=$?
+  # -no-reboot: a triple fault ends QEMU as it ends ring1. The console is COM1 on stdio; nothing else.
+  timeout 60 "$qemu" -kernel "$img" -m 128 -display none -monitor none -serial stdio -no-reboot \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 >"$tmp/qemu.out" 2>"$tmp/qemu.err" </dev/null
+  q_status=$?
+  tr -d '\r' <"$tmp/qemu.out" | normalise >"$tmp/q"
+  normalise <"$tmp/ring1.out" >"$tmp/r"
+  if [ "$r_status" -eq "$q_status" ] && cmp -s "$tmp/r" "$tmp/q"; then
+    echo "same   $name (exit $r_status)"
+  else
+    failed=1
+    echo "DIFFER $name: ring1 exit $r_status, qemu exit $q_status"
+    diff -u --label ring1 --label qemu "$tmp/r" "$tmp/q" | head -40
+  fi
+done
+exit $failed
