@@ -71,6 +71,17 @@ struct EventHook {
   void* context = nullptr;
 };
 
+// The hypervisor's way out of the emulated CPU (DESIGN.md, "Entry is real x86"): its ring-0 entry stubs
+// execute VMCALL, which runs `handle` on the host with the CPU stopped at an instruction boundary inside
+// that instruction. The handler reads and writes guest state through the Cpu; it may charge cycles,
+// change CR3, raise a fault or stop the run. Without a handler, or outside ring 0, VMCALL raises #UD, as it
+// does on a processor that is not in VMX operation (SDM vol. 3, 25.1.3 / VMCALL): a native guest cannot
+// tell that the escape exists.
+struct HostEscape {
+  void (*handle)(void* context, Cpu& cpu) = nullptr;
+  void* context = nullptr;
+};
+
 struct InterruptStats {
   u64 deliveries[4][4] = {};
   u64 returns[4][4] = {};
@@ -121,6 +132,7 @@ class Cpu {
   InterruptController interrupt_controller;
   InterruptStats interrupt_stats;
   EventHook event_hook;
+  HostEscape host_escape;
   Cycles halted_cycles = 0;  // cycles spent waiting in HLT for a timed event (also in cycles_by_ring)
 
   // ---- flags (hot path) ----

@@ -142,5 +142,49 @@ TEST(SystemMisc, LmswAndCltsKeepPagingAsItWas) {
   EXPECT_TRUE(m.mmu.paging());
 }
 
+
+// VMCALL is the hypervisor's host escape: with a handler installed it runs the handler at CPL 0, in the
+// middle of the instruction, and execution continues after it.
+struct EscapeRecorder {
+  int calls = 0;
+  u32 eip_seen = 0;
+  static void handle(void* p, Cpu& c) {
+    auto* r = static_cast<EscapeRecorder*>(p);
+    ++r->calls;
+    r->eip_seen = c.eip;
+    c.gpr[EAX] = 0x600d;  // a hypercall's result, as the hypervisor returns it
+    c.charge(100);
+  }
+};
+
+TEST(SystemMisc, VmcallRunsTheHostEscapeAtRingZeroAndContinuesAfterIt) {
+  TestMachine m;
+  EscapeRecorder r;
+  m.cpu.host_escape = {&EscapeRecorder::handle, &r};
+  const Cycles before = m.cpu.cycles;
+  ASSERT_EQ(m.exec("mov eax, 1\n vmcall\n mov ebx, eax"), StopReason::Breakpoint) << m.cpu.host_error();
+  EXPECT_EQ(r.calls, 1);
+  EXPECT_EQ(r.eip_seen, TestMachine::kCode + 5);  // EIP is the VMCALL's own while the handler runs
+  EXPECT_EQ(m.r(EBX), 0x600du);
+  EXPECT_GE(m.cpu.cycles - before, 100u);  // the handler's charge is in the count
+}
+
+TEST(SystemMisc, VmcallIsInvalidOpcodeWithoutAHandlerOrOutsideRingZero) {
+  {
+    TestMachine m;  // a native machine: no hypervisor, as on a processor outside VMX operation
+    ASSERT_EQ(m.exec("vmcall"), StopReason::UnhandledFault);
+    EXPECT_EQ(m.cpu.last_fault().vector, u8(Vector::UD));
+  }
+  for (u8 cpl : {1, 3}) {
+    TestMachine m;
+    EscapeRecorder r;
+    m.cpu.host_escape = {&EscapeRecorder::handle, &r};
+    m.cpu.cpl = cpl;
+    ASSERT_EQ(m.exec("vmcall"), StopReason::UnhandledFault);
+    EXPECT_EQ(m.cpu.last_fault().vector, u8(Vector::UD));
+    EXPECT_EQ(r.calls, 0) << "a guest in ring " << int(cpl) << " reached the hypervisor's escape";
+  }
+}
+
 }  // namespace
 }  // namespace ring1::test

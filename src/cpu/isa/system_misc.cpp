@@ -1,5 +1,6 @@
 // Privileged odds and ends of the system architecture (SDM vol. 2): RDMSR/WRMSR (the TSC is the only MSR),
-// the cache instructions WBINVD/INVD, and the 286-era machine status word instructions LMSW, SMSW and CLTS.
+// the cache instructions WBINVD/INVD, the 286-era machine status word instructions LMSW, SMSW and CLTS, and
+// VMCALL, which ring1 gives to its hypervisor as the host escape.
 // All but SMSW are CPL 0 only (#GP(0) otherwise); SMSW is the classic "sensitive but unprivileged"
 // instruction (Popek and Goldberg's test fails on it): it reveals CR0 at any CPL without faulting.
 #include "cpu/exec/operands.h"
@@ -70,6 +71,14 @@ void clts(Cpu& c, const Insn&) {
   c.charge(c.costs().events.cr_write);
 }
 
+// VMCALL as the hypervisor's host escape (cpu.h, HostEscape). Everything else is #UD, as outside VMX
+// operation. The handler charges its own work from the cost profile; the instruction itself is Complex.
+void host_escape(Cpu& c, const Insn&) {
+  const HostEscape& h = c.host_escape;
+  if (!h.handle || c.cpl != 0) raise_fault(Vector::UD);
+  h.handle(h.context, c);
+}
+
 template <Handler H, CostClass Cost>
 bool build_fixed(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (d.lock) return false;
@@ -123,6 +132,8 @@ void register_system_misc(IsaTable& t) {
   t.add(M::LMSW, &build_lmsw, true);
   t.add(M::SMSW, &build_smsw);
   t.add(M::CLTS, &build_fixed<&clts, CostClass::Simple>, true);
+  // The host escape may change anything (CR3, EIP, the ring): it ends its block.
+  t.add(M::VMCALL, &build_fixed<&host_escape, CostClass::Complex>, true);
 }
 
 }  // namespace ring1
