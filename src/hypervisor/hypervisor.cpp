@@ -1,0 +1,236 @@
+// Entering the hypervisor from its stubs, dispatching hypercalls and bouncing exceptions (see the header).
+#include "hypervisor/hypervisor.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+
+#include "cpu/descriptors.h"
+#include "hypervisor/hypercalls/hypercalls.h"
+#include "hypervisor/xen_public.h"
+
+namespace ring1::hv {
+namespace {
+
+// At the VMCALL the stub has pushed the vector over the error code, over the CPU's IRET frame (SDM vol. 3,
+// 6.12.1, figure 6-4: from ring 1 or 3 the frame holds SS and ESP too).
+constexpr u32 kVectorAt = 0, kErrorAt = 4, kEipAt = 8, kCsAt = 12, kEflagsAt = 16, kEspAt = 20, kSsAt = 24;
+
+constexpr u32 kCr0Pe = 1u << 0, kCr0Et = 1u << 4, kCr0Wp = 1u << 16, kCr0Pg = 1u << 31;
+
+bool pushes_error_code(u8 v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
+
+// vcpu_info fields (xen/foreign/x86_32.h).
+constexpr u32 kUpcallMaskAt = offsetof(vcpu_info_x86_32, evtchn_upcall_mask);
+constexpr u32 kCr2At = offsetof(vcpu_info_x86_32, arch) + offsetof(arch_vcpu_info_x86_32, cr2);
+
+}  // namespace
+
+Hypervisor::Hypervisor(Machine& m, bool global_mappings)
+    : m_(m), space_(m.ram(), global_mappings), guest_(m.cpu()) {
+  m.cpu().host_escape = {&Hypervisor::on_escape, this};
+  m.cpu().exception_mode = Cpu::ExceptionMode::Deliver;
+}
+
+void Hypervisor::enter_guest(u32 cr3, u32 eip, u32 esp, u32 esi) {
+  Cpu& c = cpu();
+  c.reset_flat32();
+  c.set_cr3(cr3);
+  c.set_cr0(kCr0Pe | kCr0Et | kCr0Wp | kCr0Pg);
+  space_.install(c);
+  c.cpl = 1;
+  const Descriptor cs = read_descriptor(c, kRing1Cs);
+  load_code_segment(c, kRing1Cs, cs, 1);
+  for (SegReg r : {SS, DS, ES, FS, GS}) load_data_segment(c, r, kRing1Ds);
+  // The guest runs with EFLAGS.IF set for good: its "interrupt flag" is the event upcall mask in shared
+  // info, since POPF and CLI/STI in ring 1 cannot be trusted to reach the real one.
+  c.set_flags(eflags::Reserved1 | eflags::IF);
+  for (u32& r : c.gpr) r = 0;
+  c.gpr[ESP] = esp;
+  c.gpr[ESI] = esi;
+  c.eip = eip;
+}
+
+void Hypervisor::on_escape(void* self, Cpu& cpu) { static_cast<Hypervisor*>(self)->escape(cpu); }
+
+u32 Hypervisor::stack_word(u32 offset) const {
+  u32 v;
+  m_.ram().read_bytes(space_.machine(m_.cpu().gpr[ESP] + offset), &v, 4);
+  return v;
+}
+
+void Hypervisor::set_stack_word(u32 offset, u32 v) {
+  m_.ram().write_bytes(space_.machine(m_.cpu().gpr[ESP] + offset), &v, 4);
+}
+
+Hypervisor::Frame Hypervisor::frame() const {
+  return Frame{stack_word(kEipAt), stack_word(kCsAt) & 0xFFFF, stack_word(kEflagsAt), stack_word(kEspAt),
+               stack_word(kSsAt) & 0xFFFF};
+}
+
+void Hypervisor::set_frame(const Frame& f) {
+  set_stack_word(kEipAt, f.eip);
+  set_stack_word(kCsAt, f.cs);
+  set_stack_word(kEflagsAt, f.eflags);
+  set_stack_word(kEspAt, f.esp);
+  set_stack_word(kSsAt, f.ss);
+}
+
+void Hypervisor::escape(Cpu& c) {
+  ++stats_.entries;
+  // Only the stubs run VMCALL in ring 0, on the hypervisor's stack with a full frame below them.
+  if (c.gpr[ESP] < kStackBase || c.gpr[ESP] + kSsAt + 4 > kStackTop) {
+    c.host_stop(fmt::format("hypervisor entry with ESP {:#010x} outside its stack", c.gpr[ESP]));
+    return;
+  }
+  const u8 vector = static_cast<u8>(stack_word(kVectorAt));
+  const u32 error_code = stack_word(kErrorAt);
+  if ((stack_word(kCsAt) & 3) == 0) {
+    // A fault in ring 0 is the hypervisor's own: its IRET to the guest failed on a selector or stack the
+    // guest supplied (a handler CS, a stack_switch SS). Xen kills the domain then.
+    crash(fmt::format("vector {} in the hypervisor (error code {:#x}) returning to the guest: bad handler or stack "
+                      "selector",
+                      vector, error_code));
+    return;
+  }
+  if (vector == kHypercallVector) {
+    hypercall(c);
+  } else {
+    exception(c, vector, error_code);
+  }
+}
+
+void Hypervisor::hypercall(Cpu& c) {
+  const u32 nr = c.gpr[EAX];
+  ++stats_.hypercalls[nr < HypervisorStats::kHypercalls ? nr : HypervisorStats::kHypercalls - 1];
+  const HypercallArgs a{c.gpr[EBX], c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI]};
+  const HypercallHandler h = hypercall_handler(nr);
+  const i32 result = h ? h(*this, a) : -ENOSYS;
+  c.gpr[EAX] = static_cast<u32>(result);
+}
+
+void Hypervisor::exception(Cpu& c, u8 vector, u32 error_code) {
+  const Frame f = frame();
+  const u8 from = f.cs & 3;
+  // INT n through a gate the guest may not use directly (no direct gate, or DPL 0 in the real IDT) is a
+  // #GP whose error code names the IDT entry (SDM vol. 3, 6.13). If the guest's own trap table lets this
+  // ring raise that vector, Xen delivers it as the software interrupt it was (do_general_protection):
+  // this is the system call that goes through the hypervisor.
+  if (vector == 13 && (error_code & 3) == 2) {
+    const u8 v = static_cast<u8>(error_code >> 3);
+    const VirtualTrap& t = vcpu_.traps[v];
+    if (t.present() && t.dpl() >= from) {
+      ++stats_.syscalls_via_hypervisor;
+      bounce(v, t, false, 0, f.eip + 2);  // INT imm8 is two bytes; the guest resumes after it
+      return;
+    }
+  }
+  const VirtualTrap& t = vcpu_.traps[vector];
+  if (!t.present()) {
+    crash(fmt::format("exception {} (error code {:#x}) in ring {} at EIP {:#010x} and the guest has no handler for it",
+                      vector, error_code, from, f.eip));
+    return;
+  }
+  if (vector == 14) {
+    // Only ring 0 can read CR2: the guest finds it in vcpu_info.arch.cr2 (xen-x86_32.h; arch_set_cr2).
+    m_.ram().write_bytes(vcpu_.vcpu_info + kCr2At, &c.cr2, 4);
+  }
+  bounce(vector, t, pushes_error_code(vector), error_code, f.eip);
+}
+
+bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u32 error_code,
+                        u32 resume_eip) {
+  const Frame f = frame();
+  const u8 from = f.cs & 3;
+  u32 ss = f.ss, esp = f.esp;
+  if (from != 1) {
+    // From ring 3 (or 2) the frame goes on the kernel stack the guest named with stack_switch.
+    if ((vcpu_.kernel_ss & ~3u) == 0) {
+      crash(fmt::format("exception {} in ring {} and the guest has no kernel stack (stack_switch)", vector, from));
+      return false;
+    }
+    ss = vcpu_.kernel_ss;
+    esp = vcpu_.kernel_sp;
+  }
+  u8 mask = 0;
+  if (vcpu_.vcpu_info) m_.ram().read_bytes(vcpu_.vcpu_info + kUpcallMaskAt, &mask, 1);
+  // The frame, from high address to low (XEN-REFERENCE.md 2.8): [SS ESP] from an outer ring, EFLAGS with
+  // IF = !upcall mask, CS with the saved upcall mask in bits 16-23, EIP, [error code].
+  u32 words[7];
+  u32 n = 0;
+  if (has_error_code) words[n++] = error_code;
+  words[n++] = resume_eip;
+  words[n++] = f.cs | (u32(mask) << 16);
+  words[n++] = (f.eflags & ~eflags::IF) | (mask ? 0 : eflags::IF);
+  if (from != 1) {
+    words[n++] = f.esp;
+    words[n++] = f.ss;
+  }
+  u32 base = 0;
+  if (!stack_base(static_cast<u16>(ss), base)) {
+    crash(fmt::format("exception {}: the guest's kernel stack selector {:#x} is not in its tables", vector, ss));
+    return false;
+  }
+  const u32 new_esp = esp - 4 * n;
+  if (!guest_.write(base + new_esp, words, 4 * n)) {
+    crash(fmt::format("exception {}: cannot write its frame on the guest kernel stack at {:#010x}", vector,
+                      base + new_esp));
+    return false;
+  }
+  if (t.masks_events() && vcpu_.vcpu_info) {
+    const u8 one = 1;
+    m_.ram().write_bytes(vcpu_.vcpu_info + kUpcallMaskAt, &one, 1);
+  }
+  ++stats_.bounces[vector];
+  // A handler selector with RPL 0 is taken as RPL 1 (Xen: fixup_guest_code_selector); a bad one makes the
+  // stub's IRET fault, which crashes the domain (escape()).
+  const u32 cs = (t.cs & 3) == 0 ? (t.cs | 1) : t.cs;
+  const u32 fl = (f.eflags & ~(eflags::TF | eflags::NT | eflags::VM | eflags::RF)) | eflags::IF;
+  set_frame(Frame{t.address, cs, fl, new_esp, ss});
+  return true;
+}
+
+bool Hypervisor::stack_base(u16 ss, u32& base) {
+  try {
+    base = read_descriptor(cpu(), ss).base();
+  } catch (const CpuFault&) {
+    return false;
+  }
+  return true;
+}
+
+void Hypervisor::update_direct_gate(u8 v) {
+  if (space_.has_stub(v)) return;  // exceptions and hypercalls always enter the hypervisor
+  const VirtualTrap& t = vcpu_.traps[v];
+  // Xen (init_int80_direct_trap): only a handler that does not ask for events to be masked, with a
+  // selector that is not ring 0's, becomes a real trap gate; the CPU could not set the upcall mask.
+  if (t.present() && !t.masks_events() && (t.cs & 3) != 0) {
+    space_.set_trap_gate(v, t.cs, t.address, t.dpl());
+    vcpu_.syscall_vector = v;
+  } else {
+    space_.reset_gate(v);
+    if (vcpu_.syscall_vector == v) vcpu_.syscall_vector = 0;
+  }
+}
+
+void Hypervisor::crash(std::string why) {
+  if (state_ == DomainState::Running) {
+    state_ = DomainState::Crashed;
+    crash_message_ = std::move(why);
+  }
+  cpu().request_stop(StopReason::Requested);
+}
+
+void Hypervisor::shutdown(u32 reason) {
+  state_ = reason == SHUTDOWN_crash ? DomainState::Crashed : DomainState::Shutdown;
+  shutdown_reason_ = reason;
+  if (reason == SHUTDOWN_crash) crash_message_ = "the guest asked to be crashed (SCHEDOP_shutdown, SHUTDOWN_crash)";
+  cpu().request_stop(StopReason::Requested);
+}
+
+void Hypervisor::console_write(const char* s, std::size_t n) {
+  console_.append(s, n);
+  if (sink_) sink_(sink_ctx_, s, n);
+}
+
+}  // namespace ring1::hv

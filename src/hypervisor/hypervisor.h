@@ -1,0 +1,100 @@
+// The paravirtual machine: one domain's guest kernel in ring 1 and its applications in ring 3, with the
+// hypervisor in ring 0 of the same address spaces (DESIGN.md, src/hypervisor). The CPU never knows it
+// exists: the hypervisor owns the IDT, GDT and TSS (hypervisor_space.h), and its entry stubs reach this
+// class through VMCALL, the host escape. Here a hypercall is dispatched by number, and an exception taken
+// from ring 1 or 3 is bounced to the guest's own handler on the guest kernel stack, with the frame Xen
+// builds (xen/arch/x86/x86_32/entry.S, create_bounce_frame; XEN-REFERENCE.md 2.8).
+#pragma once
+#include <array>
+#include <string>
+
+#include "hypervisor/guest_memory.h"
+#include "hypervisor/hypervisor_space.h"
+#include "hypervisor/vcpu.h"
+#include "machine/machine.h"
+
+namespace ring1::hv {
+
+enum class DomainState : u8 { Running, Shutdown, Crashed };
+
+struct HypervisorStats {
+  static constexpr u32 kHypercalls = 64;
+  std::array<u64, kHypercalls> hypercalls{};  // by number (larger numbers count in [kHypercalls - 1])
+  std::array<u64, 256> bounces{};             // exceptions bounced to the guest, by vector
+  u64 syscalls_via_hypervisor = 0;            // INT n from ring 3 with no direct gate, bounced
+  u64 entries = 0;                            // every VMCALL from a stub
+};
+
+class Hypervisor {
+ public:
+  // Takes the top of `m`'s RAM (HypervisorSpace) and installs itself as the CPU's host escape.
+  Hypervisor(Machine& m, bool global_mappings = true);
+  Hypervisor(const Hypervisor&) = delete;
+  Hypervisor& operator=(const Hypervisor&) = delete;
+
+  Machine& machine() { return m_; }
+  Cpu& cpu() { return m_.cpu(); }
+  HypervisorSpace& space() { return space_; }
+  VirtualCpu& vcpu() { return vcpu_; }
+  const HypervisorStats& stats() const { return stats_; }
+
+  // Starts the guest kernel in ring 1 at `eip` with stack `esp` on the page directory at machine address
+  // `cr3` (which must already hold the hypervisor's slots), flat FLAT_RING1 segments and ESI = `esi`
+  // (start_info, as Xen's domain builder leaves it).
+  void enter_guest(u32 cr3, u32 eip, u32 esp, u32 esi);
+
+  // ---- the domain's fate ----
+  DomainState state() const { return state_; }
+  u32 shutdown_reason() const { return shutdown_reason_; }  // SHUTDOWN_* (xen/sched.h)
+  const std::string& crash_message() const { return crash_message_; }
+  // A guest that broke the rules beyond an error code is killed (Xen: domain_crash); ring1 goes on.
+  void crash(std::string why);
+  void shutdown(u32 reason);
+
+  // ---- the console (console_io) ----
+  const std::string& console() const { return console_; }
+  // Where console output goes as it is written (stdout in the CLI); null: kept in console() only.
+  void set_console_sink(void (*sink)(void* ctx, const char* s, std::size_t n), void* ctx) {
+    sink_ = sink;
+    sink_ctx_ = ctx;
+  }
+  void console_write(const char* s, std::size_t n);
+
+  // ---- used by hypercall handlers ----
+  GuestMemory& guest() { return guest_; }
+  // The IRET frame the entry stub will return through: where the guest continues.
+  struct Frame {
+    u32 eip, cs, eflags, esp, ss;
+  };
+  Frame frame() const;
+  void set_frame(const Frame& f);
+  // The base of a guest stack segment (its descriptor in the current GDT/LDT); false if it has none.
+  bool stack_base(u16 ss, u32& base);
+  // Installs or removes the direct system-call gate for vector `v` from the guest's trap table entry.
+  void update_direct_gate(u8 v);
+
+ private:
+  static void on_escape(void* self, Cpu& cpu);
+  void escape(Cpu& cpu);
+  void hypercall(Cpu& cpu);
+  void exception(Cpu& cpu, u8 vector, u32 error_code);
+  // Builds the guest's exception frame on its kernel stack and points the IRET frame at its handler
+  // (create_bounce_frame). False if the domain was crashed instead.
+  bool bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u32 error_code, u32 resume_eip);
+  u32 stack_word(u32 offset) const;
+  void set_stack_word(u32 offset, u32 v);
+
+  Machine& m_;
+  HypervisorSpace space_;
+  VirtualCpu vcpu_;
+  GuestMemory guest_;
+  HypervisorStats stats_;
+  DomainState state_ = DomainState::Running;
+  u32 shutdown_reason_ = 0;
+  std::string crash_message_;
+  std::string console_;
+  void (*sink_)(void*, const char*, std::size_t) = nullptr;
+  void* sink_ctx_ = nullptr;
+};
+
+}  // namespace ring1::hv

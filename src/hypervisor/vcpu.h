@@ -1,0 +1,32 @@
+// A guest's virtual CPU as the hypervisor keeps it (Xen: struct vcpu's arch.pv state): the virtual IDT the
+// guest registered with set_trap_table, its kernel stack for bounces from ring 3 (stack_switch), its event
+// and failsafe callbacks, and where its vcpu_info lives in the shared-info page.
+#pragma once
+#include <array>
+
+#include "cpu/types.h"
+
+namespace ring1::hv {
+
+// One trap_info entry (xen/include/public/arch-x86/xen.h): flags bits 0-1 are the DPL (which rings may
+// raise it with INT n), bit 2 asks for event delivery to be masked on entry, like an interrupt gate.
+struct VirtualTrap {
+  u16 cs = 0;
+  u32 address = 0;
+  u8 flags = 0;
+  bool present() const { return (cs & ~3u) != 0; }
+  u8 dpl() const { return flags & 3; }
+  bool masks_events() const { return flags & 4; }
+};
+
+struct VirtualCpu {
+  std::array<VirtualTrap, 256> traps{};
+  u16 kernel_ss = 0;
+  u32 kernel_sp = 0;
+  u16 event_cs = 0, failsafe_cs = 0;
+  u32 event_eip = 0, failsafe_eip = 0;
+  u32 vcpu_info = 0;  // machine address of vcpu_info[0] in the shared-info page
+  u8 syscall_vector = 0;  // the vector installed directly in the IDT (0: none)
+};
+
+}  // namespace ring1::hv
