@@ -36,6 +36,12 @@ struct EventCosts {
   u16 exception_ring_change = 0;  // delivery with a stack switch to an inner ring
   u16 iret = 0;                   // IRET within a ring
   u16 iret_ring_change = 0;       // IRET to an outer ring
+  // The hypervisor's C++ work, which runs outside the instruction stream (its stubs' instructions, the gate
+  // transitions and its guest-memory accesses are charged as such on top).
+  u16 hv_entry = 0;         // saving and restoring guest state, dispatch, the event check on exit
+  u16 hv_bounce = 0;        // building an exception frame on the guest's stack
+  u16 hv_request = 0;       // one request of a batched hypercall (mmu_update, mmuext_op, multicall entry)
+  u16 hv_validate_pte = 0;  // checking one page-table entry (type and reference counts)
 };
 
 struct CostProfile {

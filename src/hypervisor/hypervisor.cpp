@@ -78,6 +78,7 @@ void Hypervisor::set_frame(const Frame& f) {
 
 void Hypervisor::escape(Cpu& c) {
   ++stats_.entries;
+  c.charge(c.costs().events.hv_entry);
   // Only the stubs run VMCALL in ring 0, on the hypervisor's stack with a full frame below them.
   if (c.gpr[ESP] < kStackBase || c.gpr[ESP] + kSsAt + 4 > kStackTop) {
     c.host_stop(fmt::format("hypervisor entry with ESP {:#010x} outside its stack", c.gpr[ESP]));
@@ -182,6 +183,7 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
     m_.ram().write_bytes(vcpu_.vcpu_info + kUpcallMaskAt, &one, 1);
   }
   ++stats_.bounces[vector];
+  cpu().charge(cpu().costs().events.hv_bounce);
   // A handler selector with RPL 0 is taken as RPL 1 (Xen: fixup_guest_code_selector); a bad one makes the
   // stub's IRET fault, which crashes the domain (escape()).
   const u32 cs = (t.cs & 3) == 0 ? (t.cs | 1) : t.cs;
