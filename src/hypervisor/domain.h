@@ -11,7 +11,7 @@ namespace ring1::hv {
 struct Domain {
   DomainId id{0};
   bool privileged = false;
-  std::optional<Mfn> guest_table;  // the base pointer NEW_BASEPTR installs; CR3 while this domain runs
+  std::optional<Mfn> guest_table{};  // the base pointer NEW_BASEPTR installs; CR3 while this domain runs
 };
 
 }  // namespace ring1::hv

@@ -67,6 +67,9 @@ class MmuHypercalls {
   // as Xen ignores its __put_user result).
   void complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem);
 
+  // Installs `m` as the vCPU's base pointer (Xen's new_guest_cr3, what NEW_BASEPTR does): m must be d's and
+  // be, or validate as, an L2; the old base's references go. The domain builder installs the first base so.
+  i32 new_guest_cr3(Domain& d, Mfn m);
   // Drops the vCPU's base pointer (domain teardown, before FrameTable::relinquish).
   void drop_base(Domain& d);
 
@@ -77,7 +80,6 @@ class MmuHypercalls {
   // One request each; 0 or a negated error, and nothing changed on error.
   i32 do_mmu_update_one(Domain& d, const xen::MmuUpdate& req);
   i32 do_mmuext_one(Domain& d, GuestMemory& mem, const xen::MmuextOp& op, TlbActions& tlb);
-  i32 new_guest_cr3(Domain& d, Mfn m);
   void finish(MmuOutcome& out);
 
   FrameTable& frames_;
