@@ -1,34 +1,50 @@
-// The hypervisor's reads and writes of guest memory: linear addresses in the current address space,
-// translated by the MMU and TLB model as ring-0 accesses (so they cost walks and fills like any access), and
-// refused above HYPERVISOR_VIRT_START before the MMU sees them, as Xen's access_ok/copy_from_guest do: a
-// guest pointer into the hypervisor's 64 MB would otherwise let ring 1 read or write ring 0's data. A
-// fault is an error result (Xen returns -EFAULT), never a fault on the guest.
+// How a hypercall handler reaches the calling guest's memory: by linear address, in the guest's current
+// address space, as ring 0 would. Any part of an access may fault (not present, read-only with CR0.WP) or lie
+// in the hypervisor's range; the copy then fails and the handler returns -EFAULT, exactly where Xen's
+// copy_from_guest / copy_to_guest fail. The CPU integration passes an MmuGuestMemory over the running CPU's
+// MMU, so these accesses go through the modelled TLB and page walker like the guest's own.
 #pragma once
-#include "cpu/cpu.h"
+#include "cpu/types.h"
+#include "mmu/mmu.h"
 
 namespace ring1::hv {
 
 class GuestMemory {
  public:
-  explicit GuestMemory(Cpu& cpu) : cpu_(cpu) {}
+  virtual ~GuestMemory() = default;
 
-  // False if any byte of [lin, lin + len) is at or above the hypervisor's start, wraps, or does not map
-  // for a supervisor access (read) / supervisor write (write).
-  bool read(u32 lin, void* dst, u32 len);
-  bool write(u32 lin, const void* src, u32 len);
-  template <class T>
-  bool read(u32 lin, T& v) {
-    return read(lin, &v, sizeof(T));
-  }
-  template <class T>
-  bool write(u32 lin, const T& v) {
-    return write(lin, &v, sizeof(T));
-  }
+  // False if any byte of [addr, addr + len) is at or above HYPERVISOR_VIRT_START, wraps, or faults.
+  bool copy_from(LinearAddr addr, void* dst, u32 len);
+  bool copy_to(LinearAddr addr, const void* src, u32 len);
 
-  static bool access_ok(u32 lin, u32 len);
+  template <class T>
+  bool read(LinearAddr addr, T& out) { return copy_from(addr, &out, sizeof(T)); }
+  template <class T>
+  bool write(LinearAddr addr, const T& v) { return copy_to(addr, &v, sizeof(T)); }
+
+ protected:
+  // The range is already known to lie below HYPERVISOR_VIRT_START.
+  virtual bool read_linear(u32 addr, void* dst, u32 len) = 0;
+  virtual bool write_linear(u32 addr, const void* src, u32 len) = 0;
+};
+
+// Xen's array_access_ok for guest arrays: `count` elements of `size` bytes from `base` lie wholly below
+// HYPERVISOR_VIRT_START, computed without overflow for any count. A hypercall checks its array with this
+// before touching it and fails with -EFAULT otherwise.
+bool array_access_ok(LinearAddr base, u32 count, u32 size);
+
+// Guest memory through an Mmu: supervisor accesses through the current CR3, a page at a time, through the
+// TLB. A #PF is caught and reported as a failed copy (it is not delivered to the guest, as in Xen).
+class MmuGuestMemory final : public GuestMemory {
+ public:
+  explicit MmuGuestMemory(Mmu& mmu) : mmu_(mmu) {}
+
+ protected:
+  bool read_linear(u32 addr, void* dst, u32 len) override;
+  bool write_linear(u32 addr, const void* src, u32 len) override;
 
  private:
-  Cpu& cpu_;
+  Mmu& mmu_;
 };
 
 }  // namespace ring1::hv

@@ -3,11 +3,9 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-
 #include "cpu/descriptors.h"
 #include "hypervisor/hypercalls/hypercalls.h"
-#include "hypervisor/xen_public.h"
+#include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {
 namespace {
@@ -21,13 +19,13 @@ constexpr u32 kCr0Pe = 1u << 0, kCr0Et = 1u << 4, kCr0Wp = 1u << 16, kCr0Pg = 1u
 bool pushes_error_code(u8 v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
 
 // vcpu_info fields (xen/foreign/x86_32.h).
-constexpr u32 kUpcallMaskAt = offsetof(vcpu_info_x86_32, evtchn_upcall_mask);
-constexpr u32 kCr2At = offsetof(vcpu_info_x86_32, arch) + offsetof(arch_vcpu_info_x86_32, cr2);
+constexpr u32 kUpcallMaskAt = offsetof(xen::VcpuInfo, evtchn_upcall_mask);
+constexpr u32 kCr2At = offsetof(xen::VcpuInfo, arch) + offsetof(xen::ArchVcpuInfo, cr2);
 
 }  // namespace
 
 Hypervisor::Hypervisor(Machine& m, bool global_mappings)
-    : m_(m), space_(m.ram(), global_mappings), guest_(m.cpu()) {
+    : m_(m), space_(m.ram(), global_mappings), guest_(m.mmu()) {
   m.cpu().host_escape = {&Hypervisor::on_escape, this};
   m.cpu().exception_mode = Cpu::ExceptionMode::Deliver;
 }
@@ -106,7 +104,7 @@ void Hypervisor::hypercall(Cpu& c) {
   ++stats_.hypercalls[nr < HypervisorStats::kHypercalls ? nr : HypervisorStats::kHypercalls - 1];
   const HypercallArgs a{c.gpr[EBX], c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI]};
   const HypercallHandler h = hypercall_handler(nr);
-  const i32 result = h ? h(*this, a) : -ENOSYS;
+  const i32 result = h ? h(*this, a) : -xen::err::kENOSYS;
   c.gpr[EAX] = static_cast<u32>(result);
 }
 
@@ -173,7 +171,7 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
     return false;
   }
   const u32 new_esp = esp - 4 * n;
-  if (!guest_.write(base + new_esp, words, 4 * n)) {
+  if (!guest_.copy_to(LinearAddr{base + new_esp}, words, 4 * n)) {
     crash(fmt::format("exception {}: cannot write its frame on the guest kernel stack at {:#010x}", vector,
                       base + new_esp));
     return false;
@@ -224,9 +222,9 @@ void Hypervisor::crash(std::string why) {
 }
 
 void Hypervisor::shutdown(u32 reason) {
-  state_ = reason == SHUTDOWN_crash ? DomainState::Crashed : DomainState::Shutdown;
+  state_ = reason == xen::kShutdownCrash ? DomainState::Crashed : DomainState::Shutdown;
   shutdown_reason_ = reason;
-  if (reason == SHUTDOWN_crash) crash_message_ = "the guest asked to be crashed (SCHEDOP_shutdown, SHUTDOWN_crash)";
+  if (reason == xen::kShutdownCrash) crash_message_ = "the guest asked to be crashed (SCHEDOP_shutdown, SHUTDOWN_crash)";
   cpu().request_stop(StopReason::Requested);
 }
 

@@ -87,7 +87,7 @@ class Hypervisor {
   Machine& m_;
   HypervisorSpace space_;
   VirtualCpu vcpu_;
-  GuestMemory guest_;
+  MmuGuestMemory guest_;
   HypervisorStats stats_;
   DomainState state_ = DomainState::Running;
   u32 shutdown_reason_ = 0;

@@ -5,13 +5,14 @@
 // ring-1 guest kernel by segmentation (every guest segment stops at the end of the readable part).
 #pragma once
 #include "cpu/types.h"
+#include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {
 
 // The range and its parts (xen-x86_32.h: HYPERVISOR_VIRT_START_NONPAE, MACH2PHYS_VIRT_{START,END}_NONPAE).
-inline constexpr u32 kVirtStart = 0xFC000000;
-inline constexpr u32 kM2pStart = 0xFC000000;
-inline constexpr u32 kM2pEnd = 0xFC400000;
+inline constexpr u32 kVirtStart = xen::kHypervisorVirtStart;
+inline constexpr u32 kM2pStart = xen::kMachToPhysVirtStart;
+inline constexpr u32 kM2pEnd = xen::kMachToPhysVirtEnd;
 // The highest linear address a guest segment may reach (Xen: GUEST_SEGMENT_MAX_ADDR = RO_MPT_VIRT_END):
 // guests read the M2P table through their flat segments, and nothing above it.
 inline constexpr u32 kGuestSegmentEnd = kM2pEnd;
@@ -39,13 +40,13 @@ inline constexpr u32 kPrivatePages = kGdtPages + 3 + kStackPages;
 // choice, in the reserved entries the ABI leaves to the hypervisor (Xen uses 0xe008/0xe010 for its own).
 inline constexpr u16 kHypervisorCs = 0xe008;
 inline constexpr u16 kHypervisorDs = 0xe010;
-inline constexpr u16 kRing1Cs = 0xe019;
-inline constexpr u16 kRing1Ds = 0xe021;
-inline constexpr u16 kRing3Cs = 0xe02b;
-inline constexpr u16 kRing3Ds = 0xe033;
+inline constexpr u16 kRing1Cs = xen::kFlatRing1Cs;
+inline constexpr u16 kRing1Ds = xen::kFlatRing1Ds;
+inline constexpr u16 kRing3Cs = xen::kFlatRing3Cs;
+inline constexpr u16 kRing3Ds = xen::kFlatRing3Ds;
 inline constexpr u16 kTssSelector = 0xe038;
 
 // The hypercall vector (xen-x86_32.h: "int $0x82"), reachable from ring 1 only.
-inline constexpr u8 kHypercallVector = 0x82;
+inline constexpr u8 kHypercallVector = xen::kHypercallVector;
 
 }  // namespace ring1::hv

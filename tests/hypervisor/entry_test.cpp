@@ -5,10 +5,8 @@
 // info); the domain builder will do this for real kernels.
 #include <gtest/gtest.h>
 
-#include <cerrno>
-
 #include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_public.h"
+#include "hypervisor/xen_abi.h"
 #include "support/assembler.h"
 
 namespace ring1::hv {
@@ -111,10 +109,10 @@ slow_syscall_handler:
   EXPECT_EQ(g.hv.console(), "hello from ring 1\n");
   EXPECT_EQ(g.word(0x1000), 0u);
   EXPECT_EQ(g.word(0x1004), 0x30000u);
-  EXPECT_EQ(i32(g.word(0x1008)), -ENOSYS);
-  EXPECT_EQ(i32(g.word(0x100c)), -EFAULT);  // never read: the pointer is the hypervisor's
+  EXPECT_EQ(i32(g.word(0x1008)), -xen::err::kENOSYS);
+  EXPECT_EQ(i32(g.word(0x100c)), -xen::err::kEFAULT);  // never read: the pointer is the hypervisor's
   EXPECT_EQ(g.hv.state(), DomainState::Shutdown);
-  EXPECT_EQ(g.hv.shutdown_reason(), u32(SHUTDOWN_poweroff));
+  EXPECT_EQ(g.hv.shutdown_reason(), xen::kShutdownPoweroff);
   EXPECT_EQ(g.hv.stats().hypercalls[18], 2u);
   // Every hypercall is a real gate transition ring 1 -> ring 0 and an IRET back.
   EXPECT_EQ(g.m.cpu().interrupt_stats.deliveries[1][0], 5u);

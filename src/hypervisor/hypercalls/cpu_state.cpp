@@ -1,11 +1,9 @@
 // The hypercalls that virtualise the CPU (xen/include/public/xen.h; XEN-REFERENCE.md, "CPU, privilege,
 // exceptions"): the virtual IDT (set_trap_table), the kernel stack for bounces (stack_switch), the event and
 // failsafe callbacks, CR0.TS for lazy FPU switching, and IRET with the event mask restored.
-#include <cerrno>
-
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_public.h"
+#include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {
 namespace {
@@ -34,13 +32,13 @@ i32 do_set_trap_table(Hypervisor& hv, const HypercallArgs& a) {
     return 0;
   }
   for (u32 i = 0; i < kMaxTrapEntries; ++i) {
-    trap_info_x86_32 t;
-    if (!hv.guest().read(a.a1 + i * sizeof(t), t)) return -EFAULT;
+    xen::TrapInfo t;
+    if (!hv.guest().read(LinearAddr{a.a1 + i * u32(sizeof(t))}, t)) return -xen::err::kEFAULT;
     if (t.address == 0) return 0;
     v.traps[t.vector] = VirtualTrap{guest_selector(t.cs), t.address, t.flags};
     if (t.vector == 0x80) hv.update_direct_gate(0x80);
   }
-  return -EINVAL;
+  return -xen::err::kEINVAL;
 }
 
 // stack_switch(ss, esp): the guest kernel stack (Xen: do_stack_switch), which is also TSS.SS1:ESP1, the
@@ -77,16 +75,16 @@ i32 do_iret(Hypervisor& hv, const HypercallArgs&) {
   Hypervisor::Frame f = hv.frame();
   u32 base = 0;
   u32 w[6];
-  if (!hv.stack_base(static_cast<u16>(f.ss), base) || !hv.guest().read(base + f.esp, w, 16)) {
+  if (!hv.stack_base(static_cast<u16>(f.ss), base) || !hv.guest().copy_from(LinearAddr{base + f.esp}, w, 16)) {
     hv.crash("iret hypercall: cannot read the return frame from the guest stack");
-    return -EFAULT;
+    return -xen::err::kEFAULT;
   }
   const u32 eax = w[0];
   Hypervisor::Frame to{w[1], guest_selector(w[2]), (w[3] & ~eflags::IOPL) | eflags::IF, f.esp + 16, f.ss};
   if ((to.cs & 3) == 3) {
-    if (!hv.guest().read(base + f.esp + 16, &w[4], 8)) {
+    if (!hv.guest().copy_from(LinearAddr{base + f.esp + 16}, &w[4], 8)) {
       hv.crash("iret hypercall: cannot read the outer stack from the guest stack");
-      return -EFAULT;
+      return -xen::err::kEFAULT;
     }
     to.esp = w[4];
     to.ss = w[5] & 0xFFFF;
@@ -94,7 +92,7 @@ i32 do_iret(Hypervisor& hv, const HypercallArgs&) {
   hv.set_frame(to);
   if (hv.vcpu().vcpu_info) {
     const u8 mask = (w[3] & eflags::IF) ? 0 : 1;
-    hv.machine().ram().write_bytes(hv.vcpu().vcpu_info + offsetof(vcpu_info_x86_32, evtchn_upcall_mask), &mask, 1);
+    hv.machine().ram().write_bytes(hv.vcpu().vcpu_info + offsetof(xen::VcpuInfo, evtchn_upcall_mask), &mask, 1);
   }
   return static_cast<i32>(eax);
 }

@@ -2,13 +2,12 @@
 // (console_io), the version queries, vm_assist, and the scheduler operations that yield, block and shut
 // the domain down.
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/layout.h"
-#include "hypervisor/xen_public.h"
+#include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {
 namespace {
@@ -18,58 +17,58 @@ constexpr u32 kVersion = (3u << 16) | 0u;
 constexpr char kExtraVersion[] = "-ring1";
 constexpr char kCapabilities[] = "xen-3.0-x86_32";
 // Xen writes a console buffer out in pieces and can preempt itself between them; ring1 has no hypercall
-// continuations, so one call takes at most this much (larger counts are -EINVAL).
+// continuations, so one call takes at most this much (larger counts are -xen::err::kEINVAL).
 constexpr u32 kMaxConsoleWrite = 1u << 20;
 
 template <std::size_t N>
 i32 copy_string(Hypervisor& hv, u32 dst, const char (&src)[N], u32 size) {
   char buf[1024] = {};
   std::memcpy(buf, src, std::min<std::size_t>(N, size - 1));
-  return hv.guest().write(dst, buf, size) ? 0 : -EFAULT;
+  return hv.guest().copy_to(LinearAddr{dst}, buf, size) ? 0 : -xen::err::kEFAULT;
 }
 
 }  // namespace
 
-// console_io(cmd, count, buffer): CONSOLEIO_write prints to the hypervisor's console; CONSOLEIO_read
+// console_io(cmd, count, buffer): xen::kConsoleIoWrite prints to the hypervisor's console; xen::kConsoleIoRead
 // returns how many bytes it read, and ring1's console has no input.
 i32 do_console_io(Hypervisor& hv, const HypercallArgs& a) {
   switch (a.a1) {
-    case CONSOLEIO_write: {
-      if (a.a2 > kMaxConsoleWrite) return -EINVAL;
+    case xen::kConsoleIoWrite: {
+      if (a.a2 > kMaxConsoleWrite) return -xen::err::kEINVAL;
       char buf[256];
       for (u32 done = 0; done < a.a2;) {
         const u32 n = std::min<u32>(sizeof(buf), a.a2 - done);
-        if (!hv.guest().read(a.a3 + done, buf, n)) return -EFAULT;
+        if (!hv.guest().copy_from(LinearAddr{a.a3 + done}, buf, n)) return -xen::err::kEFAULT;
         hv.console_write(buf, n);
         done += n;
       }
       return 0;
     }
-    case CONSOLEIO_read: return 0;
-    default: return -ENOSYS;
+    case xen::kConsoleIoRead: return 0;
+    default: return -xen::err::kENOSYS;
   }
 }
 
 // xen_version(cmd, arg) (xen/include/public/version.h).
 i32 do_xen_version(Hypervisor& hv, const HypercallArgs& a) {
   switch (a.a1) {
-    case XENVER_version: return static_cast<i32>(kVersion);
-    case XENVER_extraversion: return copy_string(hv, a.a2, kExtraVersion, sizeof(xen_extraversion_t));
-    case XENVER_capabilities: return copy_string(hv, a.a2, kCapabilities, sizeof(xen_capabilities_info_t));
-    case XENVER_platform_parameters: {
-      const u32 virt_start = kVirtStart;
-      return hv.guest().write(a.a2, virt_start) ? 0 : -EFAULT;
+    case xen::kXenverVersion: return static_cast<i32>(kVersion);
+    case xen::kXenverExtraversion: return copy_string(hv, a.a2, kExtraVersion, xen::kExtraversionLen);
+    case xen::kXenverCapabilities: return copy_string(hv, a.a2, kCapabilities, xen::kCapabilitiesLen);
+    case xen::kXenverPlatformParameters: {
+      const u32 virt_start = xen::kHypervisorVirtStart;
+      return hv.guest().write(LinearAddr{a.a2}, virt_start) ? 0 : -xen::err::kEFAULT;
     }
-    case XENVER_get_features: {
+    case xen::kXenverGetFeatures: {
       // struct xen_feature_info { unsigned submap_idx; uint32_t submap; }: ring1 offers no optional
       // feature (no writable page tables, no auto-translated physmap, no supervisor-mode kernel).
       u32 info[2];
-      if (!hv.guest().read(a.a2, info, 8)) return -EFAULT;
+      if (!hv.guest().copy_from(LinearAddr{a.a2}, info, 8)) return -xen::err::kEFAULT;
       info[1] = 0;
-      return hv.guest().write(a.a2, info, 8) ? 0 : -EFAULT;
+      return hv.guest().copy_to(LinearAddr{a.a2}, info, 8) ? 0 : -xen::err::kEFAULT;
     }
-    case XENVER_pagesize: return 4096;
-    default: return -ENOSYS;
+    case xen::kXenverPagesize: return 4096;
+    default: return -xen::err::kENOSYS;
   }
 }
 
@@ -77,41 +76,41 @@ i32 do_xen_version(Hypervisor& hv, const HypercallArgs& a) {
 // tables), so it refuses them rather than pretend. pae_extended_cr3 only describes how a PAE CR3 is
 // packed; without PAE it changes nothing and is accepted (GRUB asks for it first).
 i32 do_vm_assist(Hypervisor&, const HypercallArgs& a) {
-  if (a.a1 != VMASST_CMD_enable && a.a1 != VMASST_CMD_disable) return -EINVAL;
-  if (a.a2 == VMASST_TYPE_pae_extended_cr3) return 0;
-  return -EINVAL;
+  if (a.a1 != xen::kVmasstCmdEnable && a.a1 != xen::kVmasstCmdDisable) return -xen::err::kEINVAL;
+  if (a.a2 == xen::kVmasstTypePaeExtendedCr3) return 0;
+  return -xen::err::kEINVAL;
 }
 
 // sched_op(cmd, arg) (xen/include/public/sched.h).
 i32 do_sched_op(Hypervisor& hv, const HypercallArgs& a) {
   switch (a.a1) {
-    case SCHEDOP_yield: return 0;  // one domain, one vCPU: it runs on
-    case SCHEDOP_block:
+    case xen::kSchedopYield: return 0;  // one domain, one vCPU: it runs on
+    case xen::kSchedopBlock:
       // Blocks until an event. ring1 has no event sources yet, so nothing could wake it: the run ends as
       // a native HLT with interrupts off does.
       hv.cpu().request_stop(StopReason::Halted);
       return 0;
-    case SCHEDOP_shutdown: {
-      sched_shutdown s;
-      if (!hv.guest().read(a.a2, s)) return -EFAULT;
-      hv.shutdown(s.reason);
+    case xen::kSchedopShutdown: {
+      u32 reason;  // struct sched_shutdown { unsigned int reason; }
+      if (!hv.guest().read(LinearAddr{a.a2}, reason)) return -xen::err::kEFAULT;
+      hv.shutdown(reason);
       return 0;
     }
-    default: return -ENOSYS;
+    default: return -xen::err::kENOSYS;
   }
 }
 
 HypercallHandler hypercall_handler(u32 nr) {
   switch (nr) {
-    case __HYPERVISOR_set_trap_table: return &do_set_trap_table;
-    case __HYPERVISOR_stack_switch: return &do_stack_switch;
-    case __HYPERVISOR_set_callbacks: return &do_set_callbacks;
-    case __HYPERVISOR_fpu_taskswitch: return &do_fpu_taskswitch;
-    case __HYPERVISOR_iret: return &do_iret;
-    case __HYPERVISOR_console_io: return &do_console_io;
-    case __HYPERVISOR_xen_version: return &do_xen_version;
-    case __HYPERVISOR_vm_assist: return &do_vm_assist;
-    case __HYPERVISOR_sched_op: return &do_sched_op;
+    case xen::hypercall::kSetTrapTable: return &do_set_trap_table;
+    case xen::hypercall::kStackSwitch: return &do_stack_switch;
+    case xen::hypercall::kSetCallbacks: return &do_set_callbacks;
+    case xen::hypercall::kFpuTaskswitch: return &do_fpu_taskswitch;
+    case xen::hypercall::kIret: return &do_iret;
+    case xen::hypercall::kConsoleIo: return &do_console_io;
+    case xen::hypercall::kXenVersion: return &do_xen_version;
+    case xen::hypercall::kVmAssist: return &do_vm_assist;
+    case xen::hypercall::kSchedOp: return &do_sched_op;
     default: return nullptr;
   }
 }

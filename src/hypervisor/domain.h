@@ -1,0 +1,17 @@
+// A domain as the memory-management code sees it: its id, whether it is privileged, and its (single) vCPU's
+// page-directory base pointer (Xen's v->arch.guest_table), which holds a reference and an L2 type reference
+// on that frame for as long as it is installed. The domain builder and scheduler extend this.
+#pragma once
+#include <optional>
+
+#include "hypervisor/hv_types.h"
+
+namespace ring1::hv {
+
+struct Domain {
+  DomainId id{0};
+  bool privileged = false;
+  std::optional<Mfn> guest_table{};  // the base pointer NEW_BASEPTR installs; CR3 while this domain runs
+};
+
+}  // namespace ring1::hv

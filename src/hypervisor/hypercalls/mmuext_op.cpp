@@ -1,0 +1,89 @@
+// HYPERVISOR_mmuext_op (xen/arch/x86/mm.c do_mmuext_op): a batch of extended MMU commands. Pinning keeps a
+// table validated while no address space uses it, so switching back to it costs no re-validation (P §3.3.3);
+// NEW_BASEPTR is the guest's CR3 write; the flush commands become TLB actions for the CPU. Commands that need
+// machinery ring1 does not have yet (SET_LDT, cache flushes, page clearing/copying, superpages, L3/L4 tables)
+// are refused with -EINVAL, which is what a non-PAE Xen 3.x said for levels it lacked and unprivileged callers.
+#include "hypervisor/mmu_hypercalls.h"
+
+namespace ring1::hv {
+
+MmuOutcome MmuHypercalls::mmuext_op(Domain& d, GuestMemory& mem, LinearAddr ops, u32 count, LinearAddr done_ptr,
+                                    u32 foreigndom) {
+  MmuOutcome out;
+  if (done_ptr.value != 0) out.done_ptr = done_ptr;
+  ++counters_.mmuext_op_calls;
+
+  u32 done_before = 0;
+  if (count & xen::kMmuUpdatePreempted) {
+    count &= ~xen::kMmuUpdatePreempted;
+    if (out.done_ptr && !mem.read(*out.done_ptr, done_before)) done_before = 0;
+  }
+  ++counters_.batch_sizes[batch_bucket(count)];
+
+  u32 i = 0;
+  if (!foreigndom_is_self(d, foreigndom)) {
+    out.rc = -xen::err::kEINVAL;
+  } else if (!array_access_ok(ops, count, sizeof(xen::MmuextOp))) {
+    out.rc = -xen::err::kEFAULT;
+  } else {
+    for (; i < count; ++i) {
+      xen::MmuextOp op;
+      if (!mem.read(LinearAddr{ops.value + i * u32(sizeof op)}, op)) {
+        out.rc = -xen::err::kEFAULT;
+        break;
+      }
+      if (const i32 rc = do_mmuext_one(d, mem, op, out.tlb); rc != 0) {
+        out.rc = rc;
+        ++counters_.requests_failed;
+        break;
+      }
+      ++counters_.requests_done;
+    }
+  }
+  out.done = done_before + i;
+  finish(out);
+  return out;
+}
+
+i32 MmuHypercalls::do_mmuext_one(Domain& d, GuestMemory& mem, const xen::MmuextOp& op, TlbActions& tlb) {
+  ++counters_.mmuext_by_cmd[op.cmd < xen::mmuext::kCount ? op.cmd : xen::mmuext::kCount];
+  const Mfn mfn{op.arg1};
+  switch (op.cmd) {
+    case xen::mmuext::kPinL1Table:
+      return frames_.pin(mfn, d.id, FrameType::L1PageTable) ? 0 : -xen::err::kEINVAL;
+    case xen::mmuext::kPinL2Table:
+      return frames_.pin(mfn, d.id, FrameType::L2PageTable) ? 0 : -xen::err::kEINVAL;
+    case xen::mmuext::kUnpinTable:
+      return frames_.unpin(mfn, d.id) ? 0 : -xen::err::kEINVAL;
+    case xen::mmuext::kNewBaseptr:
+      if (const i32 rc = new_guest_cr3(d, mfn); rc != 0) return rc;
+      // The CR3 load flushes; a flush asked for earlier in the batch is covered by it (Xen clears
+      // DOP_FLUSH_TLB here).
+      tlb.new_base = mfn;
+      tlb.flush_all = false;
+      return 0;
+    case xen::mmuext::kTlbFlushLocal:
+    case xen::mmuext::kTlbFlushAll:  // one vCPU: "all" is this one
+      tlb.flush_all = true;
+      return 0;
+    case xen::mmuext::kInvlpgLocal:
+    case xen::mmuext::kInvlpgAll:
+      tlb.invlpg.push_back(LinearAddr{op.arg1});
+      return 0;
+    case xen::mmuext::kTlbFlushMulti:
+    case xen::mmuext::kInvlpgMulti: {
+      // arg2 points to a bitmap of vCPUs; ring1's domains have vCPU 0 only.
+      u32 vcpumask;
+      if (!mem.read(LinearAddr{op.arg2}, vcpumask)) return -xen::err::kEINVAL;
+      if (vcpumask & 1) {
+        if (op.cmd == xen::mmuext::kTlbFlushMulti) tlb.flush_all = true;
+        else tlb.invlpg.push_back(LinearAddr{op.arg1});
+      }
+      return 0;
+    }
+    default:
+      return -xen::err::kEINVAL;
+  }
+}
+
+}  // namespace ring1::hv

@@ -1,0 +1,64 @@
+// What the three page-table hypercalls share: TLB actions, counters, the base pointer, and completing a call
+// in Xen's order. The handlers themselves live in hypercalls/, one file each.
+#include "hypervisor/mmu_hypercalls.h"
+
+#include <bit>
+
+namespace ring1::hv {
+
+void TlbActions::merge(const TlbActions& later) {
+  if (later.new_base) new_base = later.new_base;
+  flush_all = flush_all || later.flush_all;
+  invlpg.insert(invlpg.end(), later.invlpg.begin(), later.invlpg.end());
+}
+
+u32 batch_bucket(u32 count) {
+  if (count == 0) return 0;
+  const u32 b = static_cast<u32>(std::bit_width(count));  // 1 -> 1, 2..3 -> 2, 4..7 -> 3, ...
+  return b < kBatchBuckets ? b : kBatchBuckets - 1;
+}
+
+bool foreigndom_is_self(const Domain& d, u32 foreigndom) {
+  const u32 fd = foreigndom & 0xFFFF, pfd = foreigndom >> 16;
+  const bool fd_ok = fd == xen::kDomidSelf || fd == d.id.value;
+  const bool pfd_ok = pfd == 0 || pfd - 1 == d.id.value;
+  return fd_ok && pfd_ok;
+}
+
+i32 MmuHypercalls::new_guest_cr3(Domain& d, Mfn m) {
+  // Xen's new_guest_cr3: the new base must be d's and be, or become, a validated L2 (get_page_and_type with
+  // the root type); it holds that reference while installed, and the old base's reference goes.
+  if (!frames_.get_page_and_type(m, d.id, FrameType::L2PageTable)) return -xen::err::kEINVAL;
+  const std::optional<Mfn> old = d.guest_table;
+  d.guest_table = m;
+  if (old) frames_.put_page_and_type(*old);
+  return 0;
+}
+
+void MmuHypercalls::drop_base(Domain& d) {
+  if (d.guest_table) frames_.put_page_and_type(*d.guest_table);
+  d.guest_table.reset();
+}
+
+void MmuHypercalls::finish(MmuOutcome& out) {
+  // A type change during the call may need a flush (a frame retyped while perhaps still writable in the TLB).
+  if (frames_.take_flush_request()) out.tlb.flush_all = true;
+  if (out.tlb.flush_all) ++counters_.flush_all_requested;
+  if (out.tlb.new_base) ++counters_.new_base_requested;
+  counters_.invlpg_requested += out.tlb.invlpg.size();
+}
+
+void MmuHypercalls::complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem) {
+  if (out.tlb.new_base) {
+    mmu.set_cr3(machine_addr(*out.tlb.new_base).value);
+    frames_.note_full_tlb_flush();
+  }
+  if (out.tlb.flush_all) {
+    mmu.flush(/*include_global=*/false);
+    frames_.note_full_tlb_flush();
+  }
+  for (LinearAddr a : out.tlb.invlpg) mmu.invlpg(a.value);
+  if (out.done_ptr) (void)mem.write(*out.done_ptr, out.done);
+}
+
+}  // namespace ring1::hv

@@ -1,0 +1,94 @@
+// The page-table hypercalls: mmu_update, mmuext_op and update_va_mapping, with Xen's semantics (xen/arch/x86/
+// mm.c: do_mmu_update, do_mmuext_op, do_update_va_mapping, Xen 3.0 non-PAE x86_32). Requests are processed
+// in order; the first one that fails stops the batch with Xen's error code, everything before it stays done,
+// the failing one changes nothing, and the number done is reported through the guest's `done` pointer.
+//
+// How the CPU integration calls them: the hypercall stub's host escape reads the arguments from EBX, ECX, EDX,
+// ESI (as Xen's x86_32 entry does) and calls the handler with the running domain and an MmuGuestMemory over
+// the CPU's MMU; it puts `rc` in EAX and then calls complete(), which does the TLB work in Xen's order (CR3
+// load or flush, then single-entry flushes) and only then stores the done count, as Xen's
+// process_deferred_ops precedes its __put_user(done). The handlers never touch the TLB themselves.
+//
+//   mmu_update(reqs=EBX, count=ECX, done=EDX, foreigndom=ESI)
+//   mmuext_op(ops=EBX, count=ECX, done=EDX, foreigndom=ESI)
+//   update_va_mapping(va=EBX, pte=ECX, flags=EDX)   non-PAE Xen 3.x (a PAE guest passes pte_lo, pte_hi, flags)
+#pragma once
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "hypervisor/domain.h"
+#include "hypervisor/frame_table.h"
+#include "hypervisor/guest_memory.h"
+#include "hypervisor/mach_to_phys.h"
+#include "mmu/mmu.h"
+
+namespace ring1::hv {
+
+// TLB work a hypercall asks of the CPU before the guest runs again.
+struct TlbActions {
+  std::optional<Mfn> new_base;     // load CR3 with this page directory (flushes every non-global entry)
+  bool flush_all = false;          // flush every non-global entry (Xen's deferred DOP_FLUSH_TLB)
+  std::vector<LinearAddr> invlpg;  // single-entry flushes, in request order
+
+  bool empty() const { return !new_base && !flush_all && invlpg.empty(); }
+  void merge(const TlbActions& later);  // for a multicall: the later base pointer wins
+};
+
+struct MmuOutcome {
+  i32 rc = 0;  // what EAX gets: 0 or a negated xen::err value
+  TlbActions tlb;
+  std::optional<LinearAddr> done_ptr;  // where the done count goes (absent if the guest passed NULL)
+  u32 done = 0;
+};
+
+// Requests per mmu_update / mmuext_op call, in power-of-two buckets: [0], [1], [2,3], [4,7], ... [4096, inf).
+inline constexpr u32 kBatchBuckets = 14;
+u32 batch_bucket(u32 count);
+
+struct MmuCounters {
+  u64 mmu_update_calls = 0, mmuext_op_calls = 0, update_va_mapping_calls = 0;
+  std::array<u64, 4> mmu_update_by_cmd{};                     // MMU_NORMAL_PT_UPDATE .. MMU_PT_UPDATE_NO_TRANSLATE
+  std::array<u64, xen::mmuext::kCount + 1> mmuext_by_cmd{};  // MMUEXT_*; the last counts unknown commands
+  std::array<u64, kBatchBuckets> batch_sizes{};
+  u64 requests_done = 0, requests_failed = 0;
+  u64 flush_all_requested = 0, invlpg_requested = 0, new_base_requested = 0;
+};
+
+class MmuHypercalls {
+ public:
+  MmuHypercalls(FrameTable& frames, MachToPhys& m2p) : frames_(frames), m2p_(m2p) {}
+
+  MmuOutcome mmu_update(Domain& d, GuestMemory& mem, LinearAddr reqs, u32 count, LinearAddr done_ptr, u32 foreigndom);
+  MmuOutcome mmuext_op(Domain& d, GuestMemory& mem, LinearAddr ops, u32 count, LinearAddr done_ptr, u32 foreigndom);
+  MmuOutcome update_va_mapping(Domain& d, GuestMemory& mem, LinearAddr va, u32 new_pte, u32 flags);
+
+  // After the handler: the TLB work on `mmu`, then the done count into guest memory (a fault there is ignored,
+  // as Xen ignores its __put_user result).
+  void complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem);
+
+  // Installs `m` as the vCPU's base pointer (Xen's new_guest_cr3, what NEW_BASEPTR does): m must be d's and
+  // be, or validate as, an L2; the old base's references go. The domain builder installs the first base so.
+  i32 new_guest_cr3(Domain& d, Mfn m);
+  // Drops the vCPU's base pointer (domain teardown, before FrameTable::relinquish).
+  void drop_base(Domain& d);
+
+  const MmuCounters& counters() const { return counters_; }
+  FrameTable& frames() { return frames_; }
+
+ private:
+  // One request each; 0 or a negated error, and nothing changed on error.
+  i32 do_mmu_update_one(Domain& d, const xen::MmuUpdate& req);
+  i32 do_mmuext_one(Domain& d, GuestMemory& mem, const xen::MmuextOp& op, TlbActions& tlb);
+  void finish(MmuOutcome& out);
+
+  FrameTable& frames_;
+  MachToPhys& m2p_;
+  MmuCounters counters_;
+};
+
+// Xen's set_foreigndom / get_pg_owner for an unprivileged caller: only the caller itself may be named, as
+// DOMID_SELF or its own id (and, in foreigndom[31:16], as 0 or id + 1).
+bool foreigndom_is_self(const Domain& d, u32 foreigndom);
+
+}  // namespace ring1::hv
