@@ -34,7 +34,8 @@ inline void put_le(std::vector<u8>& b, size_t at, u64 v, int n) {
 }
 
 inline std::vector<u8> build_elf(const ElfSpec& s) {
-  std::vector<u8> b(52, 0);
+  // The file header (52 bytes) and the program headers, filled below.
+  std::vector<u8> b(52 + 32 * s.segments.size(), 0);
   std::memcpy(b.data(), "\x7f" "ELF", 4);
   b[4] = s.elf_class;
   b[5] = 1;  // little-endian
@@ -47,8 +48,7 @@ inline std::vector<u8> build_elf(const ElfSpec& s) {
   put_le(b, 40, 52, 2);  // e_ehsize
   put_le(b, 42, 32, 2);  // e_phentsize
   put_le(b, 44, s.segments.size(), 2);
-  size_t at = 52 + 32 * s.segments.size();
-  b.insert(b.end(), at - b.size(), 0);  // the program headers, filled below
+  size_t at = b.size();
   if (s.multiboot) {
     at = (at + 3) & ~size_t(3);
     const u32 magic = 0x1BADB002;
