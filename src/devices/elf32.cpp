@@ -11,12 +11,41 @@ namespace {
 constexpr u32 kEhdrSize = 52, kPhdrSize = 32;
 constexpr u8 kClass32 = 1, kClass64 = 2, kData2Lsb = 1;
 constexpr u16 kEtExec = 2, kEmI386 = 3;
-constexpr u32 kPtLoad = 1;
+constexpr u32 kPtLoad = 1, kPtNote = 4;
+constexpr u32 kShdrSize = 40, kShtNote = 7;
 
 u16 le16(std::span<const u8> b, u32 at) { return u16(b[at] | (b[at + 1] << 8)); }
 u32 le32(std::span<const u8> b, u32 at) {
   return u32(b[at]) | (u32(b[at + 1]) << 8) | (u32(b[at + 2]) << 16) | (u32(b[at + 3]) << 24);
 }
+// Notes in [at, at + size) of the file: each a header of namesz, descsz and type, then the name and the
+// descriptor, each padded to 4 bytes. False (with `error`) if a note runs past its container.
+bool parse_notes(std::span<const u8> b, u32 at, u32 size, std::vector<Elf32Note>& out, std::string& error) {
+  if (u64(at) + size > b.size()) {
+    error = fmt::format("note area (offset {:#x}, {:#x} bytes) runs past the end of the file", at, size);
+    return false;
+  }
+  const u64 end = u64(at) + size;
+  u64 p = at;
+  while (p + 12 <= end) {
+    const u32 namesz = le32(b, u32(p)), descsz = le32(b, u32(p + 4)), type = le32(b, u32(p + 8));
+    const u64 name_at = p + 12, desc_at = name_at + ((u64(namesz) + 3) & ~u64(3));
+    const u64 next = desc_at + ((u64(descsz) + 3) & ~u64(3));
+    if (desc_at + descsz > end) {
+      error = fmt::format("note at offset {:#x} runs past its note area", p);
+      return false;
+    }
+    Elf32Note n;
+    n.type = type;
+    n.name.assign(reinterpret_cast<const char*>(b.data() + name_at), namesz);
+    while (!n.name.empty() && n.name.back() == '\0') n.name.pop_back();
+    n.desc.assign(b.begin() + desc_at, b.begin() + desc_at + descsz);
+    out.push_back(std::move(n));
+    p = next;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool is_elf(std::span<const u8> bytes) {
@@ -51,6 +80,10 @@ std::optional<Elf32Image> parse_elf32(std::span<const u8> b, std::string& error)
                             "({} bytes)", phnum, phoff, b.size()));
   for (u32 k = 0; k < phnum; ++k) {
     const u32 at = phoff + k * kPhdrSize;
+    if (le32(b, at) == kPtNote) {
+      if (!parse_notes(b, le32(b, at + 4), le32(b, at + 16), img.notes, error)) return std::nullopt;
+      continue;
+    }
     if (le32(b, at) != kPtLoad) continue;
     Elf32Segment s{le32(b, at + 4), le32(b, at + 8), le32(b, at + 12), le32(b, at + 16), le32(b, at + 20)};
     if (s.filesz > s.memsz)
@@ -61,6 +94,17 @@ std::optional<Elf32Image> parse_elf32(std::span<const u8> b, std::string& error)
     img.loads.push_back(s);
   }
   if (img.loads.empty()) return fail("no loadable (PT_LOAD) segments");
+  // No PT_NOTE: look for SHT_NOTE sections. A section table that does not fit is ignored, as a loader
+  // that needs only segments would (it is optional in an executable).
+  const u32 shoff = le32(b, 32);
+  const u16 shentsize = le16(b, 46), shnum = le16(b, 48);
+  if (img.notes.empty() && shoff != 0 && shentsize == kShdrSize && u64(shoff) + u64(shnum) * kShdrSize <= b.size()) {
+    for (u32 k = 0; k < shnum; ++k) {
+      const u32 at = shoff + k * kShdrSize;
+      if (le32(b, at + 4) != kShtNote) continue;
+      if (!parse_notes(b, le32(b, at + 16), le32(b, at + 20), img.notes, error)) return std::nullopt;
+    }
+  }
   return img;
 }
 

@@ -20,15 +20,25 @@ struct Elf32Segment {
   u32 memsz = 0;   // bytes in memory; the rest after filesz is zero
 };
 
+// One ELF note (System V ABI, "Note Section"): its owner's name, its type and its descriptor bytes.
+struct Elf32Note {
+  std::string name;  // without the terminating NUL
+  u32 type = 0;
+  std::vector<u8> desc;
+};
+
 struct Elf32Image {
   u32 entry = 0;
   std::vector<Elf32Segment> loads;  // PT_LOAD segments in file order
+  // Notes from PT_NOTE segments or, when there are none, from SHT_NOTE sections (some linkers emit the
+  // sections without a segment; Xen's loader falls back the same way).
+  std::vector<Elf32Note> notes;
 };
 
 // True if `bytes` begins with the ELF magic (\x7fELF), whatever the rest.
 bool is_elf(std::span<const u8> bytes);
 
-// Parses an i386 ELF32 little-endian executable. On failure returns nullopt and sets `error` to what is
+// Parses an i386 ELF32 little-endian executable, its loadable segments and its notes. On failure returns nullopt and sets `error` to what is
 // wrong ("a 64-bit ELF (ELFCLASS64), not i386", "program header table runs past the end of the file", ...).
 // Segment placement (RAM size, overlaps) is the loader's business, not this parser's.
 std::optional<Elf32Image> parse_elf32(std::span<const u8> bytes, std::string& error);

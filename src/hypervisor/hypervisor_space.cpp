@@ -45,7 +45,6 @@ HypervisorSpace::HypervisorSpace(PhysicalMemory& ram, bool global_mappings)
     const u32 pte = ((m2p_frame_ + i) << kPageShift) | kP | kA | g;
     ram_.write_bytes(m2p_l1 * kPageSize + i * 4, &pte, 4);
   }
-  for (u32 mfn = 0; mfn < ram_frames; ++mfn) set_m2p(mfn, ~0u);
   // Slot 1009: the private part, read-write, supervisor only.
   for (u32 i = 0; i < kPrivatePages; ++i) {
     const u32 pte = ((private_frame_ + i) << kPageShift) | kP | kRw | kA | kD | g;
@@ -136,14 +135,6 @@ void HypervisorSpace::clear_gate(u8 vector) {
 
 void HypervisorSpace::fill_l2_slots(u32 pd) const {
   ram_.write_bytes(pd + kFirstHvL2Slot * 4, l2_.data(), kHvL2Slots * 4);
-}
-
-void HypervisorSpace::set_m2p(u32 mfn, u32 pfn) { ram_.write_bytes(m2p_frame_ * kPageSize + mfn * 4, &pfn, 4); }
-
-u32 HypervisorSpace::m2p(u32 mfn) const {
-  u32 pfn;
-  ram_.read_bytes(m2p_frame_ * kPageSize + mfn * 4, &pfn, 4);
-  return pfn;
 }
 
 void HypervisorSpace::set_ring1_stack(u16 ss, u32 esp) {

@@ -34,9 +34,10 @@ class HypervisorSpace {
   // reads and writes of the hypervisor's own data.
   u32 machine(u32 lin) const { return private_frame_ * kPageSize + (lin - kPrivateStart); }
 
-  // The machine-to-physical table (one u32 per machine frame; ~0 = none).
-  void set_m2p(u32 mfn, u32 pfn);
-  u32 m2p(u32 mfn) const;
+  // The frames that hold the machine-to-physical table (mapped read-only at 0xFC000000); its contents are
+  // MachToPhys's.
+  u32 m2p_first_frame() const { return m2p_frame_; }
+  u32 m2p_frames() const { return m2p_frames_; }
 
   // TSS.SS1:ESP1: the guest kernel's stack, which the CPU takes for a ring-3 -> ring-1 gate (the direct
   // system-call gate) and which the hypervisor uses for bounces from ring 3 (stack_switch).
