@@ -68,7 +68,11 @@ _ring1_guest_compile(RING1_GUEST_KIT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-k
   ${_kit}/native/platform_native.c
   ${_kit}/format.c ${_kit}/string.c ${_kit}/trap.c ${_kit}/frames.c ${_kit}/paging.c ${_kit}/user.c
   ${_kit}/user_entry.S)
-add_custom_target(ring1-guest-kit DEPENDS ${RING1_GUEST_KIT_OBJECTS})
+# One target owns the kit's build rules; every guest of this directory depends on it, so that parallel builds of
+# several guests never run the same rule twice (see add_custom_command's notes on outputs in several targets).
+file(RELATIVE_PATH _dir ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
+string(MAKE_C_IDENTIFIER "guest-kit-${_dir}" RING1_GUEST_KIT_TARGET)
+add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS})
 
 # ring1_add_guest(name SOURCES file... [USER_SOURCES file...]): builds ${CMAKE_CURRENT_BINARY_DIR}/name.elf,
 # part of the default build (target guest-name).
@@ -89,4 +93,5 @@ function(ring1_add_guest name)
     COMMENT "Linking guest ${name}.elf"
     VERBATIM)
   add_custom_target(guest-${name} ALL DEPENDS ${elf})
+  add_dependencies(guest-${name} ${RING1_GUEST_KIT_TARGET})
 endfunction()
