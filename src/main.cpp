@@ -1,8 +1,14 @@
-// The ring1 command line (CLI11). `ring1 run IMAGE` loads a guest, runs it, and reports what it cost.
-// Exit status: 0 when the guest halts cleanly; ring1's own outcomes use even numbers so that they never
-// collide with a guest's isa-debug-exit status ((value << 1) | 1, always odd):
+// The ring1 command line (CLI11). `ring1 run IMAGE` loads a guest on the PC platform (an ELF multiboot kernel,
+// or a raw flat binary with --load-addr), runs it, and reports what it cost.
+// Exit status: the guest's isa-debug-exit status when it wrote one; 0 when the guest halts cleanly; ring1's
+// own outcomes use even numbers so that they never collide with a guest's isa-debug-exit status
+// ((value << 1) | 1, always odd):
 //   2 bad input or usage, 120 the guest crashed (an exception with nowhere to go), 124 an instruction or
 //   cycle limit was reached, 126 a host-side error (e.g. code fetched from unassigned memory).
+#include <sys/stat.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -14,6 +20,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "devices/elf32.h"
+#include "devices/multiboot_loader.h"
+#include "devices/pc_platform.h"
 #include "machine/machine.h"
 #include "machine/report.h"
 
@@ -28,8 +37,11 @@ constexpr int kExitHostError = 126;
 struct RunOptions {
   std::string image;
   std::string memory = "128M";
-  u32 load_addr = 0x100000;
+  std::optional<u32> load_addr;
   std::optional<u32> entry;
+  std::string cmdline;
+  std::string rtc = "fixed";
+  u64 cpu_mhz = PcOptions::kDefaultCpuHz / 1'000'000;
   u64 max_instructions = 0;
   u64 max_cycles = 0;
   std::string cost_profile = "p3";
@@ -45,6 +57,31 @@ int fail(const std::string& msg) {
   return kExitBadInput;
 }
 
+// COM1's input in the CLI: stdin, but only when it is a pipe or a regular file (never a terminal, whose
+// reads would wait for a person). A read never blocks: a pipe with nothing written yet, like a file or a pipe
+// at its end, means "no byte now".
+int stdin_byte() {
+  static const bool usable = [] {
+    struct stat st {};
+    return fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode));
+  }();
+  static bool at_end = false;
+  if (!usable || at_end) return -1;
+  pollfd p{0, POLLIN, 0};
+  if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return -1;
+  unsigned char b;
+  const ssize_t n = ::read(0, &b, 1);
+  if (n == 1) return b;
+  if (n == 0) at_end = true;
+  return -1;
+}
+
+// Console bytes go to stdout as the guest produces them (flushed at each line end and at the end of the run).
+void stdout_byte(u8 b) {
+  std::fputc(b, stdout);
+  if (b == '\n') std::fflush(stdout);
+}
+
 int run_command(const RunOptions& o) {
   std::ifstream in(o.image, std::ios::binary);
   if (!in) return fail(fmt::format("cannot read '{}'", o.image));
@@ -56,9 +93,12 @@ int run_command(const RunOptions& o) {
   // A 32-bit PC can address at most 4 GiB; below 1 MiB nothing useful boots. Anything else is a typo.
   if (*mem < (1u << 20) || *mem > (u64(3) << 30))
     return fail(fmt::format("--memory {} is outside 1M..3G", o.memory));
-  if (u64(o.load_addr) + bytes.size() > *mem)
+  if (o.load_addr && u64(*o.load_addr) + bytes.size() > *mem)
     return fail(fmt::format("'{}' ({} bytes at {:#x}) does not fit in {} of RAM", o.image, bytes.size(),
-                            o.load_addr, o.memory));
+                            *o.load_addr, o.memory));
+  if (!o.load_addr && !is_elf(bytes))
+    return fail(fmt::format("'{}' is not an ELF file (a raw binary needs --load-addr)", o.image));
+  if (o.cpu_mhz == 0 || o.cpu_mhz > 100'000) return fail(fmt::format("--cpu-mhz {} is outside 1..100000", o.cpu_mhz));
 
   MachineConfig cfg;
   cfg.memory_bytes = *mem;
@@ -71,12 +111,27 @@ int run_command(const RunOptions& o) {
   } catch (const std::exception& e) {
     return fail(e.what());
   }
-  // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
-  m->ram().write_bytes(o.load_addr, bytes.data(), u32(bytes.size()));
+  PcOptions pc;
+  pc.console = stdout_byte;
+  pc.serial_input = stdin_byte;
+  pc.rtc = o.rtc == "host" ? RtcMode::Host : RtcMode::Fixed;
+  pc.cpu_hz = o.cpu_mhz * 1'000'000;
+  PcPlatform platform(*m, pc);
   Cpu& cpu = m->cpu();
-  cpu.reset_flat32();
-  cpu.eip = o.entry.value_or(o.load_addr);
-  cpu.gpr[ESP] = u32(*mem & ~u64(15));
+  if (o.load_addr) {
+    // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
+    m->ram().write_bytes(*o.load_addr, bytes.data(), u32(bytes.size()));
+    cpu.reset_flat32();
+    cpu.eip = o.entry.value_or(*o.load_addr);
+    cpu.gpr[ESP] = u32(*mem & ~u64(15));
+  } else {
+    // QEMU hands a multiboot kernel "KERNEL-FILE ARGS" as its command line (hw/i386/multiboot.c), as GRUB
+    // passes the kernel's path first; ring1 does the same, so a kernel prints the same on both.
+    std::string error;
+    if (!load_multiboot(m->ram(), cpu, bytes, fmt::format("{} {}", o.image, o.cmdline), error))
+      return fail(fmt::format("'{}': {}", o.image, error));
+    if (o.entry) cpu.eip = *o.entry;
+  }
 
   RunLimits lim;
   if (o.max_instructions) lim.max_instructions = o.max_instructions;
@@ -85,7 +140,9 @@ int run_command(const RunOptions& o) {
   StopReason why = cpu.run(lim);
   auto t1 = std::chrono::steady_clock::now();
 
-  RunSummary s{why, std::chrono::duration<double>(t1 - t0).count(), o.image};
+  std::fflush(stdout);  // the console first, then the report
+
+  RunSummary s{why, std::chrono::duration<double>(t1 - t0).count(), o.image, platform.exit_status()};
   if (!o.quiet) {
     std::string text = o.report == "json" ? report_json(*m, s) : report_text(*m, s);
     if (o.report_file.empty()) {
@@ -97,6 +154,7 @@ int run_command(const RunOptions& o) {
     }
   }
   std::fflush(stdout);
+  if (why == StopReason::Requested && platform.exit_status()) return int(*platform.exit_status() & 0xFF);
   switch (why) {
     case StopReason::Halted: return 0;
     case StopReason::UnhandledFault:
@@ -128,11 +186,22 @@ int main(int argc, char** argv) {
 
   RunOptions o;
   auto* run = app.add_subcommand("run", "Load a guest image, run it, and print a report of what it cost.");
-  run->add_option("image", o.image, "Guest image: a raw flat binary (ELF and multiboot come next)")->required();
+  run->add_option("image", o.image,
+                  "Guest image: an ELF multiboot kernel (loaded as qemu -kernel does), or a raw flat binary with "
+                  "--load-addr")
+      ->required();
   run->add_option("--memory", o.memory, "Guest RAM size, e.g. 128M, 1G")->capture_default_str();
-  run->add_option("--load-addr", o.load_addr, "Physical address the raw image is loaded at")
+  run->add_option("--load-addr", o.load_addr,
+                  "Load IMAGE as a raw flat binary at this physical address (flat 32-bit protected mode, no "
+                  "multiboot)");
+  run->add_option("--entry", o.entry, "Entry EIP (default: the load address, or the ELF entry point)");
+  run->add_option("--cmdline", o.cmdline,
+                  "Multiboot command line arguments; the kernel receives \"IMAGE ARGS\", as under QEMU");
+  run->add_option("--rtc", o.rtc, "CMOS clock: fixed (2003-10-19 00:00:00 plus modelled time) or host")
+      ->check(CLI::IsMember({"fixed", "host"}))
       ->capture_default_str();
-  run->add_option("--entry", o.entry, "Entry EIP (default: the load address)");
+  run->add_option("--cpu-mhz", o.cpu_mhz, "Modelled CPU clock in MHz: converts PIT and RTC time to cycles")
+      ->capture_default_str();
   run->add_option("--max-instructions", o.max_instructions, "Stop after N instructions (exit status 124)");
   run->add_option("--max-cycles", o.max_cycles, "Stop after N modelled cycles (exit status 124)");
   run->add_option("--cost-profile", o.cost_profile,
@@ -147,10 +216,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   run->add_option("--report-file", o.report_file, "Write the report to this file instead of stdout");
-  run->add_flag("--quiet", o.quiet, "No report");
+  run->add_flag("--quiet", o.quiet, "No report: stdout carries only the guest's console");
   run->footer(
-      "Exit status: 0 guest halted; 2 bad input; 120 guest crashed (triple fault or unhandled exception);\n"
-      "124 instruction/cycle limit reached; 126 host-side error.");
+      "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
+      "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC.\n"
+      "Exit status: the guest's isa-debug-exit status ((value << 1) | 1, odd) when it wrote one; 0 guest halted;\n"
+      "2 bad input; 120 guest crashed (triple fault or unhandled exception); 124 instruction/cycle limit\n"
+      "reached; 126 host-side error.");
 
   try {
     app.parse(argc, argv);

@@ -98,8 +98,12 @@ std::string report_text(Machine& m, const RunSummary& s) {
   if (s.reason == StopReason::UnhandledFault) out += fmt::format("  exception:     {}\n", describe_fault(m));
   if (s.reason == StopReason::HostError) out += fmt::format("  error:         {}\n", c.host_error());
   if (s.reason == StopReason::TripleFault) out += fmt::format("  crash:         {}\n", describe_triple_fault(m));
+  if (s.guest_exit_status)
+    out += fmt::format("  guest exit:    {} (isa-debug-exit value {:#x})\n", *s.guest_exit_status,
+                       *s.guest_exit_status >> 1);
   out += fmt::format("  instructions:  {}\n", c.instret);
   out += fmt::format("  cycles:        {} (modelled, profile {})\n", c.cycles, m.costs().name);
+  if (c.halted_cycles) out += fmt::format("    halted:      {} cycles waiting in HLT\n", c.halted_cycles);
   for (int r = 0; r < 4; ++r)
     if (c.insns_by_ring[r])
       out += fmt::format("    ring {}:      {} instructions, {} cycles\n", r, c.insns_by_ring[r], c.cycles_by_ring[r]);
@@ -157,12 +161,14 @@ std::string report_json(Machine& m, const RunSummary& s) {
     ports += fmt::format(R"({}{{"port":{},"reads":{},"writes":{}}})", ports.empty() ? "" : ",", p.port, p.reads, p.writes);
   const auto& dc = c.decode_cache().stats();
   return fmt::format(
-      R"({{"image":"{}","stopped":"{}","instructions":{},"cycles":{},"cost_profile":"{}","by_ring":[{}],)"
+      R"({{"image":"{}","stopped":"{}","instructions":{},"cycles":{},"cost_profile":"{}","halted_cycles":{},)"
+      R"("guest_exit_status":{},"by_ring":[{}],)"
       R"("exception":{},"tlb":{},"transitions":[{}],"vectors":{{{}}},"io_ports":[{}],"registers":{{"eax":{},"ebx":{},"ecx":{},"edx":{},"esi":{},"edi":{},"ebp":{},"esp":{},)"
       R"("eip":{},"eflags":{}}},"decode_cache":{{"blocks_built":{},"insns_decoded":{},"frames_invalidated":{}}},)"
       R"("host":{{"wall_seconds":{:.6f},"mips":{:.3f}}}}})"
       "\n",
-      json_escape(s.image), stop_reason_name(s.reason), c.instret, c.cycles, json_escape(m.costs().name), rings, fault,
+      json_escape(s.image), stop_reason_name(s.reason), c.instret, c.cycles, json_escape(m.costs().name),
+      c.halted_cycles, s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", rings, fault,
       tlb, transitions, vectors, ports, c.gpr[EAX], c.gpr[EBX],
       c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, dc.blocks_built,
       dc.insns_decoded, dc.frames_invalidated, s.wall_seconds, mips(m, s));

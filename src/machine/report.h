@@ -1,6 +1,7 @@
 // The end-of-run report: what ran, what it cost in modelled cycles, and why it stopped, as text for people
 // and JSON for scripts. Host wall time and MIPS are reported but never asserted by tests.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "machine/machine.h"
@@ -11,6 +12,7 @@ struct RunSummary {
   StopReason reason = StopReason::None;
   double wall_seconds = 0;
   std::string image;
+  std::optional<u64> guest_exit_status;  // (value << 1) | 1 from isa-debug-exit, if the guest wrote one
 };
 
 std::string report_text(Machine& m, const RunSummary& s);

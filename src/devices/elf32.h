@@ -1,0 +1,36 @@
+// ELF32 parsing for the multiboot loader: the file header and the program headers of an i386 executable,
+// checked against the file's size before anything is read (System V ABI, "ELF" chapter, and its Intel386
+// supplement). Only what a loader needs: PT_LOAD segments with their physical addresses and the entry point.
+// Errors are one line naming the problem, so `ring1 run` can print them after the file name.
+#pragma once
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cpu/types.h"
+
+namespace ring1 {
+
+struct Elf32Segment {
+  u32 offset = 0;  // p_offset: where the bytes are in the file
+  u32 vaddr = 0;   // p_vaddr
+  u32 paddr = 0;   // p_paddr: where a loader without paging puts them
+  u32 filesz = 0;  // bytes copied from the file
+  u32 memsz = 0;   // bytes in memory; the rest after filesz is zero
+};
+
+struct Elf32Image {
+  u32 entry = 0;
+  std::vector<Elf32Segment> loads;  // PT_LOAD segments in file order
+};
+
+// True if `bytes` begins with the ELF magic (\x7fELF), whatever the rest.
+bool is_elf(std::span<const u8> bytes);
+
+// Parses an i386 ELF32 little-endian executable. On failure returns nullopt and sets `error` to what is
+// wrong ("a 64-bit ELF (ELFCLASS64), not i386", "program header table runs past the end of the file", ...).
+// Segment placement (RAM size, overlaps) is the loader's business, not this parser's.
+std::optional<Elf32Image> parse_elf32(std::span<const u8> bytes, std::string& error);
+
+}  // namespace ring1

@@ -1,0 +1,70 @@
+// The native PC machine (`ring1 run` of an ELF multiboot kernel): the devices a kernel written for QEMU's
+// `-M pc` with `-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04` talks to, built on one CPU
+// and port bus. The PIC pair becomes the CPU's interrupt controller, the PIT its timed-event hook; the
+// platform owns the console the UART and port 0xE9 write to, and the exit status the guest asked for.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "devices/cmos_rtc.h"
+#include "devices/debug_exit.h"
+#include "devices/debugcon.h"
+#include "devices/pic8259.h"
+#include "devices/pit8254.h"
+#include "devices/uart16550.h"
+#include "machine/machine.h"
+
+namespace ring1 {
+
+struct PcOptions {
+  // The modelled CPU clock, which turns PIT input clocks and RTC seconds into cycles. 1 GHz: a Pentium
+  // III-class clock (the Coppermine reached it in 2000, the default cost profile's part), round so that
+  // modelled cycles read as nanoseconds.
+  static constexpr u64 kDefaultCpuHz = 1'000'000'000;
+
+  // Where console bytes go (COM1 and port 0xE9). Unset: kept in the platform (console_text()).
+  std::function<void(u8)> console;
+  // Where COM1 receives from: the next byte, or -1 when there is none now (never blocking). Unset: no input.
+  std::function<int()> serial_input;
+  RtcMode rtc = RtcMode::Fixed;
+  u64 cpu_hz = kDefaultCpuHz;
+};
+
+class PcPlatform {
+ public:
+  PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions options = {});
+  PcPlatform(Machine& m, PcOptions options = {}) : PcPlatform(m.cpu(), m.ports(), m.config().memory_bytes, std::move(options)) {}
+  PcPlatform(const PcPlatform&) = delete;
+  PcPlatform& operator=(const PcPlatform&) = delete;
+  ~PcPlatform();
+
+  // (value << 1) | 1 once the guest wrote to isa-debug-exit.
+  std::optional<u64> exit_status() const { return debug_exit_.status(); }
+  // The console so far, when no console callback was given.
+  const std::string& console_text() const { return captured_; }
+
+  Pic8259& pic() { return pic_; }
+  Pit8254& pit() { return pit_; }
+  Uart16550& uart() { return uart_; }
+  CmosRtc& rtc() { return rtc_; }
+  const PcOptions& options() const { return options_; }
+
+ private:
+  static void put_console(void* self, u8 byte);
+  static int get_serial(void* self);
+
+  Cpu& cpu_;
+  PortBus& ports_;
+  PcOptions options_;
+  std::string captured_;
+  Pic8259 pic_;
+  Pit8254 pit_;
+  Uart16550 uart_;
+  DebugCon debugcon_;
+  DebugExit debug_exit_;
+  CmosRtc rtc_;
+};
+
+}  // namespace ring1
