@@ -7,6 +7,6 @@
 
 int kmain(void) {
   printf("hello from a ring1 guest kernel in ring %u\n", current_ring());
-  printf("RAM up to %u MiB, command line \"%s\"\n", kit_boot.ram_end >> 20, kit_boot.cmdline);
+  printf("the loader gave it %u MiB of RAM\n", kit_boot.ram_end >> 20);
   return 0;
 }

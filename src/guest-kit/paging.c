@@ -39,11 +39,15 @@ uint32_t page_entry(uint32_t va) {
 
 void paging_build_identity_map(uint32_t ram_end) {
   kernel_pd = frame_alloc();
-  // Paging is still off, so entries are written without TLB flushes.
-  for (uint32_t pa = PAGE_SIZE; pa < ram_end; pa += PAGE_SIZE) {
-    uint32_t flags = PTE_P | PTE_W;
-    if (pa >= (uint32_t)__kernel_start && pa < (uint32_t)__kernel_text_end) flags = PTE_P;  // text, rodata
-    if (pa >= (uint32_t)__user_start && pa < (uint32_t)__user_end) flags |= PTE_U;
-    plat_set_pte(pt_entry(pa, true), pa | flags);
+  // One page table at a time, 1024 entries each. Paging is still off, so no TLB flushes are needed.
+  for (uint32_t table = 0; table < ram_end; table += 1024 * PAGE_SIZE) {
+    uint32_t *pt = (uint32_t *)frame_alloc();
+    plat_set_pte(pd_entry(table), (uint32_t)pt | PTE_P | PTE_W | PTE_U);
+    for (uint32_t i = 0, pa = table; i < 1024 && pa < ram_end; i++, pa += PAGE_SIZE) {
+      uint32_t flags = PTE_P | PTE_W;
+      if (pa >= (uint32_t)__kernel_start && pa < (uint32_t)__kernel_text_end) flags = PTE_P;  // text, rodata
+      if (pa >= (uint32_t)__user_start && pa < (uint32_t)__user_end) flags |= PTE_U;
+      if (pa) plat_set_pte(&pt[i], pa | flags);  // page 0 stays unmapped: null pointers fault
+    }
   }
 }

@@ -1,11 +1,20 @@
-// string.c: the kit's small C library subset (see include/kit/string.h). Plain byte loops: guests are small,
-// and a byte loop's modelled cost is easy to read in a report.
+// string.c: the kit's small C library subset (see include/kit/string.h). memcpy and memset, which zero and
+// copy whole pages, use REP MOVS/STOS by doublewords, then bytes (one instruction each; ring1 charges every
+// element); the rest are plain loops.
 #include "kit/string.h"
 
+#include <stdint.h>
+
 void *memcpy(void *dst, const void *src, size_t n) {
-  unsigned char *d = dst;
-  const unsigned char *s = src;
-  while (n--) *d++ = *s++;
+  void *d = dst;
+  const void *s = src;
+  size_t words = n / 4, bytes = n % 4;
+  __asm__ volatile("rep movsl\n\t"
+                   "mov %3, %%ecx\n\t"
+                   "rep movsb"
+                   : "+D"(d), "+S"(s), "+c"(words)
+                   : "r"(bytes)
+                   : "memory");
   return dst;
 }
 
@@ -18,8 +27,15 @@ void *memmove(void *dst, const void *src, size_t n) {
 }
 
 void *memset(void *dst, int c, size_t n) {
-  unsigned char *d = dst;
-  while (n--) *d++ = (unsigned char)c;
+  void *d = dst;
+  size_t words = n / 4, bytes = n % 4;
+  uint32_t fill = (unsigned char)c * 0x01010101u;  // the byte in all four lanes
+  __asm__ volatile("rep stosl\n\t"
+                   "mov %3, %%ecx\n\t"
+                   "rep stosb"
+                   : "+D"(d), "+c"(words)
+                   : "a"(fill), "r"(bytes)
+                   : "memory");
   return dst;
 }
 
