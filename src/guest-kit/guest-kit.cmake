@@ -1,0 +1,97 @@
+# guest-kit.cmake: ring1_add_guest(), which builds a multiboot ELF32 kernel from a guest's C and assembly
+# sources and the guest kit, with the host's gcc in 32-bit freestanding mode (gcc-multilib provides -m32 and
+# its libgcc). The project itself is C++ built by CMake's normal rules; guest code is compiled by custom
+# commands instead, so that none of the host flags (sanitizers, PIE, -O levels of the preset) reach it.
+#
+#   include(${PROJECT_SOURCE_DIR}/src/guest-kit/guest-kit.cmake)
+#   ring1_add_guest(hello SOURCES hello/hello.c)                        # -> ${CMAKE_CURRENT_BINARY_DIR}/hello.elf
+#   ring1_add_guest(rings SOURCES rings/kernel.c USER_SOURCES rings/user.c)
+#
+# USER_SOURCES are compiled the same way, then their sections are renamed .user.* so that kernel.ld gathers
+# them into the pages the kit maps user-accessible (ring 3 may run only what lives there). The kit's objects
+# are built once per including directory.
+include_guard(DIRECTORY)
+
+set(RING1_GUEST_KIT_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(RING1_GUEST_CFLAGS
+    -m32 -march=i686 -std=gnu11 -O2 -g
+    -ffreestanding -fno-pic -fno-pie -fno-stack-protector -fcf-protection=none
+    -mno-sse -mgeneral-regs-only           # no x87/SSE state: ring1 does not model the FPU
+    -fno-asynchronous-unwind-tables
+    -fno-tree-loop-distribute-patterns     # else GCC turns string.c's loops into calls to themselves
+    -Wall -Wextra
+    -I${RING1_GUEST_KIT_DIR}/include -I${RING1_GUEST_KIT_DIR})
+set(RING1_GUEST_LDFLAGS
+    -m32 -nostdlib -static -no-pie -T ${RING1_GUEST_KIT_DIR}/kernel.ld
+    -Wl,-z,max-page-size=0x1000 -Wl,--build-id=none
+    -Wl,--no-warn-rwx-segments)          # the user image is code and data; the page tables set access
+
+# Compiles each of SOURCES (paths relative to the current source directory, or absolute) into obj_dir and
+# appends the object paths to out_var. PREFIX_USER renames the objects' sections to .user.*.
+function(_ring1_guest_compile out_var obj_dir prefix_user)
+  set(objs ${${out_var}})
+  file(MAKE_DIRECTORY ${obj_dir})
+  foreach(src IN LISTS ARGN)
+    get_filename_component(abs ${src} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    get_filename_component(stem ${src} NAME)
+    set(obj ${obj_dir}/${stem}.o)
+    if(prefix_user)
+      set(raw ${obj_dir}/${stem}.kernel.o)
+      add_custom_command(
+        OUTPUT ${obj}
+        COMMAND ${CMAKE_C_COMPILER} ${RING1_GUEST_CFLAGS} -MD -MF ${obj}.d -MT ${obj} -c ${abs} -o ${raw}
+        COMMAND ${CMAKE_OBJCOPY} --prefix-alloc-sections=.user ${raw} ${obj}
+        DEPENDS ${abs}
+        DEPFILE ${obj}.d
+        COMMENT "Compiling guest user code ${src}"
+        VERBATIM)
+    else()
+      add_custom_command(
+        OUTPUT ${obj}
+        COMMAND ${CMAKE_C_COMPILER} ${RING1_GUEST_CFLAGS} -MD -MF ${obj}.d -MT ${obj} -c ${abs} -o ${obj}
+        DEPENDS ${abs}
+        DEPFILE ${obj}.d
+        COMMENT "Compiling guest code ${src}"
+        VERBATIM)
+    endif()
+    list(APPEND objs ${obj})
+  endforeach()
+  set(${out_var} ${objs} PARENT_SCOPE)
+endfunction()
+
+# The kit: what every guest links (common code over platform.h) and the native platform.
+set(_kit ${RING1_GUEST_KIT_DIR})
+set(RING1_GUEST_KIT_OBJECTS "")
+_ring1_guest_compile(RING1_GUEST_KIT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF
+  ${_kit}/native/multiboot.S ${_kit}/native/start_of_day.c ${_kit}/native/descriptors.c
+  ${_kit}/native/trap_entry.S ${_kit}/native/pic.c ${_kit}/native/pit.c ${_kit}/native/uart16550.c
+  ${_kit}/native/platform_native.c
+  ${_kit}/format.c ${_kit}/string.c ${_kit}/trap.c ${_kit}/frames.c ${_kit}/paging.c ${_kit}/user.c
+  ${_kit}/user_entry.S)
+# One target owns the kit's build rules; every guest of this directory depends on it, so that parallel builds of
+# several guests never run the same rule twice (see add_custom_command's notes on outputs in several targets).
+file(RELATIVE_PATH _dir ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
+string(MAKE_C_IDENTIFIER "guest-kit-${_dir}" RING1_GUEST_KIT_TARGET)
+add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS})
+
+# ring1_add_guest(name SOURCES file... [USER_SOURCES file...]): builds ${CMAKE_CURRENT_BINARY_DIR}/name.elf,
+# part of the default build (target guest-name).
+function(ring1_add_guest name)
+  cmake_parse_arguments(PARSE_ARGV 1 G "" "" "SOURCES;USER_SOURCES")
+  if(NOT G_SOURCES)
+    message(FATAL_ERROR "ring1_add_guest(${name}): no SOURCES")
+  endif()
+  set(dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.objs)
+  set(objs "")
+  _ring1_guest_compile(objs ${dir} OFF ${G_SOURCES})
+  _ring1_guest_compile(objs ${dir} ON ${G_USER_SOURCES})
+  set(elf ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
+  add_custom_command(
+    OUTPUT ${elf}
+    COMMAND ${CMAKE_C_COMPILER} ${RING1_GUEST_LDFLAGS} -o ${elf} ${RING1_GUEST_KIT_OBJECTS} ${objs} -lgcc
+    DEPENDS ${RING1_GUEST_KIT_OBJECTS} ${objs} ${RING1_GUEST_KIT_DIR}/kernel.ld
+    COMMENT "Linking guest ${name}.elf"
+    VERBATIM)
+  add_custom_target(guest-${name} ALL DEPENDS ${elf})
+  add_dependencies(guest-${name} ${RING1_GUEST_KIT_TARGET})
+endfunction()

@@ -1,0 +1,50 @@
+/* trap_entry.S: one small stub per IDT vector, all joining one common path that saves the registers as a
+ * struct trap_frame (include/kit/trap.h) and calls trap_dispatch. The CPU pushes an error code for some
+ * exceptions only (SDM vol. 3, 6.13 and table 6-1: #DF, #TS, #NP, #SS, #GP, #PF, #AC); the other stubs push a
+ * zero in its place so that every frame has the same layout. trap_entry_stubs[] lists the stubs' addresses
+ * for the IDT. */
+        .set KERNEL_DS, 0x10
+
+        .section .rodata
+        .balign 4
+        .globl trap_entry_stubs
+trap_entry_stubs:
+
+        .text
+        .set vector, 0
+        .rept 256
+        .balign 8
+1:
+        .if !(vector == 8 || (vector >= 10 && vector <= 14) || vector == 17)
+        pushl   $0                        /* no error code from the CPU: push one */
+        .endif
+        pushl   $vector
+        jmp     trap_common
+        .pushsection .rodata
+        .long   1b
+        .popsection
+        .set vector, vector + 1
+        .endr
+
+trap_common:
+        pushal
+        push    %ds
+        push    %es
+        push    %fs
+        push    %gs
+        mov     $KERNEL_DS, %eax          /* a trap from ring 3 arrives with ring 3's data segments */
+        mov     %eax, %ds
+        mov     %eax, %es
+        cld                               /* the C ABI expects DF = 0 */
+        push    %esp                      /* the frame's address: trap_dispatch(struct trap_frame *) */
+        call    trap_dispatch
+        add     $4, %esp
+        pop     %gs
+        pop     %fs
+        pop     %es
+        pop     %ds
+        popal
+        add     $8, %esp                  /* the vector and the error code */
+        iret
+
+        .section .note.GNU-stack, "", @progbits   /* no executable stack (silences ld) */
