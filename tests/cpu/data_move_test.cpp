@@ -98,5 +98,15 @@ TEST(DataMove, SignedConditionsUseSignAndOverflow) {
   EXPECT_EQ(m.r(EDX) & 0xff, 0u);
 }
 
+
+// The hint-NOP space: NOP r/m and ENDBR32 (a NOP without CET, SDM vol. 2) change nothing, flags included.
+TEST(DataMove, HintNopsIncludingEndbr32ExecuteAsNops) {
+  TestMachine m;
+  ASSERT_EQ(m.exec("mov eax, 5\n cmp eax, 5\n endbr32\n nop dword ptr [eax + 0x10]\n setz bl"),
+            StopReason::Breakpoint);
+  EXPECT_EQ(m.r(EAX), 5u);
+  EXPECT_EQ(m.r(EBX) & 0xFF, 1u);
+}
+
 }  // namespace
 }  // namespace ring1::test

@@ -325,6 +325,9 @@ void register_data_move(IsaTable& t) {
   t.add(M::PUSH, &build_push);
   t.add(M::POP, &build_pop);
   t.add(M::NOP, &build_nop);
+  // ENDBR32 (F3 0F 1E FB) sits in the hint-NOP space: without CET it executes as a NOP (SDM vol. 2,
+  // ENDBR32). GCC's -fcf-protection code (Debian's libgcc among it) starts functions with it.
+  t.add(M::ENDBR32, &build_nop);
   static constexpr M cmovs[16] = {M::CMOVO, M::CMOVNO, M::CMOVB,  M::CMOVNB,  M::CMOVZ, M::CMOVNZ,
                                   M::CMOVBE, M::CMOVNBE, M::CMOVS, M::CMOVNS, M::CMOVP, M::CMOVNP,
                                   M::CMOVL, M::CMOVNL, M::CMOVLE, M::CMOVNLE};
