@@ -1,7 +1,5 @@
-// div64.h: 64-bit by 32-bit division without libgcc. GCC compiles a 64-bit `/` or `%` on i386 into a call to
-// libgcc's __udivdi3/__umoddi3, and Debian builds libgcc with -fcf-protection, so those functions begin with
-// ENDBR32 (F3 0F 1E FB), which ring1's core raises #UD on, although without CET it is a hint NOP (SDM vol. 2,
-// ENDBR32; see README, "Writing a guest of your own"). This is Linux's do_div: two 32-bit DIVs, the first on
+// div64.h: 64-bit by 32-bit division inline, without a call into libgcc's __udivdi3/__umoddi3 (which a 64-bit
+// `/` or `%` on i386 compiles to, and which also works). This is Linux's do_div: two 32-bit DIVs, the first on
 // the high half, the second on the remainder and the low half (EDX < divisor, so the second DIV cannot
 // overflow; SDM vol. 2, DIV). Inline, so user code can use it too.
 #pragma once
