@@ -24,10 +24,59 @@ constexpr u32 kCr2At = offsetof(xen::VcpuInfo, arch) + offsetof(xen::ArchVcpuInf
 
 }  // namespace
 
+namespace {
+FrameTable claim_hypervisor_frames(PhysicalMemory& ram, const HypervisorSpace& space) {
+  FrameTable t(ram);
+  const u32 m2p_first = space.m2p_first_frame(), m2p_end = m2p_first + space.m2p_frames();
+  for (u32 f = space.first_reserved_frame(); f < t.nr_frames(); ++f)
+    if (f < m2p_first || f >= m2p_end) t.assign_to_hypervisor(Mfn{f});  // MachToPhys claims its own
+  return t;
+}
+}  // namespace
+
 Hypervisor::Hypervisor(Machine& m, bool global_mappings)
-    : m_(m), space_(m.ram(), global_mappings), guest_(m.mmu()) {
+    : m_(m),
+      space_(m.ram(), global_mappings),
+      frames_(claim_hypervisor_frames(m.ram(), space_)),
+      m2p_(frames_, Mfn{space_.m2p_first_frame()}),
+      mmu_ops_(frames_, m2p_),
+      guest_(m.mmu()) {
+  domain_.id = DomainId{1};
+  HypervisorL2Template l2;
+  for (u32 i = 0; i < kHvL2Slots; ++i) l2.entries[i] = space_.l2_entry(i);
+  frames_.set_hypervisor_l2(l2);
   m.cpu().host_escape = {&Hypervisor::on_escape, this};
   m.cpu().exception_mode = Cpu::ExceptionMode::Deliver;
+}
+
+u64 Hypervisor::requests_so_far() const {
+  const MmuCounters& c = mmu_ops_.counters();
+  return c.requests_done + c.requests_failed;
+}
+
+u64 Hypervisor::entries_checked_so_far() const {
+  const FrameTableStats& f = frames_.stats();
+  return f.l1_entries_checked + f.l2_entries_checked + f.descriptors_checked;
+}
+
+void Hypervisor::charge_work(u64 requests_before, u64 entries_before) {
+  const EventCosts& e = cpu().costs().events;
+  cpu().charge((requests_so_far() - requests_before) * e.hv_request +
+               (entries_checked_so_far() - entries_before) * e.hv_validate_pte);
+}
+
+i32 Hypervisor::finish_mmu(const MmuOutcome& out) {
+  Cpu& c = cpu();
+  const EventCosts& e = c.costs().events;
+  mmu_ops_.complete(out, c.mmu(), guest_);
+  if (out.tlb.new_base) {
+    c.cr3 = machine_addr(*out.tlb.new_base).value;  // the MMU was loaded by complete(); the CPU's copy follows
+    c.charge(e.cr3_write);
+  } else if (out.tlb.flush_all) {
+    c.charge(e.cr3_write);  // Xen flushes by reloading CR3
+  }
+  c.charge(out.tlb.invlpg.size() * e.invlpg);
+  return out.rc;
 }
 
 void Hypervisor::enter_guest(u32 cr3, u32 eip, u32 esp, u32 esi) {

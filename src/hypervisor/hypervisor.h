@@ -8,8 +8,12 @@
 #include <array>
 #include <string>
 
+#include "hypervisor/domain.h"
+#include "hypervisor/frame_table.h"
 #include "hypervisor/guest_memory.h"
 #include "hypervisor/hypervisor_space.h"
+#include "hypervisor/mach_to_phys.h"
+#include "hypervisor/mmu_hypercalls.h"
 #include "hypervisor/vcpu.h"
 #include "machine/machine.h"
 
@@ -23,6 +27,7 @@ struct HypervisorStats {
   std::array<u64, 256> bounces{};             // exceptions bounced to the guest, by vector
   u64 syscalls_via_hypervisor = 0;            // INT n from ring 3 with no direct gate, bounced
   u64 entries = 0;                            // every VMCALL from a stub
+  u64 multicall_entries = 0;                  // calls made from inside multicalls
 };
 
 class Hypervisor {
@@ -35,6 +40,11 @@ class Hypervisor {
   Machine& machine() { return m_; }
   Cpu& cpu() { return m_.cpu(); }
   HypervisorSpace& space() { return space_; }
+  FrameTable& frames() { return frames_; }
+  MachToPhys& m2p() { return m2p_; }
+  MmuHypercalls& mmu_ops() { return mmu_ops_; }
+  const MmuHypercalls& mmu_ops() const { return mmu_ops_; }
+  Domain& domain() { return domain_; }
   VirtualCpu& vcpu() { return vcpu_; }
   const HypervisorStats& stats() const { return stats_; }
 
@@ -61,6 +71,19 @@ class Hypervisor {
   void console_write(const char* s, std::size_t n);
 
   // ---- used by hypercall handlers ----
+  // Finishes a page-table hypercall: EAX's value, then the TLB work and the done count (Xen's order), with
+  // the CR3 load and flushes charged as the instructions would be.
+  i32 finish_mmu(const MmuOutcome& out);
+  // Charges the handler work of a batch from the counters it moved (cost profile hv_request, hv_validate_pte).
+  void charge_work(u64 requests_before, u64 entries_before);
+  u64 requests_so_far() const;
+  u64 entries_checked_so_far() const;
+  void count_multicall_entry() {
+    ++stats_.multicall_entries;
+    cpu().charge(cpu().costs().events.hv_request);
+  }
+  // True while a multicall runs its entries (no nested multicall, no iret inside one).
+  bool in_multicall = false;
   GuestMemory& guest() { return guest_; }
   // The IRET frame the entry stub will return through: where the guest continues.
   struct Frame {
@@ -86,6 +109,10 @@ class Hypervisor {
 
   Machine& m_;
   HypervisorSpace space_;
+  FrameTable frames_;
+  MachToPhys m2p_;
+  MmuHypercalls mmu_ops_;
+  Domain domain_;
   VirtualCpu vcpu_;
   MmuGuestMemory guest_;
   HypervisorStats stats_;

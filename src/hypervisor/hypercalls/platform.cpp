@@ -111,6 +111,10 @@ HypercallHandler hypercall_handler(u32 nr) {
     case xen::hypercall::kXenVersion: return &do_xen_version;
     case xen::hypercall::kVmAssist: return &do_vm_assist;
     case xen::hypercall::kSchedOp: return &do_sched_op;
+    case xen::hypercall::kMmuUpdate: return &do_mmu_update;
+    case xen::hypercall::kMmuextOp: return &do_mmuext_op;
+    case xen::hypercall::kUpdateVaMapping: return &do_update_va_mapping;
+    case xen::hypercall::kMulticall: return &do_multicall;
     default: return nullptr;
   }
 }

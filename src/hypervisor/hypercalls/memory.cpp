@@ -1,0 +1,68 @@
+// The page-table hypercalls as the guest reaches them (arguments from EBX, ECX, EDX, ESI), and multicall,
+// which runs a list of hypercalls in one entry (xen/include/public/xen.h, struct multicall_entry). The
+// rules live in MmuHypercalls and the frame table; here each call is dispatched, its handler work charged
+// from the cost profile, and its TLB work done before the guest runs again.
+#include "hypervisor/hypercalls/hypercalls.h"
+#include "hypervisor/hypervisor.h"
+#include "hypervisor/xen_abi.h"
+
+namespace ring1::hv {
+
+// mmu_update(reqs, count, done, foreigndom).
+i32 do_mmu_update(Hypervisor& hv, const HypercallArgs& a) {
+  const u64 req0 = hv.requests_so_far(), ent0 = hv.entries_checked_so_far();
+  const MmuOutcome out =
+      hv.mmu_ops().mmu_update(hv.domain(), hv.guest(), LinearAddr{a.a1}, a.a2, LinearAddr{a.a3}, a.a4);
+  hv.charge_work(req0, ent0);
+  return hv.finish_mmu(out);
+}
+
+// mmuext_op(ops, count, done, foreigndom).
+i32 do_mmuext_op(Hypervisor& hv, const HypercallArgs& a) {
+  const u64 req0 = hv.requests_so_far(), ent0 = hv.entries_checked_so_far();
+  const MmuOutcome out =
+      hv.mmu_ops().mmuext_op(hv.domain(), hv.guest(), LinearAddr{a.a1}, a.a2, LinearAddr{a.a3}, a.a4);
+  hv.charge_work(req0, ent0);
+  return hv.finish_mmu(out);
+}
+
+// update_va_mapping(va, pte, flags), the non-PAE form.
+i32 do_update_va_mapping(Hypervisor& hv, const HypercallArgs& a) {
+  const u64 ent0 = hv.entries_checked_so_far();
+  const MmuOutcome out = hv.mmu_ops().update_va_mapping(hv.domain(), hv.guest(), LinearAddr{a.a1}, a.a2, a.a3);
+  hv.charge_work(hv.requests_so_far(), ent0);
+  return hv.finish_mmu(out);
+}
+
+// multicall(call_list, nr_calls): each entry's op and six arguments are read, the call made, and its result
+// written back into the entry (Xen: do_multicall). An entry that cannot be read or written ends the batch
+// with -EFAULT. A multicall inside a multicall, and the iret hypercall (which rewrites the frame the
+// multicall itself returns through), are refused for that entry with -EINVAL.
+i32 do_multicall(Hypervisor& hv, const HypercallArgs& a) {
+  if (hv.in_multicall) return -xen::err::kEINVAL;
+  if (!array_access_ok(LinearAddr{a.a1}, a.a2, sizeof(xen::MulticallEntry))) return -xen::err::kEFAULT;
+  hv.in_multicall = true;
+  i32 rc = 0;
+  for (u32 i = 0; i < a.a2; ++i) {
+    const LinearAddr at{a.a1 + i * u32(sizeof(xen::MulticallEntry))};
+    xen::MulticallEntry e;
+    if (!hv.guest().read(at, e)) {
+      rc = -xen::err::kEFAULT;
+      break;
+    }
+    const HypercallHandler h = e.op == xen::hypercall::kIret ? nullptr : hypercall_handler(e.op);
+    const i32 r = e.op == xen::hypercall::kMulticall ? -xen::err::kEINVAL
+                  : h                                ? h(hv, HypercallArgs{e.args[0], e.args[1], e.args[2], e.args[3], e.args[4]})
+                                                     : -xen::err::kENOSYS;
+    hv.count_multicall_entry();  // the entry's own handling; its call charged its work itself
+    e.result = static_cast<u32>(r);
+    if (!hv.guest().write(at, e)) {
+      rc = -xen::err::kEFAULT;
+      break;
+    }
+  }
+  hv.in_multicall = false;
+  return rc;
+}
+
+}  // namespace ring1::hv
