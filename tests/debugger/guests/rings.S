@@ -62,6 +62,8 @@ reload:
         or      $0x80000000, %eax
         mov     %eax, %cr0
         invlpg  VARS                    # a flush the trace test can see
+        mov     $0x41, %al
+        out     %al, $0x80              # a port write the trace test can see (port 0x80: POST codes)
 
         # To ring 3: SS, ESP, EFLAGS, CS, EIP.
         push    $0x23
