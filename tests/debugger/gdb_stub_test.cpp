@@ -222,3 +222,23 @@ TEST_F(StubTest, ForgettingTheClientClearsEverythingItSet) {
 
 }  // namespace
 }  // namespace ring1
+
+namespace ring1 {
+namespace {
+
+// Bad input never crashes the stub: deterministic random packets built from the protocol's own
+// characters, each answered by some reply (or an action) without throwing.
+TEST_F(StubTest, RandomPacketsNeverCrashTheStub) {
+  constexpr std::string_view alphabet = "0123456789abcdefxX,:;=?$#}*mMgGpPzZcCsSvCont;qRcmdDkHTxfer:features:read";
+  u32 seed = 12345;
+  auto rnd = [&] { return seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff; };
+  for (int n = 0; n < 20000; ++n) {
+    std::string p;
+    const u32 len = rnd() % 24;
+    for (u32 k = 0; k < len; ++k) p += alphabet[rnd() % alphabet.size()];
+    EXPECT_NO_THROW(stub.handle(p)) << p;
+  }
+}
+
+}  // namespace
+}  // namespace ring1
