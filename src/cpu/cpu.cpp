@@ -226,7 +226,7 @@ StopReason Cpu::run(const RunLimits& limits) {
     // address, the debugger's breakpoints) end at every block boundary.
     const bool one_insn = shadowed || limits.single_step;
     const BreakpointSet* bps = limits.breakpoints && !limits.breakpoints->empty() ? limits.breakpoints : nullptr;
-    const bool watch_eip = limits.stop_at_eip || bps;
+    const bool block_checks = one_insn || limits.stop_at_eip || bps;  // one test per block when all are off
     const u8 ring = cpl;
     const Cycles start_cycles = cycles;
     u64 retired = 0;  // instructions of fully executed blocks in this stretch
@@ -241,9 +241,11 @@ StopReason Cpu::run(const RunLimits& limits) {
         u64 count = b->insns.size();
         u64 budget = insn_end - instret - retired;
         if (count > budget) count = budget;
-        if (one_insn || (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) ||
-            (bps && bps->any_in(eip, b->bytes)))
-          count = 1;
+        if (block_checks) [[unlikely]] {
+          if (one_insn || (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) ||
+              (bps && bps->any_in(eip, b->bytes)))
+            count = 1;
+        }
         begin = i = b->insns.data();
         const Insn* end = begin + count;
         // The hot loop: one indirect call per instruction and one compare for every kind of stop.
@@ -259,7 +261,7 @@ StopReason Cpu::run(const RunLimits& limits) {
         begin = i = nullptr;
         // Block boundaries also look for an interrupt IF now admits (POPF and IRET end their blocks).
         const bool interrupt_admitted = irq_requested_ && (eflags & eflags::IF);
-        if (count == budget || cpl != ring || watch_eip || one_insn || interrupt_admitted) break;
+        if (count == budget || cpl != ring || block_checks || interrupt_admitted) break;
         cache_.collect();
       }
     stretch_done:;
