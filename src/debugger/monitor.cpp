@@ -49,17 +49,25 @@ std::string walk_text(Machine& m, u32 lin) {
   const u32 pde_addr = (c.cr3 & ~0xFFFu) | ((lin >> 22) << 2);
   const u32 pde = phys_read32(m, pde_addr);
   out += fmt::format("  pde[{:3}] at {:#010x} = {:#010x} {}\n", lin >> 22, pde_addr, pde, entry_flags(pde));
-  if (!(pde & 1)) return out + "  not present: #PF\n";
+  if (!(pde & 1)) {
+    out += "  not present: #PF\n";
+    return out;
+  }
   if ((c.cr4 & 0x10) && (pde & 0x80)) {
-    return out + fmt::format("  4 MiB page: physical {:#010x}\n", (pde & 0xFFC00000u) | (lin & 0x3FFFFFu));
+    out += fmt::format("  4 MiB page: physical {:#010x}\n", (pde & 0xFFC00000u) | (lin & 0x3FFFFFu));
+    return out;
   }
   const u32 pte_addr = (pde & ~0xFFFu) | (((lin >> 12) & 0x3FF) << 2);
   const u32 pte = phys_read32(m, pte_addr);
   out += fmt::format("  pte[{:3}] at {:#010x} = {:#010x} {}\n", (lin >> 12) & 0x3FF, pte_addr, pte, entry_flags(pte));
-  if (!(pte & 1)) return out + "  not present: #PF\n";
+  if (!(pte & 1)) {
+    out += "  not present: #PF\n";
+    return out;
+  }
   const u32 combined = pde & pte & 6;
-  return out + fmt::format("  4 KiB page: physical {:#010x}, {} {}\n", (pte & ~0xFFFu) | (lin & 0xFFF),
-                           combined & 2 ? "writable" : "read-only", combined & 4 ? "user" : "supervisor");
+  out += fmt::format("  4 KiB page: physical {:#010x}, {} {}\n", (pte & ~0xFFFu) | (lin & 0xFFF),
+                     combined & 2 ? "writable" : "read-only", combined & 4 ? "user" : "supervisor");
+  return out;
 }
 
 std::string tlb_text(Machine& m) {
