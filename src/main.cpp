@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "debugger/session.h"
 #include "devices/elf32.h"
 #include "devices/multiboot_loader.h"
 #include "devices/pc_platform.h"
@@ -33,6 +34,7 @@ constexpr int kExitBadInput = 2;
 constexpr int kExitGuestCrash = 120;
 constexpr int kExitLimit = 124;
 constexpr int kExitHostError = 126;
+constexpr int kExitKilled = 122;  // killed from the debugger
 
 struct RunOptions {
   std::string image;
@@ -50,6 +52,10 @@ struct RunOptions {
   std::string report = "text";
   std::string report_file;
   bool quiet = false;
+  std::optional<u16> gdb_port;
+  bool gdb_wait = false;
+  std::string trace;
+  std::string trace_file;
 };
 
 int fail(const std::string& msg) {
@@ -87,6 +93,23 @@ int run_command(const RunOptions& o) {
   if (!in) return fail(fmt::format("cannot read '{}'", o.image));
   std::vector<u8> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.empty()) return fail(fmt::format("'{}' is empty", o.image));
+
+  DebugOptions dbg;
+  dbg.gdb_port = o.gdb_port;
+  dbg.gdb_wait = o.gdb_wait;
+  if (o.gdb_wait && !o.gdb_port) return fail("--gdb-wait needs --gdb PORT");
+  if (!o.trace.empty()) {
+    std::string err;
+    auto set = parse_trace_set(o.trace, err);
+    if (!set) return fail(err);
+    dbg.trace = *set;
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
+  if (!o.trace_file.empty()) {
+    trace_file.reset(std::fopen(o.trace_file.c_str(), "w"));
+    if (!trace_file) return fail(fmt::format("cannot write trace to '{}'", o.trace_file));
+    dbg.trace_out = trace_file.get();
+  }
 
   auto mem = parse_size(o.memory);
   if (!mem) return fail(fmt::format("--memory '{}' is not a size (examples: 128M, 1G, 65536K)", o.memory));
@@ -137,8 +160,14 @@ int run_command(const RunOptions& o) {
   if (o.max_instructions) lim.max_instructions = o.max_instructions;
   if (o.max_cycles) lim.max_cycles = o.max_cycles;
   auto t0 = std::chrono::steady_clock::now();
-  StopReason why = cpu.run(lim);
+  DebugOutcome dbg_out;
+  StopReason why = run_with_debugger(*m, lim, dbg, dbg_out);
   auto t1 = std::chrono::steady_clock::now();
+  if (!dbg_out.error.empty()) {
+    fmt::print(stderr, "ring1: --gdb: {}\n", dbg_out.error);
+    return kExitHostError;
+  }
+  if (trace_file) std::fflush(trace_file.get());
 
   std::fflush(stdout);  // the console first, then the report
 
@@ -168,6 +197,7 @@ int run_command(const RunOptions& o) {
     case StopReason::HostError:
       fmt::print(stderr, "ring1: {}\n", cpu.host_error());
       return kExitHostError;
+    case StopReason::Requested: return dbg_out.killed ? kExitKilled : 0;
     default: return 0;
   }
 }
@@ -217,12 +247,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--report-file", o.report_file, "Write the report to this file instead of stdout");
   run->add_flag("--quiet", o.quiet, "No report: stdout carries only the guest's console");
+  run->add_option("--gdb", o.gdb_port,
+                  "Serve the GDB remote protocol on 127.0.0.1:PORT (0: any free port, printed on stderr)");
+  run->add_flag("--gdb-wait", o.gdb_wait, "With --gdb: do not start the guest until gdb attaches and continues");
+  run->add_option("--trace", o.trace, "Trace events, a comma list of: ring, fault, tlb, io, insn");
+  run->add_option("--trace-file", o.trace_file, "Write the trace here instead of stderr");
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
       "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC.\n"
       "Exit status: the guest's isa-debug-exit status ((value << 1) | 1, odd) when it wrote one; 0 guest halted;\n"
-      "2 bad input; 120 guest crashed (triple fault or unhandled exception); 124 instruction/cycle limit\n"
-      "reached; 126 host-side error.");
+      "2 bad input; 120 guest crashed (triple fault or unhandled exception); 122 killed from the debugger;\n"
+      "124 instruction/cycle limit reached; 126 host-side error.");
 
   try {
     app.parse(argc, argv);

@@ -193,6 +193,7 @@ StopReason Cpu::run(const RunLimits& limits) {
       const InterruptController& pic = interrupt_controller;
       if (pic.pending && pic.pending(pic.context)) halted_ = false;  // an interrupt ends HLT's wait
       take_external_interrupt();
+      if (limits.single_step && requested_stop_ == StopReason::None) return StopReason::Breakpoint;
       continue;  // the checks again: the handler's EIP may be a breakpoint, delivery may have stopped the run
     }
     if (halted_) {
@@ -215,11 +216,17 @@ StopReason Cpu::run(const RunLimits& limits) {
       continue;
     }
     if (limits.stop_at_eip && eip == *limits.stop_at_eip) return StopReason::Breakpoint;
+    if (limits.breakpoints && limits.breakpoints->contains(eip)) return StopReason::Breakpoint;
 
     stop_at_ = std::min(limits.max_cycles, event_at_);
     // An instruction in an interrupt shadow runs as a stretch of its own, so the boundary after it is
     // checked above (SDM vol. 3, 6.8.3); it may set a new shadow for its successor.
     const bool shadowed = std::exchange(interrupt_shadow, false);
+    // One instruction at a time: a shadow, or a debugger step. Stretches watching for an EIP (a test's stop
+    // address, the debugger's breakpoints) end at every block boundary.
+    const bool one_insn = shadowed || limits.single_step;
+    const BreakpointSet* bps = limits.breakpoints && !limits.breakpoints->empty() ? limits.breakpoints : nullptr;
+    const bool block_checks = one_insn || limits.stop_at_eip || bps;  // one test per block when all are off
     const u8 ring = cpl;
     const Cycles start_cycles = cycles;
     u64 retired = 0;  // instructions of fully executed blocks in this stretch
@@ -234,7 +241,11 @@ StopReason Cpu::run(const RunLimits& limits) {
         u64 count = b->insns.size();
         u64 budget = insn_end - instret - retired;
         if (count > budget) count = budget;
-        if ((limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) || shadowed) count = 1;
+        if (block_checks) [[unlikely]] {
+          if (one_insn || (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) ||
+              (bps && bps->any_in(eip, b->bytes)))
+            count = 1;
+        }
         begin = i = b->insns.data();
         const Insn* end = begin + count;
         // The hot loop: one indirect call per instruction and one compare for every kind of stop.
@@ -250,7 +261,7 @@ StopReason Cpu::run(const RunLimits& limits) {
         begin = i = nullptr;
         // Block boundaries also look for an interrupt IF now admits (POPF and IRET end their blocks).
         const bool interrupt_admitted = irq_requested_ && (eflags & eflags::IF);
-        if (count == budget || cpl != ring || limits.stop_at_eip || shadowed || interrupt_admitted) break;
+        if (count == budget || cpl != ring || block_checks || interrupt_admitted) break;
         cache_.collect();
       }
     stretch_done:;
@@ -283,6 +294,7 @@ StopReason Cpu::run(const RunLimits& limits) {
     instret += retired;
     insns_by_ring[ring] += retired;
     cycles_by_ring[ring] += cycles - start_cycles;
+    if (limits.single_step && requested_stop_ == StopReason::None) return StopReason::Breakpoint;
   }
 }
 

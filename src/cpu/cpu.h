@@ -14,6 +14,7 @@
 #include "cpu/fault.h"
 #include "cpu/insn.h"
 #include "cpu/lazy_flags.h"
+#include "cpu/observer.h"
 #include "cpu/segment.h"
 #include "cpu/types.h"
 #include "mmu/mmu.h"
@@ -92,6 +93,12 @@ struct RunLimits {
   u64 max_instructions = ~u64(0);
   Cycles max_cycles = ~Cycles(0);
   std::optional<u32> stop_at_eip;  // stop before executing the instruction at this EIP
+  // The debugger's breakpoints: stop (StopReason::Breakpoint) before executing an instruction at any of
+  // these EIPs. Null or empty: none.
+  const BreakpointSet* breakpoints = nullptr;
+  // Stop (StopReason::Breakpoint) after one instruction has executed or one exception or interrupt has
+  // been delivered: the debugger's stepi, the insn tracer.
+  bool single_step = false;
 };
 
 class Cpu {
@@ -134,6 +141,15 @@ class Cpu {
   EventHook event_hook;
   HostEscape host_escape;
   Cycles halted_cycles = 0;  // cycles spent waiting in HLT for a timed event (also in cycles_by_ring)
+  CpuObserver observer;      // the debugger's and tracer's hooks (cpu/observer.h); all null: nobody listens
+
+  // A CPL change by `cause`, reported to the observer (cold paths only; the caller has committed the new
+  // CS, CPL and `to_eip`).
+  void note_transition(TransitionCause cause, u8 vector, u8 from_cpl, u16 from_cs, u32 from_eip, u32 to_eip) {
+    if (observer.ring_transition && from_cpl != cpl) [[unlikely]]
+      observer.ring_transition(observer.context, RingTransition{cycles, cause, vector, from_cpl, cpl, from_cs,
+                                                                seg[CS].selector, from_eip, to_eip});
+  }
 
   // ---- flags (hot path) ----
   u32 flags() const { return lazy.op == LazyOp::None ? eflags : (eflags & ~eflags::Status) | lazy.status(); }

@@ -38,6 +38,7 @@ struct Event {
   bool software;  // INT n, INT3, INTO: the gate's DPL is checked and EXT is 0 (6.12.1.1, 6.13)
   Class cls;
   u32 eip;        // the EIP the frame saves
+  bool external = false;  // an external interrupt (for the observer's transition cause)
   // EXT (6.13): set in the error code of an exception raised while delivering anything but a software
   // interrupt: an external interrupt or an earlier exception.
   u32 ext() const { return software ? 0 : 1; }
@@ -152,6 +153,8 @@ bool deliver_protected(Cpu& c, const Event& ev) {
   if (!cs.present()) raise_fault(Vector::NP, cs_error);
 
   const u8 from = c.cpl;
+  const u16 from_cs = c.seg[CS].selector;
+  const u32 from_eip = c.eip;
   const bool inner = !cs.conforming() && cs.dpl() < c.cpl;
   const u8 to = inner ? cs.dpl() : c.cpl;
   const u32 size = gate32 ? 4 : 2;
@@ -205,10 +208,17 @@ bool deliver_protected(Cpu& c, const Event& ev) {
   c.set_flags(f);
   c.charge(inner ? c.costs().events.exception_ring_change : c.costs().events.exception);
   count(c, ev.vector, from, to);
+  c.note_transition(ev.software   ? TransitionCause::SoftwareInterrupt
+                    : ev.external ? TransitionCause::ExternalInterrupt
+                                  : TransitionCause::Exception,
+                    ev.vector, from, from_cs, from_eip, target);
   return true;
 }
 
 bool deliver(Cpu& c, const Event& ev) {
+  if (c.observer.exception && !ev.software && !ev.external) [[unlikely]]
+    c.observer.exception(c.observer.context, ExceptionEvent{c.cycles, ev.vector, ev.has_error, ev.error, c.cr2,
+                                                            c.eip, c.cpl});
   const bool ok = (c.cr0 & 1) ? deliver_protected(c, ev) : deliver_real(c, ev);
   if (ok) c.interrupt_shadow = false;  // the handler's first instruction is not in a shadow
   return ok;
@@ -260,7 +270,7 @@ bool deliver_exception(Cpu& c, const CpuFault& f, u32 insn_eip, u32 next_eip) {
 }
 
 void deliver_external_interrupt(Cpu& c, u8 vector) {
-  dispatch(c, Event{vector, false, 0, false, Class::Benign, c.eip}, c.eip);
+  dispatch(c, Event{vector, false, 0, false, Class::Benign, c.eip, true}, c.eip);
 }
 
 }  // namespace ring1

@@ -1,5 +1,7 @@
 #include "mmu/mmu.h"
 
+#include <algorithm>
+
 namespace ring1 {
 
 namespace {
@@ -23,6 +25,7 @@ Mmu::Mmu(PhysicalMemory& ram, const TlbProfile& profile, TlbMode mode)
     : ram_(ram),
       host_(ram.host(0)),
       size_(ram.size()),
+      flat_limit_(ram.size()),
       code_(ram.code_marks()),
       profile_(profile),
       mode_(mode),
@@ -60,6 +63,7 @@ void Mmu::flush(bool include_global, FlushCause cause) {
   new_generation(include_global);
   ++stats_.flushes[static_cast<size_t>(cause)];
   stats_.entries_dropped[static_cast<size_t>(cause)] += dropped;
+  if (flush_observer.flushed) flush_observer.flushed(flush_observer.context, cause, dropped, 0);
 }
 
 void Mmu::set_cr0(u32 cr0) {
@@ -121,6 +125,35 @@ void Mmu::invlpg(u32 lin) {
   live_g_ -= g;
   ++stats_.flushes[static_cast<size_t>(FlushCause::Invlpg)];
   stats_.entries_dropped[static_cast<size_t>(FlushCause::Invlpg)] += ng + g;
+  if (flush_observer.flushed) flush_observer.flushed(flush_observer.context, FlushCause::Invlpg, ng + g, lin);
+}
+
+void Mmu::set_data_watch(const DataWatch& hook, std::vector<u32> pages) {
+  std::sort(pages.begin(), pages.end());
+  pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+  watch_ = hook;
+  watch_pages_ = std::move(pages);
+  flat_limit_ = watch_pages_.empty() ? size_ : 0;
+  // Only the 4 KiB DTLB has fast-path hints; 4 MiB pages always take the slow path.
+  dtlb_small_.set_unhinted_pages(watch_pages_.empty() ? nullptr : &watch_pages_);
+}
+
+// After the access, so an access that faults does not trigger (the debugger stops after the instruction).
+void Mmu::watch_check(u32 lin, u32 size, bool write) {
+  const u32 first = lin >> kPageShift, last = (lin + size - 1) >> kPageShift;
+  auto it = std::lower_bound(watch_pages_.begin(), watch_pages_.end(), first);
+  if (it != watch_pages_.end() && *it <= last && watch_.access) watch_.access(watch_.context, lin, size, write);
+}
+
+u32 Mmu::read_flat_slow(u32 lin, u32 size) {
+  const u32 v = read_phys_slow(lin, size);
+  if (!watch_pages_.empty()) watch_check(lin, size, false);
+  return v;
+}
+
+void Mmu::write_flat_slow(u32 lin, u32 size, u32 value) {
+  write_phys_slow(lin, size, value);
+  if (!watch_pages_.empty()) watch_check(lin, size, true);
 }
 
 u32 Mmu::read_phys_slow(u32 phys, u32 size) const {
@@ -172,18 +205,28 @@ u32 Mmu::translate_slow(u32 lin, Access a, bool user) {
 u32 Mmu::read_paged_slow(u32 lin, u32 size, bool user) {
   u32 p0 = translate_slow(lin, Access::Read, user);
   u32 first = std::min<u32>(size, kPageSize - (lin & kPageMask));
-  if (first == size) return read_phys_slow(p0, size);
-  u32 p1 = translate_slow(lin + first, Access::Read, user);
-  return read_phys_slow(p0, first) | (read_phys_slow(p1, size - first) << (8 * first));
+  u32 v;
+  if (first == size) {
+    v = read_phys_slow(p0, size);
+  } else {
+    u32 p1 = translate_slow(lin + first, Access::Read, user);
+    v = read_phys_slow(p0, first) | (read_phys_slow(p1, size - first) << (8 * first));
+  }
+  if (!watch_pages_.empty()) [[unlikely]] watch_check(lin, size, false);
+  return v;
 }
 
 void Mmu::write_paged_slow(u32 lin, u32 size, u32 value, bool user) {
   u32 p0 = translate_slow(lin, Access::Write, user);
   u32 first = std::min<u32>(size, kPageSize - (lin & kPageMask));
-  if (first == size) return write_phys_slow(p0, size, value);
-  u32 p1 = translate_slow(lin + first, Access::Write, user);
-  write_phys_slow(p0, first, value);
-  write_phys_slow(p1, size - first, value >> (8 * first));
+  if (first == size) {
+    write_phys_slow(p0, size, value);
+  } else {
+    u32 p1 = translate_slow(lin + first, Access::Write, user);
+    write_phys_slow(p0, first, value);
+    write_phys_slow(p1, size - first, value >> (8 * first));
+  }
+  if (!watch_pages_.empty()) [[unlikely]] watch_check(lin, size, true);
 }
 
 }  // namespace ring1

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstring>
 #include <unordered_map>
+#include <vector>
 
 #include "cpu/cost_profile.h"
 #include "cpu/fault.h"
@@ -50,6 +51,22 @@ struct Translation {
   u32 pde = 0, pte = 0;
 };
 
+// The tracer's view of flushes: cause, entries dropped, and the address for INVLPG. Called on the flush
+// path only (a flush is never on the fast path).
+struct FlushObserver {
+  void (*flushed)(void* context, FlushCause cause, u32 dropped, u32 lin) = nullptr;
+  void* context = nullptr;
+};
+
+// The debugger's watchpoints, seen from the MMU: linear pages to watch and a hook called after each data
+// access (by the CPU, not the page walker) that touches one of them. Watched pages are kept out of the
+// fast paths (flat: every access goes the slow way while any page is watched; paged: the TLB's hints for
+// those pages carry no host pointer), so a run without watchpoints pays nothing.
+struct DataWatch {
+  void (*access)(void* context, u32 lin, u32 size, bool write) = nullptr;
+  void* context = nullptr;
+};
+
 class Mmu {
  public:
   explicit Mmu(PhysicalMemory& ram, const TlbProfile& profile = TlbProfile::p3(), TlbMode mode = TlbMode::Untagged);
@@ -85,12 +102,12 @@ class Mmu {
   [[gnu::always_inline]] T read(u32 lin, bool user) {
     static_assert(sizeof(T) <= 4, "wider accesses are split by the instruction");
     if (!paging_) [[likely]] {
-      if (u64(lin) + sizeof(T) <= size_) [[likely]] {
+      if (u64(lin) + sizeof(T) <= flat_limit_) [[likely]] {
         T v;
         std::memcpy(&v, host_ + lin, sizeof(T));
         return v;
       }
-      return static_cast<T>(read_phys_slow(lin, sizeof(T)));
+      return static_cast<T>(read_flat_slow(lin, sizeof(T)));
     }
     if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
       const TlbHint* h = dtlb_small_.hit<kPageShift>(lin, keys_);
@@ -107,14 +124,14 @@ class Mmu {
   template <class T>
   [[gnu::always_inline]] void write(u32 lin, T v, bool user) {
     if (!paging_) [[likely]] {
-      if (u64(lin) + sizeof(T) <= size_) [[likely]] {
+      if (u64(lin) + sizeof(T) <= flat_limit_) [[likely]] {
         // A store into a frame holding decoded code drops that code first (self-modifying code).
         if (code_[lin >> kPageShift] | code_[(lin + sizeof(T) - 1) >> kPageShift]) [[unlikely]]
           ram_.note_write(lin, sizeof(T));
         std::memcpy(host_ + lin, &v, sizeof(T));
         return;
       }
-      return write_phys_slow(lin, sizeof(T), v);
+      return write_flat_slow(lin, sizeof(T), v);
     }
     if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
       const TlbHint* h = dtlb_small_.hit<kPageShift>(lin, keys_);
@@ -164,11 +181,19 @@ class Mmu {
   }
   u32 live_entries() const { return live_ng_ + live_g_; }
 
+  // ---- debugger and tracer hooks (cold paths) ----
+  FlushObserver flush_observer;
+  // Watches the linear pages `pages` (page numbers, lin >> 12) with `hook`; an empty list watches nothing.
+  void set_data_watch(const DataWatch& hook, std::vector<u32> pages);
+
  private:
   static constexpr u32 kPageMask = kPageSize - 1;
 
   u32 read_phys_slow(u32 phys, u32 size) const;
   void write_phys_slow(u32 phys, u32 size, u32 value);
+  u32 read_flat_slow(u32 lin, u32 size);
+  void write_flat_slow(u32 lin, u32 size, u32 value);
+  void watch_check(u32 lin, u32 size, bool write);
   u32 read_paged_slow(u32 lin, u32 size, bool user);
   void write_paged_slow(u32 lin, u32 size, u32 value, bool user);
   u32 translate_slow(u32 lin, Access a, bool user);
@@ -187,6 +212,7 @@ class Mmu {
   // Copies of RAM's fixed properties, so the fast path is one compare and one host access.
   u8* host_;
   u64 size_;
+  u64 flat_limit_;  // size_, or 0 while pages are watched (every flat data access takes the slow path)
   const u8* code_;
 
   TlbProfile profile_;
@@ -212,6 +238,8 @@ class Mmu {
   Cycles* cycles_ = nullptr;
   const CostProfile* costs_ = nullptr;
   MmuStats stats_;
+  DataWatch watch_;
+  std::vector<u32> watch_pages_;  // sorted linear page numbers
 };
 
 }  // namespace ring1

@@ -1,5 +1,6 @@
 #include "mmu/tlb.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ring1 {
@@ -64,6 +65,20 @@ void TlbArray::drop(u32 lin, const TlbKeys& k, u32& dropped_ng, u32& dropped_g) 
       forget_hint(e);
       e.key = 0;
     }
+  }
+}
+
+void TlbArray::withhold_host(TlbHint& h) const {
+  const u32 vpn = static_cast<u32>(h.key & 0xFFFFF);
+  if (std::binary_search(unhinted_->begin(), unhinted_->end(), vpn)) h.host = nullptr;
+}
+
+void TlbArray::set_unhinted_pages(const std::vector<u32>* pages) {
+  unhinted_ = pages;
+  for (TlbHint& h : hints_) {
+    if (h.key == 0 || !h.entry) continue;
+    h.host = h.entry->host;
+    if (unhinted_) withhold_host(h);
   }
 }
 

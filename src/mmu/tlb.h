@@ -94,7 +94,11 @@ class TlbArray {
   void publish(TlbEntry& e) {
     TlbHint& h = hints_[(e.key & 0xFFFFF) & (kHints - 1)];
     h = TlbHint{e.key, e.host, &e, e.frame, e.perm};
+    if (unhinted_) [[unlikely]] withhold_host(h);
   }
+  // Pages (sorted virtual page numbers) whose hints carry no host pointer, so the fast path never hits them
+  // and their accesses take the slow path (the debugger's watchpoints). Null: none. Applies to live hints.
+  void set_unhinted_pages(const std::vector<u32>* pages);
 
   // Installs a translation in a dead entry or the set's victim; reports whether a live entry (and of
   // which kind) was evicted, for the live counts. `now` is the TLB's lookup count (the entry's age).
@@ -138,6 +142,8 @@ class TlbArray {
   u32 set_mask_;
   std::vector<TlbEntry> entries_;
   TlbHint hints_[kHints];
+  const std::vector<u32>* unhinted_ = nullptr;
+  void withhold_host(TlbHint& h) const;
 };
 
 }  // namespace ring1

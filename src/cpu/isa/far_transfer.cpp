@@ -80,11 +80,14 @@ void call_inner(Cpu& c, const FarTarget& t) {
   put(0, c.next_eip);
   fill_segment_cache(c.seg[SS], new_ss, ssd);
   c.gpr[ESP] = mask == 0xFFFFu ? (new_esp & 0xFFFF0000u) | sp : sp;
+  const u8 from = c.cpl;
+  const u16 from_cs = c.seg[CS].selector;
   load_code_segment(c, t.cs, code, t.cpl);
   c.next_eip = t.eip;
   // A stack-switching gate call costs what an inner-ring exception delivery does: both read the TSS, load
   // and check two descriptors and build a frame on the new stack.
   c.charge(c.costs().events.exception_ring_change);
+  c.note_transition(TransitionCause::FarCall, 0, from, from_cs, c.eip, t.eip);
 }
 
 void far_jump(Cpu& c, u16 selector, u32 offset) {
@@ -147,6 +150,8 @@ void far_return(Cpu& c, u8 osize, u16 release) {
   if (eip > code.limit()) raise_fault(Vector::GP, 0);
   mark_accessed(c, cs, code);
   mark_accessed(c, new_ss, ssd);
+  const u8 from = c.cpl;
+  const u16 from_cs = c.seg[CS].selector;
   load_code_segment(c, cs, code, rpl);
   fill_segment_cache(c.seg[SS], new_ss, ssd);
   c.gpr[ESP] = osize == 4 ? new_esp : (c.gpr[ESP] & 0xFFFF0000u) | (new_esp & 0xFFFF);
@@ -154,6 +159,7 @@ void far_return(Cpu& c, u8 osize, u16 release) {
   null_inaccessible_data_segments(c);
   c.next_eip = eip;
   c.charge(c.costs().events.iret_ring_change);  // the same work as an IRET to an outer ring
+  c.note_transition(TransitionCause::FarRet, 0, from, from_cs, c.eip, eip);
 }
 
 // One handler per family and operand size: T is the offset's size (and the return frame's for direct

@@ -93,6 +93,7 @@ void iret(Cpu& c, const Insn&) {
   // Commit. The flags are computed with the CPL and IOPL before the return.
   const u32 f = iret_flags<T>(c, old, n == 4 ? image : (old & 0xFFFF0000u) | image);
   const u8 from = c.cpl;
+  const u16 from_cs = c.seg[CS].selector;
   load_code_segment(c, cs_sel, cs, rpl);
   if (outer) {
     fill_segment_cache(c.seg[SS], ss_sel, ss);
@@ -105,6 +106,7 @@ void iret(Cpu& c, const Insn&) {
   c.set_flags(f);
   c.charge(outer ? c.costs().events.iret_ring_change : c.costs().events.iret);
   ++c.interrupt_stats.returns[from][rpl];
+  c.note_transition(TransitionCause::Iret, 0, from, from_cs, c.eip, eip);
 }
 
 // CLI and STI (vol. 2, CLI/STI): always in real mode; in protected mode only if CPL <= IOPL, in virtual-8086

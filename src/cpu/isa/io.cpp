@@ -48,10 +48,14 @@ inline void check_io_permission(Cpu& c, u16 port, u32 size) {
 }
 
 // A CPU with no bus behaves like one whose every port is unclaimed.
+// The tracer's hook sees every access, after a read (with its value) and before a write.
 inline u32 port_read(Cpu& c, u16 port, u8 size) {
-  return c.ports ? c.ports->read(port, size) : (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+  const u32 v = c.ports ? c.ports->read(port, size) : (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+  if (c.observer.port_access) [[unlikely]] c.observer.port_access(c.observer.context, port, size, v, false);
+  return v;
 }
 inline void port_write(Cpu& c, u16 port, u8 size, u32 value) {
+  if (c.observer.port_access) [[unlikely]] c.observer.port_access(c.observer.context, port, size, value, true);
   if (c.ports) c.ports->write(port, size, value);
 }
 

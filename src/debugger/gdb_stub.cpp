@@ -1,0 +1,409 @@
+// The stub's packets (see gdb_stub.h). Addresses in memory and breakpoint packets are linear (EIP for
+// breakpoints: ring1's guests run with CS base 0 where it matters), or physical after `monitor phys on`.
+#include "debugger/gdb_stub.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "debugger/guest_memory.h"
+#include "debugger/rsp_packet.h"
+#include "debugger/target_description.h"
+#include "debugger/tracer.h"
+#include "machine/machine.h"
+
+namespace ring1 {
+
+namespace {
+
+constexpr std::string_view kError = "E01";      // malformed request
+constexpr std::string_view kFault = "E0e";      // memory not mapped (EFAULT, 14)
+constexpr std::string_view kBadReg = "E45";     // no such register or not writable
+
+// "ADDR,LEN" (and the rest after `sep`, if any).
+struct AddrLen {
+  u64 addr = 0, len = 0;
+  std::string_view rest;
+};
+std::optional<AddrLen> parse_addr_len(std::string_view s, char sep = '\0') {
+  const size_t comma = s.find(',');
+  if (comma == std::string_view::npos) return std::nullopt;
+  size_t end = sep ? s.find(sep, comma + 1) : s.size();
+  if (end == std::string_view::npos) return std::nullopt;
+  auto a = parse_hex(s.substr(0, comma));
+  auto l = parse_hex(s.substr(comma + 1, end - comma - 1));
+  if (!a || !l || *a > 0xFFFFFFFFull) return std::nullopt;
+  AddrLen r{*a, *l, sep ? s.substr(end + 1) : std::string_view{}};
+  return r;
+}
+
+// An `O` packet: console output GDB prints as it comes. (Built by appending: GCC 12 warns falsely about
+// `"O" + std::string`, -Wrestrict.)
+std::string console(std::string_view text) {
+  std::string p = "O";
+  p += to_hex(text);
+  return p;
+}
+std::string prefixed(char c, std::string_view rest) {
+  std::string p(1, c);
+  p += rest;
+  return p;
+}
+
+void hook_data_access(void* self, u32 lin, u32 size, bool write) {
+  static_cast<GdbStub*>(self)->on_data_access(lin, size, write);
+}
+
+}  // namespace
+
+GdbStub::GdbStub(Machine& m) : m_(m) {}
+
+GdbStub::~GdbStub() { m_.mmu().set_data_watch({}, {}); }
+
+std::string GdbStub::stop_packet() const {
+  if (exited_) return fmt::format("W{:02x}", exit_status_ & 0xFF);
+  switch (last_stop_) {
+    case StopKind::Interrupt: return "T02thread:1;";
+    case StopKind::Watch: {
+      const char* name = watch_hit_ && watch_hit_->type == 2 ? "watch" : watch_hit_ && watch_hit_->type == 3 ? "rwatch"
+                                                                                                             : "awatch";
+      return fmt::format("T05{}:{:x};thread:1;", name, watch_hit_addr_);
+    }
+    case StopKind::Breakpoint: {
+      auto it = bp_refs_.find(m_.cpu().eip);
+      if (it != bp_refs_.end()) return it->second.first ? "T05swbreak:;thread:1;" : "T05hwbreak:;thread:1;";
+      return "T05thread:1;";
+    }
+    default: return "T05thread:1;";
+  }
+}
+
+std::vector<std::string> GdbStub::stopped(StopKind kind) {
+  last_stop_ = kind;
+  std::vector<std::string> out;
+  if (kind == StopKind::RingBreak && ring_hit_) {
+    const RingTransition& t = *ring_hit_;
+    out.push_back(console(fmt::format("ring-break: ring {} -> ring {} by {} at {:04x}:{:08x} -> {:04x}:{:08x}\n",
+                                           t.from_cpl, t.to_cpl, transition_cause_text(t.cause, t.vector),
+                                           t.from_cs, t.from_eip, t.to_cs, t.to_eip)));
+    // A field GDB ignores (unknown names are skipped) but scripts reading the packet log can use.
+    out.push_back(fmt::format("T05ring1-cause:{};thread:1;", to_hex(transition_cause_text(t.cause, t.vector))));
+    return out;
+  }
+  out.push_back(stop_packet());
+  return out;
+}
+
+std::vector<std::string> GdbStub::exited(int status, std::string_view why) {
+  exited_ = true;
+  exit_status_ = status;
+  return {console(fmt::format("ring1: the guest stopped: {}\n", why)), stop_packet()};
+}
+
+bool GdbStub::on_ring_transition(const RingTransition& t) {
+  if (!monitor_.ring_break || ring_hit_) return false;
+  ring_hit_ = t;
+  return true;
+}
+
+bool GdbStub::on_data_access(u32 lin, u32 size, bool write) {
+  if (watch_hit_) return false;
+  for (const Watchpoint& w : watchpoints_) {
+    const bool kind_ok = w.type == 4 || (w.type == 2 && write) || (w.type == 3 && !write);
+    const u64 lo = std::max<u64>(lin, w.addr), hi = std::min<u64>(u64(lin) + size, u64(w.addr) + w.len);
+    if (kind_ok && lo < hi) {
+      watch_hit_ = w;
+      watch_hit_addr_ = w.addr;
+      m_.cpu().request_stop(StopReason::Breakpoint);
+      return true;
+    }
+  }
+  return false;
+}
+
+void GdbStub::resuming() {
+  watch_hit_.reset();
+  ring_hit_.reset();
+}
+
+void GdbStub::forget_client() {
+  bp_refs_.clear();
+  run_breakpoints_.clear();
+  watchpoints_.clear();
+  install_watch();
+  monitor_ = MonitorState{};
+  no_ack_ = false;
+  resuming();
+}
+
+void GdbStub::rebuild_breakpoints() {
+  run_breakpoints_.clear();
+  for (const auto& [eip, refs] : bp_refs_) run_breakpoints_.add(eip);
+}
+
+void GdbStub::install_watch() {
+  std::vector<u32> pages;
+  for (const Watchpoint& w : watchpoints_)
+    for (u64 p = w.addr >> kPageShift; p <= (u64(w.addr) + w.len - 1) >> kPageShift; ++p) pages.push_back(u32(p));
+  m_.mmu().set_data_watch(DataWatch{&hook_data_access, this}, std::move(pages));
+}
+
+std::string GdbStub::read_registers() const {
+  std::string out;
+  for (const RegisterInfo& r : target_registers()) out += read_register_hex(m_.cpu(), r);
+  return out;
+}
+
+std::string GdbStub::write_registers(std::string_view hex) {
+  // Every register must be there; the x87 slots are skipped whatever they hold (not modelled).
+  size_t pos = 0;
+  std::vector<std::pair<const RegisterInfo*, std::string>> values;
+  for (const RegisterInfo& r : target_registers()) {
+    const size_t n = r.bytes * 2u;
+    if (pos + n > hex.size()) return std::string(kError);
+    if (r.kind != RegKind::X87) {
+      auto bytes = from_hex(hex.substr(pos, n));
+      if (!bytes) return std::string(kError);
+      values.emplace_back(&r, std::move(*bytes));
+    }
+    pos += n;
+  }
+  if (pos != hex.size()) return std::string(kError);
+  // Check the read-only ones first, so a refused G changes nothing.
+  Cpu& c = m_.cpu();
+  for (const auto& [r, v] : values) {
+    if (r->kind == RegKind::Seg || r->kind == RegKind::Tr || r->kind == RegKind::Ldtr || r->kind == RegKind::Cpl) {
+      std::string cur = *from_hex(read_register_hex(c, *r));
+      if (cur != v) return std::string(kBadReg);
+    }
+  }
+  for (const auto& [r, v] : values)
+    if (!ring1::write_register(c, *r, v)) return std::string(kBadReg);
+  return "OK";
+}
+
+std::string GdbStub::read_register(std::string_view arg) const {
+  auto n = parse_hex(arg);
+  const auto regs = target_registers();
+  if (!n) return std::string(kError);
+  if (*n >= regs.size()) return std::string(kBadReg);
+  return read_register_hex(m_.cpu(), regs[*n]);
+}
+
+std::string GdbStub::write_register(std::string_view arg) {
+  const size_t eq = arg.find('=');
+  if (eq == std::string_view::npos) return std::string(kError);
+  auto n = parse_hex(arg.substr(0, eq));
+  auto bytes = from_hex(arg.substr(eq + 1));
+  const auto regs = target_registers();
+  if (!n || !bytes) return std::string(kError);
+  if (*n >= regs.size()) return std::string(kBadReg);
+  return ring1::write_register(m_.cpu(), regs[*n], *bytes) ? "OK" : std::string(kBadReg);
+}
+
+std::string GdbStub::read_memory(std::string_view arg) const {
+  auto al = parse_addr_len(arg);
+  if (!al) return std::string(kError);
+  const u32 len = static_cast<u32>(std::min<u64>(al->len, kPacketSize / 2 - 8));
+  if (len == 0) return "";
+  std::vector<u8> buf(len);
+  const u32 n = debug_read(m_.mmu(), static_cast<u32>(al->addr), len, buf.data(), monitor_.physical);
+  if (n == 0) return std::string(kFault);
+  return to_hex(buf.data(), n);
+}
+
+std::string GdbStub::write_memory(std::string_view arg, bool binary) {
+  auto al = parse_addr_len(arg, ':');
+  if (!al) return std::string(kError);
+  std::string data;
+  if (binary) {
+    data = std::string(al->rest);
+  } else {
+    auto d = from_hex(al->rest);
+    if (!d) return std::string(kError);
+    data = std::move(*d);
+  }
+  if (data.size() != al->len) return std::string(kError);
+  if (data.empty()) return "OK";  // GDB probes for X support with a zero-length write
+  const u32 n = debug_write(m_.mmu(), static_cast<u32>(al->addr), reinterpret_cast<const u8*>(data.data()),
+                            static_cast<u32>(data.size()), monitor_.physical);
+  return n == data.size() ? "OK" : std::string(kFault);
+}
+
+std::string GdbStub::breakpoint(std::string_view arg, bool insert) {
+  // type,addr,kind
+  const size_t c1 = arg.find(',');
+  if (c1 == std::string_view::npos) return std::string(kError);
+  auto type = parse_hex(arg.substr(0, c1));
+  auto al = parse_addr_len(arg.substr(c1 + 1));
+  if (!type) return std::string(kError);
+  if (*type > 4) return "";  // not a type ring1 knows: unsupported
+  // Conditions and commands after ';' (target-side breakpoint conditions) are not offered in qSupported.
+  if (!al) return std::string(kError);
+  const u32 addr = static_cast<u32>(al->addr);
+  if (*type <= 1) {
+    auto& refs = bp_refs_[addr];
+    u32& count = *type == 0 ? refs.first : refs.second;
+    if (insert) ++count;
+    else if (count) --count;
+    if (refs.first == 0 && refs.second == 0) bp_refs_.erase(addr);
+    rebuild_breakpoints();
+    return "OK";
+  }
+  if (al->len == 0 || al->len > 0x10000 || al->addr + al->len > 0x100000000ull) return std::string(kError);
+  const Watchpoint w{addr, static_cast<u32>(al->len), static_cast<u8>(*type)};
+  if (insert) {
+    watchpoints_.push_back(w);
+  } else {
+    auto it = std::find_if(watchpoints_.begin(), watchpoints_.end(),
+                           [&](const Watchpoint& x) { return x.addr == w.addr && x.len == w.len && x.type == w.type; });
+    if (it != watchpoints_.end()) watchpoints_.erase(it);
+  }
+  install_watch();
+  return "OK";
+}
+
+GdbStub::Reply GdbStub::query(std::string_view p) {
+  Reply r;
+  auto one = [&](std::string s) {
+    r.packets.push_back(std::move(s));
+    return r;
+  };
+  if (p.starts_with("qSupported"))
+    return one(fmt::format("PacketSize={:x};qXfer:features:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+",
+                           kPacketSize));
+  if (p == "QStartNoAckMode") {
+    no_ack_ = true;  // from the next packet on (the server acknowledges this one)
+    return one("OK");
+  }
+  if (p.starts_with("qXfer:features:read:")) {
+    std::string_view rest = p.substr(20);
+    const size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) return one(std::string(kError));
+    auto doc = target_xml(rest.substr(0, colon));
+    auto al = parse_addr_len(rest.substr(colon + 1));
+    if (!al) return one(std::string(kError));
+    if (!doc) return one("E00");
+    if (al->addr >= doc->size()) return one("l");
+    const u64 n = std::min<u64>(al->len, std::min<u64>(doc->size() - al->addr, kPacketSize / 2));
+    const bool last = al->addr + n >= doc->size();
+    return one(prefixed(last ? 'l' : 'm', std::string_view(*doc).substr(al->addr, n)));
+  }
+  if (p == "qAttached" || p.starts_with("qAttached:")) return one("1");  // an existing machine: detach on quit
+  if (p == "qC") return one("QC1");
+  if (p == "qfThreadInfo") return one("m1");
+  if (p == "qsThreadInfo") return one("l");
+  if (p.starts_with("qThreadExtraInfo")) return one(to_hex(fmt::format("CPU, ring {}", m_.cpu().cpl)));
+  if (p.starts_with("qSymbol")) return one("OK");
+  if (p.starts_with("qRcmd,")) {
+    auto cmd = from_hex(p.substr(6));
+    if (!cmd) return one(std::string(kError));
+    MonitorReply mr = monitor_command(m_, monitor_, *cmd);
+    // Long output in several console packets, each well within the packet size.
+    for (size_t at = 0; at < mr.text.size(); at += kPacketSize / 4)
+      r.packets.push_back(console(std::string_view(mr.text).substr(at, kPacketSize / 4)));
+    r.packets.push_back(mr.ok ? "OK" : std::string(kError));
+    return r;
+  }
+  return one("");
+}
+
+GdbStub::Reply GdbStub::resume(std::string_view p) {
+  // c [addr], s [addr], C sig[;addr], S sig[;addr]. A signal has no meaning for a bare machine: it is
+  // accepted and not delivered, as QEMU's system-mode stub does.
+  Reply r;
+  const char op = p[0];
+  std::string_view addr = p.substr(1);
+  if (op == 'C' || op == 'S') {
+    const size_t semi = addr.find(';');
+    if (!parse_hex(addr.substr(0, semi))) {
+      r.packets.push_back(std::string(kError));
+      return r;
+    }
+    addr = semi == std::string_view::npos ? std::string_view{} : addr.substr(semi + 1);
+  }
+  if (!addr.empty()) {
+    auto a = parse_hex(addr);
+    if (!a || *a > 0xFFFFFFFFull) {
+      r.packets.push_back(std::string(kError));
+      return r;
+    }
+    m_.cpu().eip = m_.cpu().next_eip = static_cast<u32>(*a);
+  }
+  r.action = (op == 's' || op == 'S') ? Action::Step : Action::Continue;
+  return r;
+}
+
+GdbStub::Reply GdbStub::vcont(std::string_view p) {
+  // vCont;ACTION[:thread];... The first action that applies to thread 1 (or to all) decides: ring1 has one.
+  Reply r;
+  std::string_view rest = p.substr(5);
+  while (!rest.empty() && rest[0] == ';') {
+    rest.remove_prefix(1);
+    const size_t semi = rest.find(';');
+    std::string_view action = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi);
+    const size_t colon = action.find(':');
+    std::string_view thread = colon == std::string_view::npos ? std::string_view{} : action.substr(colon + 1);
+    action = action.substr(0, colon);
+    if (!thread.empty() && thread != "1" && thread != "-1" && thread != "p1.1" && thread != "p1.-1") continue;
+    if (action == "c" || (action.size() == 3 && action[0] == 'C' && parse_hex(action.substr(1)))) {
+      r.action = Action::Continue;
+      return r;
+    }
+    if (action == "s" || (action.size() == 3 && action[0] == 'S' && parse_hex(action.substr(1)))) {
+      r.action = Action::Step;
+      return r;
+    }
+    r.packets.push_back(std::string(kError));  // t, r: not offered by vCont?
+    return r;
+  }
+  r.packets.push_back(std::string(kError));
+  return r;
+}
+
+GdbStub::Reply GdbStub::handle(std::string_view p) {
+  Reply r;
+  auto one = [&](std::string s) {
+    r.packets.push_back(std::move(s));
+    return r;
+  };
+  if (p.empty()) return one("");
+  switch (p[0]) {
+    case '?': return one(stop_packet());
+    case 'g': return one(p.size() == 1 ? read_registers() : std::string(kError));
+    case 'G': return one(write_registers(p.substr(1)));
+    case 'p': return one(read_register(p.substr(1)));
+    case 'P': return one(write_register(p.substr(1)));
+    case 'm': return one(read_memory(p.substr(1)));
+    case 'M': return one(write_memory(p.substr(1), false));
+    case 'X': return one(write_memory(p.substr(1), true));
+    case 'Z': return one(breakpoint(p.substr(1), true));
+    case 'z': return one(breakpoint(p.substr(1), false));
+    case 'c':
+    case 'C':
+    case 's':
+    case 'S': return resume(p);
+    case 'H': return one("OK");  // one thread: any thread selection is thread 1
+    case 'T': return one(p == "T1" || p == "Tp1.1" ? "OK" : std::string(kError));
+    case 'k':
+      r.action = Action::Kill;
+      return r;
+    case 'D':
+      r.action = Action::Detach;
+      return one("OK");
+    case 'q':
+    case 'Q': return query(p);
+    case 'v':
+      if (p == "vCont?") return one("vCont;c;C;s;S");
+      if (p.starts_with("vCont;")) return vcont(p);
+      if (p.starts_with("vKill")) {
+        r.action = Action::Kill;
+        return one("OK");
+      }
+      return one("");  // vMustReplyEmpty and everything else: not supported
+    default: return one("");
+  }
+}
+
+}  // namespace ring1

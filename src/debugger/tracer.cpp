@@ -1,0 +1,95 @@
+// The tracer's lines (formats in tracer.h).
+#include "debugger/tracer.h"
+
+#include <fmt/format.h>
+
+#include "cpu/fault.h"
+#include "debugger/guest_memory.h"
+#include "machine/machine.h"
+
+namespace ring1 {
+
+std::optional<TraceSet> parse_trace_set(std::string_view list, std::string& error) {
+  TraceSet s;
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t comma = list.find(',', pos);
+    if (comma == std::string_view::npos) comma = list.size();
+    const std::string_view name = list.substr(pos, comma - pos);
+    if (name == "ring") s.ring = true;
+    else if (name == "fault") s.fault = true;
+    else if (name == "tlb") s.tlb = true;
+    else if (name == "io") s.io = true;
+    else if (name == "insn") s.insn = true;
+    else if (name == "hypercall") {
+      error = "--trace hypercall: there is no hypervisor yet (it comes with its issue)";
+      return std::nullopt;
+    } else {
+      error = fmt::format("--trace: unknown event kind '{}' (known: ring, fault, tlb, io, insn)", name);
+      return std::nullopt;
+    }
+    pos = comma + 1;
+  }
+  return s;
+}
+
+std::string transition_cause_text(TransitionCause cause, u8 vector) {
+  switch (cause) {
+    case TransitionCause::Exception: return fmt::format("exception {} ({})", vector_name(vector), vector);
+    case TransitionCause::SoftwareInterrupt: return fmt::format("int {:#04x}", vector);
+    case TransitionCause::ExternalInterrupt: return fmt::format("interrupt {:#04x}", vector);
+    case TransitionCause::Iret: return "iret";
+    case TransitionCause::FarCall: return "far-call";
+    case TransitionCause::FarRet: return "far-ret";
+  }
+  return "?";
+}
+
+Tracer::Tracer(Machine& m, TraceSet what, std::FILE* out) : m_(m), what_(what), out_(out) {}
+
+void Tracer::ring_transition(const RingTransition& t) {
+  if (!what_.ring) return;
+  fmt::print(out_, "ring  cycle={} from={}/{:04x}:{:08x} to={}/{:04x}:{:08x} cause={}\n", t.cycle, t.from_cpl,
+             t.from_cs, t.from_eip, t.to_cpl, t.to_cs, t.to_eip, transition_cause_text(t.cause, t.vector));
+}
+
+void Tracer::exception(const ExceptionEvent& e) {
+  if (!what_.fault) return;
+  std::string line = fmt::format("fault cycle={} vector={} {}", e.cycle, e.vector, vector_name(e.vector));
+  line += e.has_error_code ? fmt::format(" error={:#010x}", e.error_code) : std::string(" error=-");
+  if (e.vector == static_cast<u8>(Vector::PF)) line += fmt::format(" cr2={:#010x}", e.cr2);
+  line += fmt::format(" eip={:#010x} ring={}\n", e.eip, e.cpl);
+  fmt::print(out_, "{}", line);
+}
+
+void Tracer::port_access(u16 port, u8 size, u32 value, bool write) {
+  if (!what_.io) return;
+  fmt::print(out_, "io    cycle={} {} port={:#06x} size={} value={:#010x}\n", m_.cpu().cycles, write ? "out" : "in ",
+             port, size, value);
+}
+
+void Tracer::tlb_flush(FlushCause cause, u32 dropped, u32 lin) {
+  if (!what_.tlb) return;
+  if (cause == FlushCause::Invlpg)
+    fmt::print(out_, "tlb   cycle={} flush cause={} dropped={} addr={:#010x}\n", m_.cpu().cycles,
+               flush_cause_name(cause), dropped, lin);
+  else
+    fmt::print(out_, "tlb   cycle={} flush cause={} dropped={}\n", m_.cpu().cycles, flush_cause_name(cause), dropped);
+}
+
+void Tracer::instruction() {
+  if (!what_.insn) return;
+  const Cpu& c = m_.cpu();
+  const Segment& cs = c.seg[CS];
+  u8 bytes[15];
+  const u32 n = debug_read(m_.mmu(), cs.base + c.eip, sizeof bytes, bytes, false);
+  DecodedInsn d;
+  u32 len = n;
+  if (n && decoder_.decode(bytes, n, cs.big, d) == DecodeStatus::Ok) len = d.length;
+  const std::string text = n ? decoder_.disassemble(bytes, n, cs.big, c.eip) : std::string("(unmapped)");
+  std::string hex;
+  for (u32 k = 0; k < len; ++k) hex += fmt::format("{:02x}", bytes[k]);
+  fmt::print(out_, "insn  cycle={} ring={} {:04x}:{:08x} {} {}\n", c.cycles, c.cpl, cs.selector, c.eip, hex, text);
+}
+
+}  // namespace ring1

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# One debugger integration test: starts `ring1 run IMAGE --gdb 0 ...` (any free port, read back from its
+# "listening" line), runs Debian's gdb in batch mode against it, waits for ring1 to end, and checks that
+# every expected pattern (extended regex) occurs in the transcript: gdb's output, then "ring1-exit: N",
+# ring1's stderr and its JSON report. Exit 77 (CTest's skip code) if gdb is not installed.
+#
+#   gdb_session.sh RING1 IMAGE ELF [-r RING1_OPTION]... [-e GDB_COMMAND]... [-x PATTERN]... [-i SECONDS]
+#
+# -i: send SIGINT to gdb SECONDS after it started, as Ctrl-C at its terminal does (gdb then sends the
+# remote interrupt byte 0x03 to the stub).
+set -u
+ring1=$1 image=$2 elf=$3
+shift 3
+ring1_opts=() gdb_cmds=() patterns=() interrupt_after=
+while [ $# -gt 0 ]; do
+  case $1 in
+    -r) ring1_opts+=("$2"); shift 2 ;;
+    -e) gdb_cmds+=(-ex "$2"); shift 2 ;;
+    -x) patterns+=("$2"); shift 2 ;;
+    -i) interrupt_after=$2; shift 2 ;;
+    *) echo "gdb_session.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if ! command -v gdb >/dev/null 2>&1; then
+  echo "SKIP: gdb is not installed (scripts/install-deps.sh installs it)"
+  exit 77
+fi
+
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+"$ring1" run "$image" --load-addr 0x100000 --gdb 0 --report json --report-file "$work/report.json" "${ring1_opts[@]}" \
+  >"$work/stdout" 2>"$work/stderr" &
+pid=$!
+port=
+for _ in $(seq 100); do
+  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/stderr")
+  [ -n "$port" ] && break
+  sleep 0.05
+done
+if [ -z "$port" ]; then
+  echo "ring1 did not start listening:"; cat "$work/stderr"; exit 1
+fi
+
+timeout 60 gdb -batch -nx -ex "set architecture i386" -ex "file $elf" -ex "target remote 127.0.0.1:$port" \
+  "${gdb_cmds[@]}" >"$work/gdb" 2>&1 &
+gdb_pid=$!
+if [ -n "$interrupt_after" ]; then
+  sleep "$interrupt_after"
+  kill -INT $gdb_pid
+fi
+wait $gdb_pid
+# ring1 ends on its own (the guest halts, a limit, or kill); give it a bounded time.
+for _ in $(seq 200); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+if kill -0 $pid 2>/dev/null; then
+  echo "ring1 did not end after gdb finished"; kill $pid
+fi
+wait $pid
+rc=$?
+{
+  cat "$work/gdb"
+  echo "ring1-exit: $rc"
+  cat "$work/stderr"
+  cat "$work/report.json" 2>/dev/null
+} >"$work/transcript"
+cat "$work/transcript"
+
+status=0
+for p in "${patterns[@]}"; do
+  if ! grep -Eq -- "$p" "$work/transcript"; then
+    echo "MISSING: $p"
+    status=1
+  fi
+done
+exit $status
