@@ -24,6 +24,9 @@
 #include "devices/elf32.h"
 #include "devices/multiboot_loader.h"
 #include "devices/pc_platform.h"
+#include "hypervisor/domain_builder.h"
+#include "hypervisor/hypervisor.h"
+#include "hypervisor/xen_elf_notes.h"
 #include "machine/machine.h"
 #include "machine/report.h"
 
@@ -56,6 +59,9 @@ struct RunOptions {
   bool gdb_wait = false;
   std::string trace;
   std::string trace_file;
+  bool pv = false;
+  std::string hv_layout = "shared";
+  u32 pv_pages = 0;
 };
 
 int fail(const std::string& msg) {
@@ -86,6 +92,9 @@ int stdin_byte() {
 void stdout_byte(u8 b) {
   std::fputc(b, stdout);
   if (b == '\n') std::fflush(stdout);
+}
+void stdout_chars(void*, const char* s, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) stdout_byte(static_cast<u8>(s[i]));
 }
 
 int run_command(const RunOptions& o) {
@@ -134,26 +143,59 @@ int run_command(const RunOptions& o) {
   } catch (const std::exception& e) {
     return fail(e.what());
   }
-  PcOptions pc;
-  pc.console = stdout_byte;
-  pc.serial_input = stdin_byte;
-  pc.rtc = o.rtc == "host" ? RtcMode::Host : RtcMode::Fixed;
-  pc.cpu_hz = o.cpu_mhz * 1'000'000;
-  PcPlatform platform(*m, pc);
-  Cpu& cpu = m->cpu();
-  if (o.load_addr) {
-    // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
-    m->ram().write_bytes(*o.load_addr, bytes.data(), u32(bytes.size()));
-    cpu.reset_flat32();
-    cpu.eip = o.entry.value_or(*o.load_addr);
-    cpu.gpr[ESP] = u32(*mem & ~u64(15));
-  } else {
-    // QEMU hands a multiboot kernel "KERNEL-FILE ARGS" as its command line (hw/i386/multiboot.c), as GRUB
-    // passes the kernel's path first; ring1 does the same, so a kernel prints the same on both.
+  // A Xen PV kernel (Xen ELF notes) boots under the hypervisor; a multiboot kernel on the bare PC, unless
+  // --pv asks for the hypervisor (an image may carry both entries).
+  std::optional<Elf32Image> elf;
+  std::optional<hv::XenGuestInfo> xen;
+  if (!o.load_addr) {
     std::string error;
-    if (!load_multiboot(m->ram(), cpu, bytes, fmt::format("{} {}", o.image, o.cmdline), error))
+    elf = parse_elf32(bytes, error);
+    if (!elf) return fail(fmt::format("'{}': {}", o.image, error));
+    xen = hv::read_xen_notes(elf->notes, error);
+    if (!error.empty()) return fail(fmt::format("'{}': {}", o.image, error));
+  }
+  if (o.pv && !xen) return fail(fmt::format("--pv: '{}' has no Xen ELF notes, so it is not a PV kernel", o.image));
+  const bool pv = xen && (o.pv || !find_multiboot_header(bytes));
+  if (o.hv_layout != "shared" && !pv) return fail("--hv-layout applies to paravirtual guests only");
+
+  Cpu& cpu = m->cpu();
+  std::optional<PcPlatform> platform;
+  std::unique_ptr<hv::Hypervisor> hyp;
+  if (pv) {
+    try {
+      hyp = std::make_unique<hv::Hypervisor>(*m, true, o.hv_layout == "separate" ? hv::Layout::Separate
+                                                                                  : hv::Layout::Shared);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    hyp->set_console_sink(&stdout_chars, nullptr);
+    hv::PvBootConfig boot;
+    boot.cmdline = o.cmdline;
+    boot.nr_pages = o.pv_pages;
+    std::string error;
+    if (!hv::build_pv_domain(*hyp, bytes, *elf, *xen, boot, error))
       return fail(fmt::format("'{}': {}", o.image, error));
-    if (o.entry) cpu.eip = *o.entry;
+  } else {
+    PcOptions pc;
+    pc.console = stdout_byte;
+    pc.serial_input = stdin_byte;
+    pc.rtc = o.rtc == "host" ? RtcMode::Host : RtcMode::Fixed;
+    pc.cpu_hz = o.cpu_mhz * 1'000'000;
+    platform.emplace(*m, pc);
+    if (o.load_addr) {
+      // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
+      m->ram().write_bytes(*o.load_addr, bytes.data(), u32(bytes.size()));
+      cpu.reset_flat32();
+      cpu.eip = o.entry.value_or(*o.load_addr);
+      cpu.gpr[ESP] = u32(*mem & ~u64(15));
+    } else {
+      // QEMU hands a multiboot kernel "KERNEL-FILE ARGS" as its command line (hw/i386/multiboot.c), as GRUB
+      // passes the kernel's path first; ring1 does the same, so a kernel prints the same on both.
+      std::string error;
+      if (!load_multiboot(m->ram(), cpu, bytes, fmt::format("{} {}", o.image, o.cmdline), error))
+        return fail(fmt::format("'{}': {}", o.image, error));
+      if (o.entry) cpu.eip = *o.entry;
+    }
   }
 
   RunLimits lim;
@@ -171,7 +213,8 @@ int run_command(const RunOptions& o) {
 
   std::fflush(stdout);  // the console first, then the report
 
-  RunSummary s{why, std::chrono::duration<double>(t1 - t0).count(), o.image, platform.exit_status()};
+  const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
+  RunSummary s{why, std::chrono::duration<double>(t1 - t0).count(), o.image, guest_exit, hyp.get()};
   if (!o.quiet) {
     std::string text = o.report == "json" ? report_json(*m, s) : report_text(*m, s);
     if (o.report_file.empty()) {
@@ -183,7 +226,11 @@ int run_command(const RunOptions& o) {
     }
   }
   std::fflush(stdout);
-  if (why == StopReason::Requested && platform.exit_status()) return int(*platform.exit_status() & 0xFF);
+  if (why == StopReason::Requested && guest_exit) return int(*guest_exit & 0xFF);
+  if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed) {
+    fmt::print(stderr, "ring1: domain crashed: {}\n", hyp->crash_message());
+    return kExitGuestCrash;
+  }
   switch (why) {
     case StopReason::Halted: return 0;
     case StopReason::UnhandledFault:
@@ -252,6 +299,15 @@ int main(int argc, char** argv) {
   run->add_flag("--gdb-wait", o.gdb_wait, "With --gdb: do not start the guest until gdb attaches and continues");
   run->add_option("--trace", o.trace, "Trace events, a comma list of: ring, fault, tlb, io, insn");
   run->add_option("--trace-file", o.trace_file, "Write the trace here instead of stderr");
+  run->add_flag("--pv", o.pv,
+                "Boot the image under the hypervisor as a Xen PV guest (the default for a kernel with Xen ELF "
+                "notes and no multiboot header)");
+  run->add_option("--hv-layout", o.hv_layout,
+                  "Where the hypervisor lives: shared (the paper's: top 64 MB of every address space) or separate "
+                  "(its own page directory: every entry and exit reloads CR3)")
+      ->check(CLI::IsMember({"shared", "separate"}))
+      ->capture_default_str();
+  run->add_option("--pv-pages", o.pv_pages, "Memory of a PV domain in 4 KiB pages (default: all the hypervisor leaves)");
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
       "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC.\n"

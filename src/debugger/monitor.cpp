@@ -131,7 +131,7 @@ MonitorReply monitor_command(Machine& m, MonitorState& state, std::string_view c
     if (!a || *a > 0xFFFFFFFFull) return {false, "usage: monitor walk ADDR (a hex linear address)\n"};
     return {true, walk_text(m, static_cast<u32>(*a))};
   }
-  if (verb == "stats") return {true, report_text(m, RunSummary{StopReason::None, 0, "(stopped in the debugger)", std::nullopt})};
+  if (verb == "stats") return {true, report_text(m, RunSummary{StopReason::None, 0, "(stopped in the debugger)", std::nullopt, nullptr})};
   if (verb == "cycles") {
     const Cpu& c = m.cpu();
     std::string out = fmt::format("cycles: {} modelled, {} instructions retired\n", c.cycles, c.instret);

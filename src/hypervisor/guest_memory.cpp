@@ -2,8 +2,10 @@
 #include "hypervisor/guest_memory.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "cpu/fault.h"
+#include "hypervisor/hv_types.h"
 #include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {
@@ -61,6 +63,63 @@ bool MmuGuestMemory::write_linear(u32 addr, const void* src, u32 len) {
     }
   } catch (const CpuFault&) {
     return false;
+  }
+  return true;
+}
+
+std::optional<u32> WalkingGuestMemory::translate(u32 lin, bool write) {
+  PhysicalMemory& ram = cpu_.mmu().ram();
+  cpu_.charge(2 * cpu_.costs().events.walk_access);
+  const u32 pde_at = (cr3_ & ~(kPageSize - 1)) + (lin >> 22) * 4;
+  if (!ram.contains(pde_at, 4)) return std::nullopt;
+  u32 pde;
+  ram.read_bytes(pde_at, &pde, 4);
+  if (!(pde & pte::Present) || (pde & pte::LargePage) || (write && !(pde & pte::Writable))) return std::nullopt;
+  const u32 pte_at = (pde & pte::FrameMask) + ((lin >> 12) & 1023) * 4;
+  if (!ram.contains(pte_at, 4)) return std::nullopt;
+  u32 e;
+  ram.read_bytes(pte_at, &e, 4);
+  if (!(e & pte::Present) || (write && !(e & pte::Writable))) return std::nullopt;
+  const u32 pde_new = pde | pte::Accessed, e_new = e | pte::Accessed | (write ? pte::Dirty : 0);
+  if (pde_new != pde) ram.write_bytes(pde_at, &pde_new, 4);
+  if (e_new != e) ram.write_bytes(pte_at, &e_new, 4);
+  const u32 phys = (e & pte::FrameMask) | (lin & (kPageSize - 1));
+  if (!ram.contains(phys, 1)) return std::nullopt;
+  return phys;
+}
+
+bool WalkingGuestMemory::read_linear(u32 addr, void* dst, u32 len) {
+  u8* out = static_cast<u8*>(dst);
+  while (len != 0) {
+    const u32 chunk = std::min(len, kPageSize - (addr & (kPageSize - 1)));
+    const std::optional<u32> phys = translate(addr, false);
+    if (!phys) return false;
+    cpu_.mmu().ram().read_bytes(*phys, out, chunk);
+    addr += chunk;
+    out += chunk;
+    len -= chunk;
+  }
+  return true;
+}
+
+bool WalkingGuestMemory::write_linear(u32 addr, const void* src, u32 len) {
+  // Every page is translated before anything is written, so a failure leaves memory untouched.
+  struct Piece {
+    u32 phys, len;
+  };
+  std::vector<Piece> pieces;
+  for (u32 a = addr, left = len; left != 0;) {
+    const u32 chunk = std::min(left, kPageSize - (a & (kPageSize - 1)));
+    const std::optional<u32> phys = translate(a, true);
+    if (!phys) return false;
+    pieces.push_back({*phys, chunk});
+    a += chunk;
+    left -= chunk;
+  }
+  const u8* in = static_cast<const u8*>(src);
+  for (const Piece& p : pieces) {
+    cpu_.mmu().ram().write_bytes(p.phys, in, p.len);
+    in += p.len;
   }
   return true;
 }

@@ -5,6 +5,9 @@
 // MMU, so these accesses go through the modelled TLB and page walker like the guest's own.
 #pragma once
 #include "cpu/types.h"
+#include <optional>
+
+#include "cpu/cpu.h"
 #include "mmu/mmu.h"
 
 namespace ring1::hv {
@@ -45,6 +48,28 @@ class MmuGuestMemory final : public GuestMemory {
 
  private:
   Mmu& mmu_;
+};
+
+// Guest memory for a hypervisor that runs in its own address space (--hv-layout separate): the guest's
+// page tables, found from the guest's CR3, are walked in software as the processor would walk them for a
+// supervisor access with CR0.WP set (SDM vol. 3, 4.3 and 4.6), setting accessed and dirty bits, and each
+// walk is charged as the two page-table reads a TLB miss costs. Nothing goes through the TLB: the guest's
+// translations are not the hypervisor's.
+class WalkingGuestMemory final : public GuestMemory {
+ public:
+  explicit WalkingGuestMemory(Cpu& cpu) : cpu_(cpu) {}
+  void set_guest_cr3(u32 cr3) { cr3_ = cr3; }
+
+ protected:
+  bool read_linear(u32 addr, void* dst, u32 len) override;
+  bool write_linear(u32 addr, const void* src, u32 len) override;
+
+ private:
+  // The physical address of `lin`, or nullopt if it does not map (for writing, writably).
+  std::optional<u32> translate(u32 lin, bool write);
+
+  Cpu& cpu_;
+  u32 cr3_ = 0;
 };
 
 }  // namespace ring1::hv

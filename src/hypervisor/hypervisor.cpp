@@ -34,13 +34,15 @@ FrameTable claim_hypervisor_frames(PhysicalMemory& ram, const HypervisorSpace& s
 }
 }  // namespace
 
-Hypervisor::Hypervisor(Machine& m, bool global_mappings)
+Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
     : m_(m),
       space_(m.ram(), global_mappings),
       frames_(claim_hypervisor_frames(m.ram(), space_)),
       m2p_(frames_, Mfn{space_.m2p_first_frame()}),
       mmu_ops_(frames_, m2p_),
-      guest_(m.mmu()) {
+      guest_(m.mmu()),
+      walking_(m.cpu()),
+      layout_(layout) {
   domain_.id = DomainId{1};
   HypervisorL2Template l2;
   for (u32 i = 0; i < kHvL2Slots; ++i) l2.entries[i] = space_.l2_entry(i);
@@ -68,6 +70,16 @@ void Hypervisor::charge_work(u64 requests_before, u64 entries_before) {
 i32 Hypervisor::finish_mmu(const MmuOutcome& out) {
   Cpu& c = cpu();
   const EventCosts& e = c.costs().events;
+  if (layout_ == Layout::Separate) {
+    // The guest's new base takes effect when the hypervisor switches back to the guest (escape()), whose
+    // CR3 load also flushes: only what the guest asked beyond that is done here.
+    MmuOutcome rest = out;
+    if (out.tlb.new_base) guest_cr3_ = machine_addr(*out.tlb.new_base).value;
+    rest.tlb.new_base.reset();
+    mmu_ops_.complete(rest, c.mmu(), walking_);
+    c.charge(rest.tlb.invlpg.size() * e.invlpg);
+    return out.rc;
+  }
   mmu_ops_.complete(out, c.mmu(), guest_);
   if (out.tlb.new_base) {
     c.cr3 = machine_addr(*out.tlb.new_base).value;  // the MMU was loaded by complete(); the CPU's copy follows
@@ -125,7 +137,24 @@ void Hypervisor::set_frame(const Frame& f) {
 
 void Hypervisor::escape(Cpu& c) {
   ++stats_.entries;
+  drain_console_ring();
   c.charge(c.costs().events.hv_entry);
+  if (layout_ == Layout::Separate) {
+    // Into the hypervisor's own address space, and back out at the end: two CR3 loads per entry.
+    guest_cr3_ = c.cr3;
+    walking_.set_guest_cr3(guest_cr3_);
+    c.set_cr3(space_.own_page_directory());
+    c.charge(c.costs().events.cr3_write);
+    handle(c);
+    c.set_cr3(guest_cr3_);
+    c.charge(c.costs().events.cr3_write);
+    frames_.note_full_tlb_flush();
+    return;
+  }
+  handle(c);
+}
+
+void Hypervisor::handle(Cpu& c) {
   // Only the stubs run VMCALL in ring 0, on the hypervisor's stack with a full frame below them.
   if (c.gpr[ESP] < kStackBase || c.gpr[ESP] + kSsAt + 4 > kStackTop) {
     c.host_stop(fmt::format("hypervisor entry with ESP {:#010x} outside its stack", c.gpr[ESP]));
@@ -220,7 +249,7 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
     return false;
   }
   const u32 new_esp = esp - 4 * n;
-  if (!guest_.copy_to(LinearAddr{base + new_esp}, words, 4 * n)) {
+  if (!guest().copy_to(LinearAddr{base + new_esp}, words, 4 * n)) {
     crash(fmt::format("exception {}: cannot write its frame on the guest kernel stack at {:#010x}", vector,
                       base + new_esp));
     return false;
@@ -263,6 +292,7 @@ void Hypervisor::update_direct_gate(u8 v) {
 }
 
 void Hypervisor::crash(std::string why) {
+  drain_console_ring();
   if (state_ == DomainState::Running) {
     state_ = DomainState::Crashed;
     crash_message_ = std::move(why);
@@ -271,6 +301,7 @@ void Hypervisor::crash(std::string why) {
 }
 
 void Hypervisor::shutdown(u32 reason) {
+  drain_console_ring();
   state_ = reason == xen::kShutdownCrash ? DomainState::Crashed : DomainState::Shutdown;
   shutdown_reason_ = reason;
   if (reason == xen::kShutdownCrash) crash_message_ = "the guest asked to be crashed (SCHEDOP_shutdown, SHUTDOWN_crash)";
@@ -280,6 +311,23 @@ void Hypervisor::shutdown(u32 reason) {
 void Hypervisor::console_write(const char* s, std::size_t n) {
   console_.append(s, n);
   if (sink_) sink_(sink_ctx_, s, n);
+}
+
+void Hypervisor::drain_console_ring() {
+  if (!console_ring_) return;
+  // struct xencons_interface: in[1024], out[2048], then in_cons, in_prod, out_cons, out_prod (u32 each).
+  constexpr u32 kOut = 1024, kOutSize = 2048, kOutCons = 3080, kOutProd = 3084;
+  PhysicalMemory& ram = m_.ram();
+  u32 cons, prod;
+  ram.read_bytes(console_ring_ + kOutCons, &cons, 4);
+  ram.read_bytes(console_ring_ + kOutProd, &prod, 4);
+  // Free-running indexes: more than a ring's worth outstanding is the guest's bug; take the last ring's worth.
+  if (prod - cons > kOutSize) cons = prod - kOutSize;
+  char buf[kOutSize];
+  u32 n = 0;
+  for (u32 i = cons; i != prod; ++i) ram.read_bytes(console_ring_ + kOut + (i & (kOutSize - 1)), &buf[n++], 1);
+  if (n) console_write(buf, n);
+  ram.write_bytes(console_ring_ + kOutCons, &prod, 4);
 }
 
 }  // namespace ring1::hv

@@ -21,6 +21,13 @@ namespace ring1::hv {
 
 enum class DomainState : u8 { Running, Shutdown, Crashed };
 
+// Where the hypervisor runs (--hv-layout). Shared: the paper's design, in the top 64 MB of the guest's own
+// address space, so entering it changes no CR3. Separate: in an address space of its own; the gates, stubs
+// and tables stay mapped in the guest's (as a trampoline must), but every entry loads the hypervisor's page
+// directory and every exit the guest's, so an untagged TLB loses the guest's translations both times, and
+// the hypervisor reaches guest memory by walking the guest's page tables in software.
+enum class Layout : u8 { Shared, Separate };
+
 struct HypervisorStats {
   static constexpr u32 kHypercalls = 64;
   std::array<u64, kHypercalls> hypercalls{};  // by number (larger numbers count in [kHypercalls - 1])
@@ -33,18 +40,21 @@ struct HypervisorStats {
 class Hypervisor {
  public:
   // Takes the top of `m`'s RAM (HypervisorSpace) and installs itself as the CPU's host escape.
-  Hypervisor(Machine& m, bool global_mappings = true);
+  Hypervisor(Machine& m, bool global_mappings = true, Layout layout = Layout::Shared);
   Hypervisor(const Hypervisor&) = delete;
   Hypervisor& operator=(const Hypervisor&) = delete;
 
   Machine& machine() { return m_; }
   Cpu& cpu() { return m_.cpu(); }
+  const Cpu& cpu() const { return m_.cpu(); }
   HypervisorSpace& space() { return space_; }
   FrameTable& frames() { return frames_; }
+  const FrameTable& frames() const { return frames_; }
   MachToPhys& m2p() { return m2p_; }
   MmuHypercalls& mmu_ops() { return mmu_ops_; }
   const MmuHypercalls& mmu_ops() const { return mmu_ops_; }
   Domain& domain() { return domain_; }
+  const Domain& domain() const { return domain_; }
   VirtualCpu& vcpu() { return vcpu_; }
   const HypervisorStats& stats() const { return stats_; }
 
@@ -69,6 +79,11 @@ class Hypervisor {
     sink_ctx_ = ctx;
   }
   void console_write(const char* s, std::size_t n);
+  // The domain's console ring (xen/include/public/io/console.h, struct xencons_interface) at machine address
+  // `ma`: its output is drained at every entry into the hypervisor and when the domain stops, as a backend
+  // polling the ring would (ring1 has no event channels to notify one).
+  void set_console_ring(u32 ma) { console_ring_ = ma; }
+  void drain_console_ring();
 
   // ---- used by hypercall handlers ----
   // Finishes a page-table hypercall: EAX's value, then the TLB work and the done count (Xen's order), with
@@ -84,7 +99,8 @@ class Hypervisor {
   }
   // True while a multicall runs its entries (no nested multicall, no iret inside one).
   bool in_multicall = false;
-  GuestMemory& guest() { return guest_; }
+  GuestMemory& guest() { return layout_ == Layout::Separate ? static_cast<GuestMemory&>(walking_) : guest_; }
+  Layout layout() const { return layout_; }
   // The IRET frame the entry stub will return through: where the guest continues.
   struct Frame {
     u32 eip, cs, eflags, esp, ss;
@@ -99,6 +115,7 @@ class Hypervisor {
  private:
   static void on_escape(void* self, Cpu& cpu);
   void escape(Cpu& cpu);
+  void handle(Cpu& cpu);
   void hypercall(Cpu& cpu);
   void exception(Cpu& cpu, u8 vector, u32 error_code);
   // Builds the guest's exception frame on its kernel stack and points the IRET frame at its handler
@@ -115,11 +132,15 @@ class Hypervisor {
   Domain domain_;
   VirtualCpu vcpu_;
   MmuGuestMemory guest_;
+  WalkingGuestMemory walking_;
+  Layout layout_;
+  u32 guest_cr3_ = 0;  // separate layout: the guest's CR3 while the hypervisor runs in its own
   HypervisorStats stats_;
   DomainState state_ = DomainState::Running;
   u32 shutdown_reason_ = 0;
   std::string crash_message_;
   std::string console_;
+  u32 console_ring_ = 0;
   void (*sink_)(void*, const char*, std::size_t) = nullptr;
   void* sink_ctx_ = nullptr;
 };

@@ -27,12 +27,13 @@ HypervisorSpace::HypervisorSpace(PhysicalMemory& ram, bool global_mappings)
     : ram_(ram), global_(global_mappings) {
   const u32 ram_frames = static_cast<u32>(ram.size() >> kPageShift);
   m2p_frames_ = (ram_frames * 4 + kPageSize - 1) / kPageSize;
-  const u32 total = 2 + kPrivatePages + m2p_frames_;
+  const u32 total = 3 + kPrivatePages + m2p_frames_;
   // The guest must keep enough to boot something: a hypervisor that fills RAM is a configuration error.
   if (ram_frames < total + 256) throw std::runtime_error("not enough memory for the hypervisor and a guest");
   first_frame_ = ram_frames - total;
   const u32 m2p_l1 = first_frame_, private_l1 = first_frame_ + 1;
-  private_frame_ = first_frame_ + 2;
+  own_pd_frame_ = first_frame_ + 2;
+  private_frame_ = first_frame_ + 3;
   m2p_frame_ = private_frame_ + kPrivatePages;
 
   for (u32 f = first_frame_; f < ram_frames; ++f) {
@@ -52,6 +53,7 @@ HypervisorSpace::HypervisorSpace(PhysicalMemory& ram, bool global_mappings)
   }
   l2_[0] = (m2p_l1 << kPageShift) | kP | kRw | kA;
   l2_[1] = (private_l1 << kPageShift) | kP | kRw | kA;
+  fill_l2_slots(own_pd_frame_ * kPageSize);  // its own address space maps nothing else
 
   // The reserved GDT entries (layout.h). Guest segments end where the readable M2P ends.
   const u32 guest_limit_pages = (kGuestSegmentEnd >> kPageShift) - 1;

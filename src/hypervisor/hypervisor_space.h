@@ -27,6 +27,10 @@ class HypervisorSpace {
   // Copies the hypervisor's slots into the page directory at machine address `pd`.
   void fill_l2_slots(u32 pd) const;
 
+  // A page directory holding only the hypervisor's slots: its own address space, for the experiment that
+  // places the hypervisor outside the guest's (--hv-layout separate).
+  u32 own_page_directory() const { return own_pd_frame_ * kPageSize; }
+
   // Loads GDTR, IDTR and TR and sets CR4.PGE when the mappings are global. CR3 is the caller's.
   void install(Cpu& cpu) const;
 
@@ -57,6 +61,7 @@ class HypervisorSpace {
   PhysicalMemory& ram_;
   bool global_;
   u32 first_frame_ = 0;
+  u32 own_pd_frame_ = 0;
   u32 private_frame_ = 0;  // first machine frame of the private part (contiguous)
   u32 m2p_frame_ = 0;      // first machine frame of the M2P table (contiguous)
   u32 m2p_frames_ = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cpu/isa/ud.h"
+#include "hypervisor/hv_report.h"
 
 namespace ring1 {
 
@@ -113,6 +114,7 @@ std::string report_text(Machine& m, const RunSummary& s) {
                      c.gpr[EBP], c.gpr[ESP]);
   out += fmt::format("                 eip={:08x} eflags={:08x} cpl={}\n", c.eip, c.eflags, c.cpl);
   out += tlb_text(m);
+  if (s.hypervisor) out += hv::hv_report_text(*s.hypervisor);
   out += transitions_text(m);
   out += ports_text(m);
   const auto& dc = c.decode_cache().stats();
@@ -165,13 +167,14 @@ std::string report_json(Machine& m, const RunSummary& s) {
       R"("guest_exit_status":{},"by_ring":[{}],)"
       R"("exception":{},"tlb":{},"transitions":[{}],"vectors":{{{}}},"io_ports":[{}],"registers":{{"eax":{},"ebx":{},"ecx":{},"edx":{},"esi":{},"edi":{},"ebp":{},"esp":{},)"
       R"("eip":{},"eflags":{}}},"decode_cache":{{"blocks_built":{},"insns_decoded":{},"frames_invalidated":{}}},)"
-      R"("host":{{"wall_seconds":{:.6f},"mips":{:.3f}}}}})"
+      R"("hypervisor":{},"host":{{"wall_seconds":{:.6f},"mips":{:.3f}}}}})"
       "\n",
       json_escape(s.image), stop_reason_name(s.reason), c.instret, c.cycles, json_escape(m.costs().name),
       c.halted_cycles, s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", rings, fault,
       tlb, transitions, vectors, ports, c.gpr[EAX], c.gpr[EBX],
       c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, dc.blocks_built,
-      dc.insns_decoded, dc.frames_invalidated, s.wall_seconds, mips(m, s));
+      dc.insns_decoded, dc.frames_invalidated, s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null",
+      s.wall_seconds, mips(m, s));
 }
 
 }  // namespace ring1

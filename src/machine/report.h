@@ -7,12 +7,16 @@
 #include "machine/machine.h"
 
 namespace ring1 {
+namespace hv {
+class Hypervisor;
+}
 
 struct RunSummary {
   StopReason reason = StopReason::None;
   double wall_seconds = 0;
   std::string image;
   std::optional<u64> guest_exit_status;  // (value << 1) | 1 from isa-debug-exit, if the guest wrote one
+  const hv::Hypervisor* hypervisor = nullptr;  // a paravirtual run: its section of the report
 };
 
 std::string report_text(Machine& m, const RunSummary& s);

@@ -1,0 +1,112 @@
+// The hypervisor's report section (see the header).
+#include "hypervisor/hv_report.h"
+
+#include <fmt/format.h>
+
+#include "hypervisor/hypervisor.h"
+
+namespace ring1::hv {
+namespace {
+
+const char* state_name(DomainState s) {
+  switch (s) {
+    case DomainState::Running: return "running";
+    case DomainState::Shutdown: return "shut down";
+    case DomainState::Crashed: return "crashed";
+  }
+  return "?";
+}
+
+const char* shutdown_reason_name(u32 r) {
+  switch (r) {
+    case xen::kShutdownPoweroff: return "poweroff";
+    case xen::kShutdownReboot: return "reboot";
+    case xen::kShutdownSuspend: return "suspend";
+    case xen::kShutdownCrash: return "crash";
+    case xen::kShutdownWatchdog: return "watchdog";
+  }
+  return "unknown";
+}
+
+// The bucket [lo, hi] of batch_bucket(): 0, 1, 2-3, 4-7, ...
+std::string bucket_label(u32 b) {
+  if (b == 0) return "0";
+  const u32 lo = 1u << (b - 1), hi = (1u << b) - 1;
+  if (b == kBatchBuckets - 1) return fmt::format("{}+", lo);
+  return lo == hi ? fmt::format("{}", lo) : fmt::format("{}-{}", lo, hi);
+}
+
+}  // namespace
+
+std::string hypercall_name(unsigned nr) {
+  static const char* const names[] = {
+      "set_trap_table", "mmu_update", "set_gdt", "stack_switch", "set_callbacks", "fpu_taskswitch",
+      "sched_op_compat", "platform_op", "set_debugreg", "get_debugreg", "update_descriptor", "hypercall_11",
+      "memory_op", "multicall", "update_va_mapping", "set_timer_op", "event_channel_op_compat", "xen_version",
+      "console_io", "physdev_op_compat", "grant_table_op", "vm_assist", "update_va_mapping_otherdomain", "iret",
+      "vcpu_op", "set_segment_base", "mmuext_op", "xsm_op", "nmi_op", "sched_op", "callback_op", "xenoprof_op",
+      "event_channel_op", "physdev_op"};
+  if (nr < sizeof(names) / sizeof(names[0])) return names[nr];
+  return fmt::format("hypercall_{}", nr);
+}
+
+std::string hv_report_text(const Hypervisor& hv) {
+  const HypervisorStats& st = hv.stats();
+  std::string out = fmt::format("  hypervisor:    domain {} {}", hv.domain().id.value, state_name(hv.state()));
+  if (hv.state() == DomainState::Shutdown) out += fmt::format(" ({})", shutdown_reason_name(hv.shutdown_reason()));
+  if (hv.state() == DomainState::Crashed) out += fmt::format(": {}", hv.crash_message());
+  out += fmt::format("; {} entries\n", st.entries);
+  std::string calls;
+  for (u32 nr = 0; nr < HypervisorStats::kHypercalls; ++nr)
+    if (st.hypercalls[nr]) calls += fmt::format("{}{} x{}", calls.empty() ? "" : ", ", hypercall_name(nr), st.hypercalls[nr]);
+  if (!calls.empty()) out += fmt::format("    hypercalls:  {}\n", calls);
+  if (st.multicall_entries) out += fmt::format("    multicall:   {} calls made from multicalls\n", st.multicall_entries);
+  const MmuCounters& mc = hv.mmu_ops().counters();
+  std::string hist;
+  for (u32 b = 0; b < kBatchBuckets; ++b)
+    if (mc.batch_sizes[b]) hist += fmt::format("{}{}: {}", hist.empty() ? "" : ", ", bucket_label(b), mc.batch_sizes[b]);
+  if (!hist.empty())
+    out += fmt::format("    batches:     requests per mmu_update/mmuext_op call: {}; {} done, {} failed\n", hist,
+                       mc.requests_done, mc.requests_failed);
+  const FrameTableStats& fs = hv.frames().stats();
+  if (fs.l1_entries_checked + fs.l2_entries_checked)
+    out += fmt::format("    validation:  {} L1 and {} L2 entries checked, {} L1 and {} L2 tables validated, {} torn down\n",
+                       fs.l1_entries_checked, fs.l2_entries_checked, fs.l1_validations, fs.l2_validations,
+                       fs.unvalidations);
+  if (mc.flush_all_requested + mc.invlpg_requested + mc.new_base_requested)
+    out += fmt::format("    tlb asks:    {} full flushes, {} single pages, {} new base pointers\n",
+                       mc.flush_all_requested, mc.invlpg_requested, mc.new_base_requested);
+  std::string bounces;
+  for (u32 v = 0; v < 256; ++v)
+    if (st.bounces[v]) bounces += fmt::format("{}{} x{}", bounces.empty() ? "" : ", ", v, st.bounces[v]);
+  if (!bounces.empty()) out += fmt::format("    bounced:     vectors {}\n", bounces);
+  const Cpu& c = hv.cpu();
+  out += fmt::format("    syscalls:    {} by the direct gate (ring 3 -> ring 1), {} through the hypervisor\n",
+                     c.interrupt_stats.deliveries[3][1], st.syscalls_via_hypervisor);
+  return out;
+}
+
+std::string hv_report_json(const Hypervisor& hv) {
+  const HypervisorStats& st = hv.stats();
+  std::string calls, bounces, hist;
+  for (u32 nr = 0; nr < HypervisorStats::kHypercalls; ++nr)
+    if (st.hypercalls[nr]) calls += fmt::format(R"({}"{}":{})", calls.empty() ? "" : ",", hypercall_name(nr), st.hypercalls[nr]);
+  for (u32 v = 0; v < 256; ++v)
+    if (st.bounces[v]) bounces += fmt::format(R"({}"{}":{})", bounces.empty() ? "" : ",", v, st.bounces[v]);
+  const MmuCounters& mc = hv.mmu_ops().counters();
+  for (u32 b = 0; b < kBatchBuckets; ++b)
+    if (mc.batch_sizes[b]) hist += fmt::format(R"({}"{}":{})", hist.empty() ? "" : ",", bucket_label(b), mc.batch_sizes[b]);
+  const FrameTableStats& fs = hv.frames().stats();
+  return fmt::format(
+      R"({{"domain":{},"state":"{}","shutdown_reason":"{}","entries":{},"hypercalls":{{{}}},"multicall_entries":{},)"
+      R"("batch_sizes":{{{}}},"requests_done":{},"requests_failed":{},"l1_entries_checked":{},"l2_entries_checked":{},)"
+      R"("flush_all_requested":{},"invlpg_requested":{},"new_base_requested":{},"bounces":{{{}}},)"
+      R"("syscalls_direct":{},"syscalls_via_hypervisor":{}}})",
+      hv.domain().id.value, state_name(hv.state()),
+      hv.state() == DomainState::Running ? "" : shutdown_reason_name(hv.shutdown_reason()), st.entries, calls,
+      st.multicall_entries, hist, mc.requests_done, mc.requests_failed, fs.l1_entries_checked, fs.l2_entries_checked,
+      mc.flush_all_requested, mc.invlpg_requested, mc.new_base_requested, bounces,
+      hv.cpu().interrupt_stats.deliveries[3][1], st.syscalls_via_hypervisor);
+}
+
+}  // namespace ring1::hv
