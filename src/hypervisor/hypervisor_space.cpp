@@ -33,6 +33,7 @@ HypervisorSpace::HypervisorSpace(PhysicalMemory& ram, bool global_mappings)
   first_frame_ = ram_frames - total;
   const u32 m2p_l1 = first_frame_, private_l1 = first_frame_ + 1;
   own_pd_frame_ = first_frame_ + 2;
+  private_l1_frame_ = private_l1;
   private_frame_ = first_frame_ + 3;
   m2p_frame_ = private_frame_ + kPrivatePages;
 
@@ -133,6 +134,20 @@ void HypervisorSpace::set_trap_gate(u8 vector, u16 selector, u32 offset, u8 dpl)
 void HypervisorSpace::clear_gate(u8 vector) {
   const u64 zero = 0;
   ram_.write_bytes(machine(kIdtBase + u32(vector) * 8), &zero, 8);
+}
+
+// The guest's GDT frames are mapped writable for ring 0 only: the processor sets accessed bits in the
+// descriptors it loads (SDM vol. 3, 3.4.5), and the guest itself can reach them only read-only, since a
+// descriptor page never takes the writable type (frame_table.h).
+void HypervisorSpace::set_gdt_page(u32 i, u32 mfn) {
+  const u32 pte = (mfn << kPageShift) | kP | kRw | kA | kD;
+  ram_.write_bytes(private_l1_frame_ * kPageSize + ((kGdtBase - kPrivateStart) / kPageSize + i) * 4, &pte, 4);
+}
+
+void HypervisorSpace::reset_gdt_page(u32 i) {
+  const u32 pte = ((private_frame_ + (kGdtBase - kPrivateStart) / kPageSize + i) << kPageShift) | kP | kRw | kA |
+                  kD | (global_ ? kG : 0);
+  ram_.write_bytes(private_l1_frame_ * kPageSize + ((kGdtBase - kPrivateStart) / kPageSize + i) * 4, &pte, 4);
 }
 
 void HypervisorSpace::fill_l2_slots(u32 pd) const {

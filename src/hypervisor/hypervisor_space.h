@@ -31,6 +31,12 @@ class HypervisorSpace {
   // places the hypervisor outside the guest's (--hv-layout separate).
   u32 own_page_directory() const { return own_pd_frame_ * kPageSize; }
 
+  // The guest's part of the GDT (pages 0..13, Xen's set_gdt): page `i` shows machine frame `mfn`, or the
+  // hypervisor's own empty page again with reset_gdt_page. The caller flushes the TLB entry.
+  void set_gdt_page(u32 i, u32 mfn);
+  void reset_gdt_page(u32 i);
+  static constexpr u32 kGuestGdtPages = kFirstReservedGdtEntry / 512;  // 14
+
   // Loads GDTR, IDTR and TR and sets CR4.PGE when the mappings are global. CR3 is the caller's.
   void install(Cpu& cpu) const;
 
@@ -62,6 +68,7 @@ class HypervisorSpace {
   bool global_;
   u32 first_frame_ = 0;
   u32 own_pd_frame_ = 0;
+  u32 private_l1_frame_ = 0;
   u32 private_frame_ = 0;  // first machine frame of the private part (contiguous)
   u32 m2p_frame_ = 0;      // first machine frame of the M2P table (contiguous)
   u32 m2p_frames_ = 0;

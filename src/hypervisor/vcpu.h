@@ -27,6 +27,8 @@ struct VirtualCpu {
   u32 event_eip = 0, failsafe_eip = 0;
   u32 vcpu_info = 0;  // machine address of vcpu_info[0] in the shared-info page
   u8 syscall_vector = 0;  // the vector installed directly in the IDT (0: none)
+  u32 gdt_frame[14] = {};  // set_gdt: the machine frames of the guest's GDT pages
+  u32 gdt_frames = 0;
 };
 
 }  // namespace ring1::hv

@@ -30,5 +30,7 @@ i32 do_mmu_update(Hypervisor&, const HypercallArgs&);
 i32 do_mmuext_op(Hypervisor&, const HypercallArgs&);
 i32 do_update_va_mapping(Hypervisor&, const HypercallArgs&);
 i32 do_multicall(Hypervisor&, const HypercallArgs&);
+i32 do_set_gdt(Hypervisor&, const HypercallArgs&);
+i32 do_update_descriptor(Hypervisor&, const HypercallArgs&);
 
 }  // namespace ring1::hv
