@@ -260,12 +260,18 @@ int main(int argc, char** argv) {
       "\"Xen and the Art of Virtualization\" (SOSP 2003), with a modelled TLB and an exact cycle count."};
   app.set_version_flag("--version", std::string("ring1 ") + RING1_VERSION);
   app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  ring1 run build/release/examples/hello.elf            a multiboot kernel on the bare emulated PC\n"
+      "  ring1 run kernel.elf --pv --tlb tagged --report json  a PV kernel under the hypervisor, JSON report\n"
+      "  ring1 run kernel.elf --trace ring --gdb 1234 --gdb-wait   trace transitions, wait for gdb\n"
+      "See `ring1 run --help` for every option and the exit statuses.");
 
   RunOptions o;
   auto* run = app.add_subcommand("run", "Load a guest image, run it, and print a report of what it cost.");
   run->add_option("image", o.image,
-                  "Guest image: an ELF multiboot kernel (loaded as qemu -kernel does), or a raw flat binary with "
-                  "--load-addr")
+                  "Guest image: an ELF multiboot kernel (loaded as qemu -kernel does), a Xen PV kernel (an ELF "
+                  "with Xen notes, booted under the hypervisor), or a raw flat binary with --load-addr")
       ->required();
   run->add_option("--memory", o.memory, "Guest RAM size, e.g. 128M, 1G")->capture_default_str();
   run->add_option("--load-addr", o.load_addr,
@@ -273,7 +279,8 @@ int main(int argc, char** argv) {
                   "multiboot)");
   run->add_option("--entry", o.entry, "Entry EIP (default: the load address, or the ELF entry point)");
   run->add_option("--cmdline", o.cmdline,
-                  "Multiboot command line arguments; the kernel receives \"IMAGE ARGS\", as under QEMU");
+                  "Kernel command line: a multiboot kernel receives \"IMAGE ARGS\", as under QEMU; a PV kernel "
+                  "gets ARGS in start_info");
   run->add_option("--rtc", o.rtc, "CMOS clock: fixed (2003-10-19 00:00:00 plus modelled time) or host")
       ->check(CLI::IsMember({"fixed", "host"}))
       ->capture_default_str();
@@ -312,8 +319,8 @@ int main(int argc, char** argv) {
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
       "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC.\n"
       "Exit status: the guest's isa-debug-exit status ((value << 1) | 1, odd) when it wrote one; 0 guest halted;\n"
-      "2 bad input; 120 guest crashed (triple fault or unhandled exception); 122 killed from the debugger;\n"
-      "124 instruction/cycle limit reached; 126 host-side error.");
+      "a PV domain's poweroff or reboot 0; 2 bad input; 120 guest crashed (triple fault, unhandled exception,\n"
+      "crashed domain); 122 killed from the debugger; 124 instruction/cycle limit reached; 126 host-side error.");
 
   try {
     app.parse(argc, argv);
