@@ -55,6 +55,10 @@ struct MmuCounters {
   u64 flush_all_requested = 0, invlpg_requested = 0, new_base_requested = 0;
 };
 
+// Xen's set_foreigndom / get_pg_owner for an unprivileged caller: only the caller itself may be named, as
+// DOMID_SELF or its own id (and, in foreigndom[31:16], as 0 or id + 1).
+bool foreigndom_is_self(const Domain& d, u32 foreigndom);
+
 class MmuHypercalls {
  public:
   MmuHypercalls(FrameTable& frames, MachToPhys& m2p) : frames_(frames), m2p_(m2p) {}
@@ -77,6 +81,46 @@ class MmuHypercalls {
   FrameTable& frames() { return frames_; }
 
  private:
+  // The batch loop both list-taking hypercalls share (Xen's do_mmu_update / do_mmuext_op): the caller must
+  // be the domain itself; a resumed call (MMU_UPDATE_PREEMPTED) carries on the count it had reported; the
+  // whole list must lie below the hypervisor; requests run in order until the first failure, which stops the
+  // batch with its error; `done` says how many succeeded.
+  template <class Req, class One>
+  MmuOutcome run_batch(Domain& d, GuestMemory& mem, LinearAddr list, u32 count, LinearAddr done_ptr,
+                       u32 foreigndom, One&& one) {
+    MmuOutcome out;
+    if (done_ptr.value != 0) out.done_ptr = done_ptr;
+    u32 done_before = 0;
+    if (count & xen::kMmuUpdatePreempted) {
+      count &= ~xen::kMmuUpdatePreempted;
+      if (out.done_ptr && !mem.read(*out.done_ptr, done_before)) done_before = 0;
+    }
+    ++counters_.batch_sizes[batch_bucket(count)];
+    u32 i = 0;
+    if (!foreigndom_is_self(d, foreigndom)) {
+      out.rc = -xen::err::kEINVAL;
+    } else if (!array_access_ok(list, count, sizeof(Req))) {
+      out.rc = -xen::err::kEFAULT;
+    } else {
+      for (; i < count; ++i) {
+        Req req;
+        if (!mem.read(LinearAddr{list.value + i * u32(sizeof req)}, req)) {
+          out.rc = -xen::err::kEFAULT;
+          break;
+        }
+        if (const i32 rc = one(req, out.tlb); rc != 0) {
+          out.rc = rc;
+          ++counters_.requests_failed;
+          break;
+        }
+        ++counters_.requests_done;
+      }
+    }
+    out.done = done_before + i;
+    finish(out);
+    return out;
+  }
+
   // One request each; 0 or a negated error, and nothing changed on error.
   i32 do_mmu_update_one(Domain& d, const xen::MmuUpdate& req);
   i32 do_mmuext_one(Domain& d, GuestMemory& mem, const xen::MmuextOp& op, TlbActions& tlb);
@@ -87,8 +131,5 @@ class MmuHypercalls {
   MmuCounters counters_;
 };
 
-// Xen's set_foreigndom / get_pg_owner for an unprivileged caller: only the caller itself may be named, as
-// DOMID_SELF or its own id (and, in foreigndom[31:16], as 0 or id + 1).
-bool foreigndom_is_self(const Domain& d, u32 foreigndom);
 
 }  // namespace ring1::hv

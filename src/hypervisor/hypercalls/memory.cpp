@@ -8,23 +8,26 @@
 
 namespace ring1::hv {
 
-// mmu_update(reqs, count, done, foreigndom).
-i32 do_mmu_update(Hypervisor& hv, const HypercallArgs& a) {
+namespace {
+
+// mmu_update and mmuext_op take the same arguments: (list, count, done, foreigndom).
+using BatchCall = MmuOutcome (MmuHypercalls::*)(Domain&, GuestMemory&, LinearAddr, u32, LinearAddr, u32);
+
+i32 batch(Hypervisor& hv, const HypercallArgs& a, BatchCall call) {
   const u64 req0 = hv.requests_so_far(), ent0 = hv.entries_checked_so_far();
   const MmuOutcome out =
-      hv.mmu_ops().mmu_update(hv.domain(), hv.guest(), LinearAddr{a.a1}, a.a2, LinearAddr{a.a3}, a.a4);
+      (hv.mmu_ops().*call)(hv.domain(), hv.guest(), LinearAddr{a.a1}, a.a2, LinearAddr{a.a3}, a.a4);
   hv.charge_work(req0, ent0);
   return hv.finish_mmu(out);
 }
 
+}  // namespace
+
+// mmu_update(reqs, count, done, foreigndom).
+i32 do_mmu_update(Hypervisor& hv, const HypercallArgs& a) { return batch(hv, a, &MmuHypercalls::mmu_update); }
+
 // mmuext_op(ops, count, done, foreigndom).
-i32 do_mmuext_op(Hypervisor& hv, const HypercallArgs& a) {
-  const u64 req0 = hv.requests_so_far(), ent0 = hv.entries_checked_so_far();
-  const MmuOutcome out =
-      hv.mmu_ops().mmuext_op(hv.domain(), hv.guest(), LinearAddr{a.a1}, a.a2, LinearAddr{a.a3}, a.a4);
-  hv.charge_work(req0, ent0);
-  return hv.finish_mmu(out);
-}
+i32 do_mmuext_op(Hypervisor& hv, const HypercallArgs& a) { return batch(hv, a, &MmuHypercalls::mmuext_op); }
 
 // update_va_mapping(va, pte, flags), the non-PAE form.
 i32 do_update_va_mapping(Hypervisor& hv, const HypercallArgs& a) {

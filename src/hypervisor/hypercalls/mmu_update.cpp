@@ -9,41 +9,9 @@ namespace ring1::hv {
 
 MmuOutcome MmuHypercalls::mmu_update(Domain& d, GuestMemory& mem, LinearAddr reqs, u32 count, LinearAddr done_ptr,
                                      u32 foreigndom) {
-  MmuOutcome out;
-  if (done_ptr.value != 0) out.done_ptr = done_ptr;
   ++counters_.mmu_update_calls;
-
-  // A resumed call (MMU_UPDATE_PREEMPTED) carries on the count it had already reported.
-  u32 done_before = 0;
-  if (count & xen::kMmuUpdatePreempted) {
-    count &= ~xen::kMmuUpdatePreempted;
-    if (out.done_ptr && !mem.read(*out.done_ptr, done_before)) done_before = 0;
-  }
-  ++counters_.batch_sizes[batch_bucket(count)];
-
-  u32 i = 0;
-  if (!foreigndom_is_self(d, foreigndom)) {
-    out.rc = -xen::err::kEINVAL;
-  } else if (!array_access_ok(reqs, count, sizeof(xen::MmuUpdate))) {
-    out.rc = -xen::err::kEFAULT;
-  } else {
-    for (; i < count; ++i) {
-      xen::MmuUpdate req;
-      if (!mem.read(LinearAddr{reqs.value + i * u32(sizeof req)}, req)) {
-        out.rc = -xen::err::kEFAULT;
-        break;
-      }
-      if (const i32 rc = do_mmu_update_one(d, req); rc != 0) {
-        out.rc = rc;
-        ++counters_.requests_failed;
-        break;
-      }
-      ++counters_.requests_done;
-    }
-  }
-  out.done = done_before + i;
-  finish(out);
-  return out;
+  return run_batch<xen::MmuUpdate>(d, mem, reqs, count, done_ptr, foreigndom,
+                                   [&](const xen::MmuUpdate& r, TlbActions&) { return do_mmu_update_one(d, r); });
 }
 
 i32 MmuHypercalls::do_mmu_update_one(Domain& d, const xen::MmuUpdate& req) {

@@ -9,40 +9,9 @@ namespace ring1::hv {
 
 MmuOutcome MmuHypercalls::mmuext_op(Domain& d, GuestMemory& mem, LinearAddr ops, u32 count, LinearAddr done_ptr,
                                     u32 foreigndom) {
-  MmuOutcome out;
-  if (done_ptr.value != 0) out.done_ptr = done_ptr;
   ++counters_.mmuext_op_calls;
-
-  u32 done_before = 0;
-  if (count & xen::kMmuUpdatePreempted) {
-    count &= ~xen::kMmuUpdatePreempted;
-    if (out.done_ptr && !mem.read(*out.done_ptr, done_before)) done_before = 0;
-  }
-  ++counters_.batch_sizes[batch_bucket(count)];
-
-  u32 i = 0;
-  if (!foreigndom_is_self(d, foreigndom)) {
-    out.rc = -xen::err::kEINVAL;
-  } else if (!array_access_ok(ops, count, sizeof(xen::MmuextOp))) {
-    out.rc = -xen::err::kEFAULT;
-  } else {
-    for (; i < count; ++i) {
-      xen::MmuextOp op;
-      if (!mem.read(LinearAddr{ops.value + i * u32(sizeof op)}, op)) {
-        out.rc = -xen::err::kEFAULT;
-        break;
-      }
-      if (const i32 rc = do_mmuext_one(d, mem, op, out.tlb); rc != 0) {
-        out.rc = rc;
-        ++counters_.requests_failed;
-        break;
-      }
-      ++counters_.requests_done;
-    }
-  }
-  out.done = done_before + i;
-  finish(out);
-  return out;
+  return run_batch<xen::MmuextOp>(d, mem, ops, count, done_ptr, foreigndom,
+                                  [&](const xen::MmuextOp& r, TlbActions& tlb) { return do_mmuext_one(d, mem, r, tlb); });
 }
 
 i32 MmuHypercalls::do_mmuext_one(Domain& d, GuestMemory& mem, const xen::MmuextOp& op, TlbActions& tlb) {

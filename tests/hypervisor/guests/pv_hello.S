@@ -2,33 +2,7 @@
 # the hypervisor: entered in ring 1 with ESI = start_info, it prints through console_io via the hypercall
 # page the domain builder filled, checks start_info's magic, prints through its console ring too, and shuts
 # the domain down with the reason given on its command line ("crash" crashes it).
-        # Not allocated: the notes live in a SHT_NOTE section only, with no PT_NOTE segment, as some linkers
-        # leave them; the loader falls back to the section headers as Xen's does.
-        .section .note.Xen, "", @note
-        .macro xen_note_str type, value
-        .balign 4
-        .long 4, 2f - 1f, \type
-        .asciz "Xen"
-1:      .asciz "\value"
-2:      .balign 4
-        .endm
-        .macro xen_note_long type, value
-        .balign 4
-        .long 4, 4, \type
-        .asciz "Xen"
-        .long \value
-        .endm
-        xen_note_str 6, ring1-test              # GUEST_OS
-        xen_note_str 5, xen-3.0                 # XEN_VERSION
-        xen_note_str 8, generic                 # LOADER
-        xen_note_long 3, 0xC0000000             # VIRT_BASE
-        xen_note_long 1, _start                 # ENTRY
-        xen_note_long 2, hypercall_page         # HYPERCALL_PAGE
-        .ifdef PAE
-        xen_note_str 9, yes                     # PAE_MODE: a PAE kernel, which ring1 must refuse
-        .else
-        xen_note_str 9, no                      # PAE_MODE
-        .endif
+        .include "xen_notes.inc"
 
         .text
         .globl _start

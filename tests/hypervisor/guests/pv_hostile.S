@@ -1,27 +1,7 @@
 # pv_hostile: a PV kernel that tries what Xen forbids, one attempt per output line ("name rc=N"), and a few
 # things it allows. The hypervisor must answer each with Xen's error code (EINVAL 22, EFAULT 14, as negative
 # numbers) or a bounced fault, never crash or hang ring1, and leave the guest running to the end.
-        .section .note.Xen, "", @note
-        .macro xen_note_str type, value
-        .balign 4
-        .long 4, 2f - 1f, \type
-        .asciz "Xen"
-1:      .asciz "\value"
-2:      .balign 4
-        .endm
-        .macro xen_note_long type, value
-        .balign 4
-        .long 4, 4, \type
-        .asciz "Xen"
-        .long \value
-        .endm
-        xen_note_str 6, ring1-test
-        xen_note_str 5, xen-3.0
-        xen_note_str 8, generic
-        xen_note_long 3, 0xC0000000
-        xen_note_long 1, _start
-        xen_note_long 2, hypercall_page
-        xen_note_str 9, no
+        .include "xen_notes.inc"
 
         .set VIRT, 0xC0000000
         .set EINVAL, 22
