@@ -115,5 +115,48 @@ TEST(RunControl, AWatchedPageSeesEveryAccessWithPagingAndTheTlbCountsDoNotChange
   EXPECT_EQ(h.writes, 50);
 }
 
+
+// Breakpoints live in a set the run loop checks, not in guest memory: a guest that rewrites the very
+// instruction a breakpoint sits on stops there, and stepping off it runs the new bytes (the decode cache
+// drops the old ones on the code write), exactly as without the debugger.
+TEST(RunControl, ABreakpointOnSelfModifiedCodeStopsThereAndTheNewInstructionRuns) {
+  constexpr std::string_view kPatch = R"(
+  mov byte ptr [target + 1], 7   # mov eax, 1  ->  mov eax, 7
+  nop
+target:
+  mov eax, 1
+  mov ebx, eax
+)";
+  TestMachine plain;
+  plain.load_asm(kPatch);
+  ASSERT_EQ(plain.run(), StopReason::Breakpoint);
+  ASSERT_EQ(plain.r(EAX), 7u);
+
+  TestMachine m;
+  m.load_asm(kPatch);
+  // Decode the block first, so the breakpoint is on code the cache already holds.
+  RunLimits warm;
+  warm.max_instructions = 1;
+  ASSERT_EQ(m.cpu.run(warm), StopReason::InsnLimit);
+  BreakpointSet bps;
+  const u32 target = TestMachine::kCode + 7 + 1;  // after the 7-byte store and the nop
+  bps.add(target);
+  RunLimits lim;
+  lim.stop_at_eip = m.code_end;
+  lim.breakpoints = &bps;
+  ASSERT_EQ(m.cpu.run(lim), StopReason::Breakpoint);
+  ASSERT_EQ(m.cpu.eip, target);
+  EXPECT_EQ(m.mem<u8>(target), 0xB8);  // guest memory holds its own bytes, no INT3 planted
+  RunLimits step;
+  step.single_step = true;
+  ASSERT_EQ(m.cpu.run(step), StopReason::Breakpoint);
+  EXPECT_EQ(m.r(EAX), 7u);
+  bps.clear();
+  ASSERT_EQ(m.cpu.run(lim), StopReason::Breakpoint);
+  EXPECT_EQ(m.r(EBX), 7u);
+  EXPECT_EQ(m.cpu.instret, plain.cpu.instret);
+  EXPECT_EQ(m.cpu.cycles, plain.cpu.cycles);
+}
+
 }  // namespace
 }  // namespace ring1
