@@ -7,7 +7,12 @@
 #   gdb_session.sh RING1 IMAGE ELF [-r RING1_OPTION]... [-e GDB_COMMAND]... [-x PATTERN]... [-i SECONDS]
 #
 # -i: send SIGINT to gdb SECONDS after it started, as Ctrl-C at its terminal does (gdb then sends the
-# remote interrupt byte 0x03 to the stub).
+# remote interrupt byte 0x03 to the stub). Exactly one SIGINT must reach gdb: a second one while the first
+# interrupt is pending makes gdb ask "The target is not responding to interrupt requests. Stop debugging
+# it?", which batch mode answers yes. So gdb runs under `timeout --foreground`, which passes a signal on to
+# gdb alone; plain `timeout` sends it to gdb and then again to its whole process group, gdb included, and
+# about one run in four gdb had handled the first before the second came (its `set debug remote 1` log
+# shows pass_ctrlc twice, the stub's T02 then arriving after gdb had already disconnected).
 set -u
 ring1=$1 image=$2 elf=$3
 shift 3
@@ -41,7 +46,7 @@ if [ -z "$port" ]; then
   echo "ring1 did not start listening:"; cat "$work/stderr"; exit 1
 fi
 
-timeout 60 gdb -batch -nx -ex "set architecture i386" -ex "file $elf" -ex "target remote 127.0.0.1:$port" \
+timeout --foreground 60 gdb -batch -nx -ex "set architecture i386" -ex "file $elf" -ex "target remote 127.0.0.1:$port" \
   "${gdb_cmds[@]}" >"$work/gdb" 2>&1 &
 gdb_pid=$!
 if [ -n "$interrupt_after" ]; then
