@@ -2,10 +2,13 @@
 # One debugger integration test: starts `ring1 run IMAGE --gdb 0 ...` (any free port, read back from its
 # "listening" line), runs Debian's gdb in batch mode against it, waits for ring1 to end, and checks that
 # every expected pattern (extended regex) occurs in the transcript: gdb's output, then "ring1-exit: N",
-# ring1's stderr and its JSON report. Exit 77 (CTest's skip code) if gdb is not installed.
+# ring1's stderr, the guest's console (ring1's stdout) and its JSON report. Exit 77 (CTest's skip code) if
+# gdb is not installed.
 #
-#   gdb_session.sh RING1 IMAGE ELF [-r RING1_OPTION]... [-e GDB_COMMAND]... [-x PATTERN]... [-i SECONDS]
+#   gdb_session.sh RING1 IMAGE ELF [-n] [-r RING1_OPTION]... [-e GDB_COMMAND]... [-x PATTERN]... [-i SECONDS]
 #
+# IMAGE is a raw binary ring1 loads at 0x100000 (--load-addr), or with -n an ELF kernel it loads by itself
+# (a multiboot or Xen PV kernel; IMAGE and ELF are then the same file).
 # -i: send SIGINT to gdb SECONDS after it started, as Ctrl-C at its terminal does (gdb then sends the
 # remote interrupt byte 0x03 to the stub). Exactly one SIGINT must reach gdb: a second one while the first
 # interrupt is pending makes gdb ask "The target is not responding to interrupt requests. Stop debugging
@@ -16,13 +19,14 @@
 set -u
 ring1=$1 image=$2 elf=$3
 shift 3
-ring1_opts=() gdb_cmds=() patterns=() interrupt_after=
+ring1_opts=() gdb_cmds=() patterns=() interrupt_after= load=(--load-addr 0x100000)
 while [ $# -gt 0 ]; do
   case $1 in
     -r) ring1_opts+=("$2"); shift 2 ;;
     -e) gdb_cmds+=(-ex "$2"); shift 2 ;;
     -x) patterns+=("$2"); shift 2 ;;
     -i) interrupt_after=$2; shift 2 ;;
+    -n) load=(); shift ;;
     *) echo "gdb_session.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +37,7 @@ fi
 
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-"$ring1" run "$image" --load-addr 0x100000 --gdb 0 --report json --report-file "$work/report.json" "${ring1_opts[@]}" \
+"$ring1" run "$image" "${load[@]}" --gdb 0 --report json --report-file "$work/report.json" "${ring1_opts[@]}" \
   >"$work/stdout" 2>"$work/stderr" &
 pid=$!
 port=
@@ -65,6 +69,7 @@ rc=$?
   cat "$work/gdb"
   echo "ring1-exit: $rc"
   cat "$work/stderr"
+  cat "$work/stdout"
   cat "$work/report.json" 2>/dev/null
 } >"$work/transcript"
 cat "$work/transcript"
