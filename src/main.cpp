@@ -198,6 +198,28 @@ int run_command(const RunOptions& o) {
     }
   }
 
+  // ring1's exit status for a run that ended with `why`: what run_command returns and what the gdb stub
+  // reports to a client when the guest ends (its `W` packet).
+  auto exit_status = [&](StopReason why, bool killed) -> int {
+    const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
+    if (why == StopReason::Requested && guest_exit) return int(*guest_exit & 0xFF);
+    if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed) return kExitGuestCrash;
+    switch (why) {
+      case StopReason::Halted: return 0;
+      case StopReason::UnhandledFault:
+      case StopReason::TripleFault: return kExitGuestCrash;
+      case StopReason::InsnLimit:
+      case StopReason::CycleLimit: return kExitLimit;
+      case StopReason::HostError: return kExitHostError;
+      case StopReason::Requested: return killed ? kExitKilled : 0;
+      default: return 0;
+    }
+  };
+  dbg.exit_status = [&](StopReason why) { return exit_status(why, false); };
+  dbg.hypervisor = hyp.get();
+  if (dbg.trace.hypercall && !hyp)
+    return fail("--trace hypercall needs a paravirtual guest (this one runs on the bare PC, without a hypervisor)");
+
   RunLimits lim;
   if (o.max_instructions) lim.max_instructions = o.max_instructions;
   if (o.max_cycles) lim.max_cycles = o.max_cycles;
@@ -226,27 +248,15 @@ int run_command(const RunOptions& o) {
     }
   }
   std::fflush(stdout);
-  if (why == StopReason::Requested && guest_exit) return int(*guest_exit & 0xFF);
-  if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed) {
+  if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
     fmt::print(stderr, "ring1: domain crashed: {}\n", hyp->crash_message());
-    return kExitGuestCrash;
-  }
-  switch (why) {
-    case StopReason::Halted: return 0;
-    case StopReason::UnhandledFault:
-      fmt::print(stderr, "ring1: guest crashed: {}\n", describe_fault(*m));
-      return kExitGuestCrash;
-    case StopReason::TripleFault:
-      fmt::print(stderr, "ring1: guest crashed: {}\n", describe_triple_fault(*m));
-      return kExitGuestCrash;
-    case StopReason::InsnLimit:
-    case StopReason::CycleLimit: return kExitLimit;
-    case StopReason::HostError:
-      fmt::print(stderr, "ring1: {}\n", cpu.host_error());
-      return kExitHostError;
-    case StopReason::Requested: return dbg_out.killed ? kExitKilled : 0;
-    default: return 0;
-  }
+  else if (why == StopReason::UnhandledFault)
+    fmt::print(stderr, "ring1: guest crashed: {}\n", describe_fault(*m));
+  else if (why == StopReason::TripleFault)
+    fmt::print(stderr, "ring1: guest crashed: {}\n", describe_triple_fault(*m));
+  else if (why == StopReason::HostError)
+    fmt::print(stderr, "ring1: {}\n", cpu.host_error());
+  return exit_status(why, dbg_out.killed);
 }
 
 }  // namespace
@@ -304,7 +314,8 @@ int main(int argc, char** argv) {
   run->add_option("--gdb", o.gdb_port,
                   "Serve the GDB remote protocol on 127.0.0.1:PORT (0: any free port, printed on stderr)");
   run->add_flag("--gdb-wait", o.gdb_wait, "With --gdb: do not start the guest until gdb attaches and continues");
-  run->add_option("--trace", o.trace, "Trace events, a comma list of: ring, fault, tlb, io, insn");
+  run->add_option("--trace", o.trace, "Trace events, a comma list of: ring, fault, tlb, io, insn, hypercall (a PV guest's hypercalls and "
+                  "bounced exceptions)");
   run->add_option("--trace-file", o.trace_file, "Write the trace here instead of stderr");
   run->add_flag("--pv", o.pv,
                 "Boot the image under the hypervisor as a Xen PV guest (the default for a kernel with Xen ELF "

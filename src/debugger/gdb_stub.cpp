@@ -56,7 +56,7 @@ void hook_data_access(void* self, u32 lin, u32 size, bool write) {
 
 }  // namespace
 
-GdbStub::GdbStub(Machine& m) : m_(m) {}
+GdbStub::GdbStub(Machine& m, const hv::Hypervisor* hypervisor) : m_(m), hypervisor_(hypervisor) {}
 
 GdbStub::~GdbStub() { m_.mmu().set_data_watch({}, {}); }
 
@@ -84,10 +84,10 @@ std::vector<std::string> GdbStub::stopped(StopKind kind) {
   if (kind == StopKind::RingBreak && ring_hit_) {
     const RingTransition& t = *ring_hit_;
     out.push_back(console(fmt::format("ring-break: ring {} -> ring {} by {} at {:04x}:{:08x} -> {:04x}:{:08x}\n",
-                                           t.from_cpl, t.to_cpl, transition_cause_text(t.cause, t.vector),
+                                           t.from_cpl, t.to_cpl, ring_hit_cause_,
                                            t.from_cs, t.from_eip, t.to_cs, t.to_eip)));
     // A field GDB ignores (unknown names are skipped) but scripts reading the packet log can use.
-    out.push_back(fmt::format("T05ring1-cause:{};thread:1;", to_hex(transition_cause_text(t.cause, t.vector))));
+    out.push_back(fmt::format("T05ring1-cause:{};thread:1;", to_hex(ring_hit_cause_)));
     return out;
   }
   out.push_back(stop_packet());
@@ -103,6 +103,7 @@ std::vector<std::string> GdbStub::exited(int status, std::string_view why) {
 bool GdbStub::on_ring_transition(const RingTransition& t) {
   if (!monitor_.ring_break || ring_hit_) return false;
   ring_hit_ = t;
+  ring_hit_cause_ = transition_cause_text(t, hypervisor_ != nullptr, m_.cpu().gpr[EAX]);
   return true;
 }
 
@@ -298,7 +299,7 @@ GdbStub::Reply GdbStub::query(std::string_view p) {
   if (p.starts_with("qRcmd,")) {
     auto cmd = from_hex(p.substr(6));
     if (!cmd) return one(std::string(kError));
-    MonitorReply mr = monitor_command(m_, monitor_, *cmd);
+    MonitorReply mr = monitor_command(m_, monitor_, *cmd, hypervisor_);
     // Long output in several console packets, each well within the packet size.
     for (size_t at = 0; at < mr.text.size(); at += kPacketSize / 4)
       r.packets.push_back(console(std::string_view(mr.text).substr(at, kPacketSize / 4)));

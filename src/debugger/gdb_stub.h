@@ -16,12 +16,16 @@
 namespace ring1 {
 
 class Machine;
+namespace hv {
+class Hypervisor;
+}
 
 class GdbStub {
  public:
   static constexpr u32 kPacketSize = 0x4000;  // what qSupported offers; memory replies stay within it
 
-  explicit GdbStub(Machine& m);
+  // `hypervisor`: a paravirtual run's, for `monitor hv` and `monitor stats`; null on a native run.
+  explicit GdbStub(Machine& m, const hv::Hypervisor* hypervisor = nullptr);
   ~GdbStub();
   GdbStub(const GdbStub&) = delete;
   GdbStub& operator=(const GdbStub&) = delete;
@@ -82,6 +86,7 @@ class GdbStub {
   void install_watch();
 
   Machine& m_;
+  const hv::Hypervisor* hypervisor_;
   MonitorState monitor_;
   bool no_ack_ = false;
   std::map<u32, std::pair<u32, u32>> bp_refs_;  // EIP -> (software count, hardware count)
@@ -91,6 +96,7 @@ class GdbStub {
   std::optional<Watchpoint> watch_hit_;
   u32 watch_hit_addr_ = 0;
   std::optional<RingTransition> ring_hit_;
+  std::string ring_hit_cause_;  // named when it happened (a hypercall's number is EAX at the INT)
   bool exited_ = false;
   int exit_status_ = 0;
 };

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "debugger/hv_monitor.h"
 #include "debugger/rsp_packet.h"
 #include "machine/machine.h"
 #include "machine/report.h"
@@ -22,6 +23,8 @@ constexpr std::string_view kHelp =
     "  walk ADDR          the page-table walk of linear address ADDR (hex), entry by entry\n"
     "  stats              the run report so far (instructions, cycles per ring, TLB, transitions, ports)\n"
     "  cycles             the modelled cycle count and instructions retired\n"
+    "  hv                 the hypervisor: domain, trap table, kernel stack, callbacks, event mask, base pointer,\n"
+    "                     hypercall counts (a paravirtual run only)\n"
     "  help               this text\n";
 
 std::string entry_flags(u32 e) {
@@ -107,7 +110,8 @@ bool on_off(std::string_view arg, bool& flag) {
 
 }  // namespace
 
-MonitorReply monitor_command(Machine& m, MonitorState& state, std::string_view command) {
+MonitorReply monitor_command(Machine& m, MonitorState& state, std::string_view command,
+                             const hv::Hypervisor* hypervisor) {
   while (!command.empty() && command.back() == ' ') command.remove_suffix(1);
   while (!command.empty() && command.front() == ' ') command.remove_prefix(1);
   const size_t sp = command.find(' ');
@@ -131,7 +135,12 @@ MonitorReply monitor_command(Machine& m, MonitorState& state, std::string_view c
     if (!a || *a > 0xFFFFFFFFull) return {false, "usage: monitor walk ADDR (a hex linear address)\n"};
     return {true, walk_text(m, static_cast<u32>(*a))};
   }
-  if (verb == "stats") return {true, report_text(m, RunSummary{StopReason::None, 0, "(stopped in the debugger)", std::nullopt, nullptr})};
+  if (verb == "stats")
+    return {true, report_text(m, RunSummary{StopReason::None, 0, "(stopped in the debugger)", std::nullopt, hypervisor})};
+  if (verb == "hv") {
+    if (!hypervisor) return {true, "no hypervisor: this guest runs on the bare PC (a native run)\n"};
+    return {true, hv_monitor_text(m, *hypervisor)};
+  }
   if (verb == "cycles") {
     const Cpu& c = m.cpu();
     std::string out = fmt::format("cycles: {} modelled, {} instructions retired\n", c.cycles, c.instret);

@@ -1,5 +1,5 @@
 // GDB's `monitor` commands (qRcmd): text in, text out, run while the guest is stopped.
-//   help, ring-break on|off, phys on|off, tlb, walk ADDR, stats, cycles
+//   help, ring-break on|off, phys on|off, tlb, walk ADDR, stats, cycles, hv
 #pragma once
 #include <string>
 #include <string_view>
@@ -7,6 +7,9 @@
 namespace ring1 {
 
 class Machine;
+namespace hv {
+class Hypervisor;
+}
 
 // Debugger settings the monitor changes and the stub obeys.
 struct MonitorState {
@@ -19,6 +22,8 @@ struct MonitorReply {
   std::string text;
 };
 
-MonitorReply monitor_command(Machine& m, MonitorState& state, std::string_view command);
+// `hypervisor`: a paravirtual run's (for `hv` and the hypervisor section of `stats`); null on a native run.
+MonitorReply monitor_command(Machine& m, MonitorState& state, std::string_view command,
+                             const hv::Hypervisor* hypervisor = nullptr);
 
 }  // namespace ring1

@@ -6,6 +6,8 @@
 
 #include "debugger/gdb_connection.h"
 #include "debugger/gdb_stub.h"
+#include "hypervisor/hv_report.h"
+#include "hypervisor/hypervisor.h"
 #include "machine/machine.h"
 #include "machine/report.h"
 
@@ -47,9 +49,13 @@ struct Hub {
   static void flush(void* ctx, FlushCause cause, u32 dropped, u32 lin) {
     static_cast<Hub*>(ctx)->tracer->tlb_flush(cause, dropped, lin);
   }
+  static void hypercall(void* ctx, const hv::HypercallEvent& e) { static_cast<Hub*>(ctx)->tracer->hypercall(e); }
+  static void bounce(void* ctx, const hv::BounceEvent& e) { static_cast<Hub*>(ctx)->tracer->bounce(e); }
 };
 
-std::string describe_end(Machine& m, StopReason why) {
+std::string describe_end(Machine& m, StopReason why, const hv::Hypervisor* hyp) {
+  if (why == StopReason::Requested && hyp && hyp->state() != hv::DomainState::Running)
+    return fmt::format("domain {} {}", hyp->domain().id.value, hv::domain_state_text(*hyp));
   switch (why) {
     case StopReason::UnhandledFault: return "crashed: " + describe_fault(m);
     case StopReason::TripleFault: return "crashed: " + describe_triple_fault(m);
@@ -63,7 +69,7 @@ class Session {
   Session(Machine& m, const RunLimits& limits, const DebugOptions& o) : m_(m), limits_(limits), o_(o) {
     const Cpu& c = m.cpu();
     insn_end_ = limits.max_instructions >= ~u64(0) - c.instret ? ~u64(0) : c.instret + limits.max_instructions;
-    if (o.trace.any()) tracer_.emplace(m, o.trace, o.trace_out);
+    if (o.trace.any()) tracer_.emplace(m, o.trace, o.trace_out, o.hypervisor != nullptr);
     hub_.m = &m;
     hub_.tracer = tracer_ ? &*tracer_ : nullptr;
     install_observers();
@@ -71,6 +77,7 @@ class Session {
   ~Session() {
     m_.cpu().observer = CpuObserver{};
     m_.mmu().flush_observer = FlushObserver{};
+    if (o_.hypervisor) o_.hypervisor->observer = hv::HvObserver{};
   }
 
   StopReason run(std::string& error) {
@@ -79,7 +86,7 @@ class Session {
       if (!error.empty()) return StopReason::HostError;
       fmt::print(stderr, "ring1: gdb stub listening on 127.0.0.1:{}\n", conn_.port());
       std::fflush(stderr);
-      stub_.emplace(m_);
+      stub_.emplace(m_, o_.hypervisor);
       if (o_.gdb_wait) {
         conn_.accept(true);
         attach(GdbStub::StopKind::Attach);
@@ -100,7 +107,8 @@ class Session {
         continue;
       }
       if (attached()) {
-        for (const std::string& p : stub_->exited(exit_status_for(why), describe_end(m_, why))) conn_.send(p);
+        const int status = o_.exit_status ? o_.exit_status(why) : exit_status_for(why);
+        for (const std::string& p : stub_->exited(status, describe_end(m_, why, o_.hypervisor))) conn_.send(p);
         conn_.close_client();
       }
       return why;
@@ -118,6 +126,8 @@ class Session {
     if (tracer_ && tracer_->what().io) ob.port_access = &Hub::port;
     m_.cpu().observer = ob;
     if (tracer_ && tracer_->what().tlb) m_.mmu().flush_observer = FlushObserver{&Hub::flush, &hub_};
+    if (tracer_ && tracer_->what().hypercall && o_.hypervisor)
+      o_.hypervisor->observer = hv::HvObserver{&Hub::hypercall, &Hub::bounce, &hub_};
   }
 
   void attach(GdbStub::StopKind kind) {

@@ -10,6 +10,7 @@
 // run on; a later client may attach again. `kill` ends the run (StopReason::Requested).
 #pragma once
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -19,12 +20,20 @@
 namespace ring1 {
 
 class Machine;
+namespace hv {
+class Hypervisor;
+}
 
 struct DebugOptions {
   std::optional<u16> gdb_port;
   bool gdb_wait = false;
   TraceSet trace;
   std::FILE* trace_out = stderr;
+  // A paravirtual run's hypervisor: `--trace hypercall` hooks it, `monitor hv` and `monitor stats` show it.
+  hv::Hypervisor* hypervisor = nullptr;
+  // ring1's exit status for a run that ended with a reason (the stub's `W` packet): what `ring1 run` will
+  // return, which also depends on the guest's isa-debug-exit and the domain's fate. Empty: exit_status_for.
+  std::function<int(StopReason)> exit_status;
 };
 
 inline constexpr u64 kSliceInstructions = 200000;

@@ -5,6 +5,8 @@
 
 #include "cpu/fault.h"
 #include "debugger/guest_memory.h"
+#include "hypervisor/hv_report.h"
+#include "hypervisor/xen_abi.h"
 #include "machine/machine.h"
 
 namespace ring1 {
@@ -21,11 +23,9 @@ std::optional<TraceSet> parse_trace_set(std::string_view list, std::string& erro
     else if (name == "tlb") s.tlb = true;
     else if (name == "io") s.io = true;
     else if (name == "insn") s.insn = true;
-    else if (name == "hypercall") {
-      error = "--trace hypercall: there is no hypervisor yet (it comes with its issue)";
-      return std::nullopt;
-    } else {
-      error = fmt::format("--trace: unknown event kind '{}' (known: ring, fault, tlb, io, insn)", name);
+    else if (name == "hypercall") s.hypercall = true;
+    else {
+      error = fmt::format("--trace: unknown event kind '{}' (known: ring, fault, tlb, io, insn, hypercall)", name);
       return std::nullopt;
     }
     pos = comma + 1;
@@ -45,12 +45,21 @@ std::string transition_cause_text(TransitionCause cause, u8 vector) {
   return "?";
 }
 
-Tracer::Tracer(Machine& m, TraceSet what, std::FILE* out) : m_(m), what_(what), out_(out) {}
+std::string transition_cause_text(const RingTransition& t, bool paravirtual, u32 eax) {
+  std::string text = transition_cause_text(t.cause, t.vector);
+  if (paravirtual && t.cause == TransitionCause::SoftwareInterrupt && t.vector == xen::kHypercallVector && t.to_cpl == 0)
+    text += fmt::format(" ({})", hv::hypercall_name(eax));
+  return text;
+}
+
+Tracer::Tracer(Machine& m, TraceSet what, std::FILE* out, bool paravirtual)
+    : m_(m), what_(what), out_(out), paravirtual_(paravirtual) {}
 
 void Tracer::ring_transition(const RingTransition& t) {
   if (!what_.ring) return;
   fmt::print(out_, "ring  cycle={} from={}/{:04x}:{:08x} to={}/{:04x}:{:08x} cause={}\n", t.cycle, t.from_cpl,
-             t.from_cs, t.from_eip, t.to_cpl, t.to_cs, t.to_eip, transition_cause_text(t.cause, t.vector));
+             t.from_cs, t.from_eip, t.to_cpl, t.to_cs, t.to_eip,
+             transition_cause_text(t, paravirtual_, m_.cpu().gpr[EAX]));
 }
 
 void Tracer::exception(const ExceptionEvent& e) {
@@ -90,6 +99,32 @@ void Tracer::instruction() {
   std::string hex;
   for (u32 k = 0; k < len; ++k) hex += fmt::format("{:02x}", bytes[k]);
   fmt::print(out_, "insn  cycle={} ring={} {:04x}:{:08x} {} {}\n", c.cycles, c.cpl, cs.selector, c.eip, hex, text);
+}
+
+void Tracer::hypercall(const hv::HypercallEvent& e) {
+  if (!what_.hypercall) return;
+  std::string line = fmt::format("hcall cycle={} nr={} {}", e.cycle, e.nr, hv::hypercall_name(e.nr));
+  if (e.from_multicall) line += fmt::format(" multicall[{}]", e.multicall_index);
+  namespace hc = xen::hypercall;
+  if (e.nr == hc::kMmuUpdate || e.nr == hc::kMmuextOp || e.nr == hc::kMulticall) line += fmt::format(" count={}", e.args[1]);
+  line += fmt::format(" ebx={:#010x} ecx={:#010x} edx={:#010x} esi={:#010x} edi={:#010x} eax={:#010x}", e.args[0],
+                      e.args[1], e.args[2], e.args[3], e.args[4], e.result);
+  if (static_cast<i32>(e.result) < 0 && static_cast<i32>(e.result) > -4096)
+    line += fmt::format(" ({})", static_cast<i32>(e.result));
+  line += '\n';
+  fmt::print(out_, "{}", line);
+}
+
+void Tracer::bounce(const hv::BounceEvent& e) {
+  if (!what_.hypercall) return;
+  std::string line = fmt::format("bounce cycle={} vector={} ", e.cycle, e.vector);
+  if (e.via_gp) line += fmt::format("int {:#04x} via #GP", e.vector);
+  else line += vector_name(e.vector);
+  if (e.has_error_code) line += fmt::format(" error={:#010x}", e.error_code);
+  if (e.vector == static_cast<u8>(Vector::PF) && !e.via_gp) line += fmt::format(" cr2={:#010x}", e.cr2);
+  line += fmt::format(" from={}/{:04x}:{:08x} to={}/{:04x}:{:08x} esp={:#010x}\n", e.from_cpl, e.from_cs, e.from_eip,
+                      e.to_cs & 3, e.to_cs, e.to_eip, e.to_esp);
+  fmt::print(out_, "{}", line);
 }
 
 }  // namespace ring1

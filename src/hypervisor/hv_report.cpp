@@ -50,12 +50,17 @@ std::string hypercall_name(unsigned nr) {
   return fmt::format("hypercall_{}", nr);
 }
 
-std::string hv_report_text(const Hypervisor& hv) {
-  const HypervisorStats& st = hv.stats();
-  std::string out = fmt::format("  hypervisor:    domain {} {}", hv.domain().id.value, state_name(hv.state()));
+std::string domain_state_text(const Hypervisor& hv) {
+  std::string out = state_name(hv.state());
   if (hv.state() == DomainState::Shutdown) out += fmt::format(" ({})", shutdown_reason_name(hv.shutdown_reason()));
   if (hv.state() == DomainState::Crashed) out += fmt::format(": {}", hv.crash_message());
-  out += fmt::format("; {} entries\n", st.entries);
+  return out;
+}
+
+std::string hv_report_text(const Hypervisor& hv) {
+  const HypervisorStats& st = hv.stats();
+  std::string out = fmt::format("  hypervisor:    domain {} {}; {} entries\n", hv.domain().id.value,
+                                domain_state_text(hv), st.entries);
   std::string calls;
   for (u32 nr = 0; nr < HypervisorStats::kHypercalls; ++nr)
     if (st.hypercalls[nr]) calls += fmt::format("{}{} x{}", calls.empty() ? "" : ", ", hypercall_name(nr), st.hypercalls[nr]);

@@ -11,6 +11,8 @@ class Hypervisor;
 std::string hv_report_text(const Hypervisor& hv);
 // A JSON object (no trailing newline).
 std::string hv_report_json(const Hypervisor& hv);
+// The domain's fate in words: "running", "shut down (poweroff)", "crashed: WHY".
+std::string domain_state_text(const Hypervisor& hv);
 // The name of hypercall `nr` (xen.h's __HYPERVISOR_* without the prefix), or "hypercall_N".
 std::string hypercall_name(unsigned nr);
 

@@ -184,6 +184,8 @@ void Hypervisor::hypercall(Cpu& c) {
   const HypercallHandler h = hypercall_handler(nr);
   const i32 result = h ? h(*this, a) : -xen::err::kENOSYS;
   c.gpr[EAX] = static_cast<u32>(result);
+  if (observer.hypercall) [[unlikely]]
+    observer.hypercall(observer.context, HypercallEvent{c.cycles, nr, {a.a1, a.a2, a.a3, a.a4, a.a5}, c.gpr[EAX]});
 }
 
 void Hypervisor::exception(Cpu& c, u8 vector, u32 error_code) {
@@ -198,7 +200,7 @@ void Hypervisor::exception(Cpu& c, u8 vector, u32 error_code) {
     const VirtualTrap& t = vcpu_.traps[v];
     if (t.present() && t.dpl() >= from) {
       ++stats_.syscalls_via_hypervisor;
-      bounce(v, t, false, 0, f.eip + 2);  // INT imm8 is two bytes; the guest resumes after it
+      bounce(v, t, false, 0, f.eip + 2, true);  // INT imm8 is two bytes; the guest resumes after it
       return;
     }
   }
@@ -216,7 +218,7 @@ void Hypervisor::exception(Cpu& c, u8 vector, u32 error_code) {
 }
 
 bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u32 error_code,
-                        u32 resume_eip) {
+                        u32 resume_eip, bool via_gp) {
   const Frame f = frame();
   const u8 from = f.cs & 3;
   u32 ss = f.ss, esp = f.esp;
@@ -265,6 +267,10 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
   const u32 cs = (t.cs & 3) == 0 ? (t.cs | 1) : t.cs;
   const u32 fl = (f.eflags & ~(eflags::TF | eflags::NT | eflags::VM | eflags::RF)) | eflags::IF;
   set_frame(Frame{t.address, cs, fl, new_esp, ss});
+  if (observer.bounce) [[unlikely]]
+    observer.bounce(observer.context, BounceEvent{cpu().cycles, vector, has_error_code, error_code, cpu().cr2, via_gp,
+                                                  from, static_cast<u16>(f.cs), f.eip, static_cast<u16>(cs),
+                                                  static_cast<u16>(ss), t.address, new_esp});
   return true;
 }
 

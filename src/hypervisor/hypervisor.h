@@ -11,6 +11,7 @@
 #include "hypervisor/domain.h"
 #include "hypervisor/frame_table.h"
 #include "hypervisor/guest_memory.h"
+#include "hypervisor/hv_observer.h"
 #include "hypervisor/hypervisor_space.h"
 #include "hypervisor/mach_to_phys.h"
 #include "hypervisor/mmu_hypercalls.h"
@@ -56,6 +57,7 @@ class Hypervisor {
   Domain& domain() { return domain_; }
   const Domain& domain() const { return domain_; }
   VirtualCpu& vcpu() { return vcpu_; }
+  const VirtualCpu& vcpu() const { return vcpu_; }
   const HypervisorStats& stats() const { return stats_; }
 
   // Starts the guest kernel in ring 1 at `eip` with stack `esp` on the page directory at machine address
@@ -97,6 +99,14 @@ class Hypervisor {
     ++stats_.multicall_entries;
     cpu().charge(cpu().costs().events.hv_request);
   }
+  // A call made by multicall entry `index` returned `result` (told to the observer, as a hypercall is).
+  void note_multicall_call(u32 index, u32 nr, const u32* args, i32 result) {
+    if (observer.hypercall) [[unlikely]]
+      observer.hypercall(observer.context, HypercallEvent{cpu().cycles, nr, {args[0], args[1], args[2], args[3], args[4]},
+                                                          static_cast<u32>(result), true, index});
+  }
+  // The tracer's hooks (hv_observer.h): every hypercall and every bounce. All null: nobody listens.
+  HvObserver observer;
   // True while a multicall runs its entries (no nested multicall, no iret inside one).
   bool in_multicall = false;
   GuestMemory& guest() { return layout_ == Layout::Separate ? static_cast<GuestMemory&>(walking_) : guest_; }
@@ -120,7 +130,8 @@ class Hypervisor {
   void exception(Cpu& cpu, u8 vector, u32 error_code);
   // Builds the guest's exception frame on its kernel stack and points the IRET frame at its handler
   // (create_bounce_frame). False if the domain was crashed instead.
-  bool bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u32 error_code, u32 resume_eip);
+  bool bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u32 error_code, u32 resume_eip,
+              bool via_gp = false);
   u32 stack_word(u32 offset) const;
   void set_stack_word(u32 offset, u32 v);
 

@@ -58,6 +58,7 @@ i32 do_multicall(Hypervisor& hv, const HypercallArgs& a) {
                   : h                                ? h(hv, HypercallArgs{e.args[0], e.args[1], e.args[2], e.args[3], e.args[4]})
                                                      : -xen::err::kENOSYS;
     hv.count_multicall_entry();  // the entry's own handling; its call charged its work itself
+    hv.note_multicall_call(i, e.op, e.args, r);
     e.result = static_cast<u32>(r);
     if (!hv.guest().write(at, e)) {
       rc = -xen::err::kEFAULT;
