@@ -5,13 +5,14 @@
 namespace ring1 {
 
 TlbArray::TlbArray(TlbGeometry g, u32 page_shift)
-    : geo_(g), shift_(page_shift), set_mask_(g.sets - 1), entries_(g.entries()) {
+    : geo_(g), shift_(page_shift), set_mask_(g.sets - 1), page_mask_(~((1u << page_shift) - 1)),
+      entries_(g.entries()) {
   if (g.sets == 0 || (g.sets & (g.sets - 1)) != 0) throw std::invalid_argument("TLB sets must be a power of two");
   if (g.ways == 0) throw std::invalid_argument("TLB ways must be at least 1");
-  reset_hints();
+  drop_hints();
 }
 
-void TlbArray::reset_hints() {
+void TlbArray::drop_hints() {
   for (TlbHint& h : hints_) h = TlbHint{};
 }
 
@@ -69,7 +70,7 @@ void TlbArray::drop(u32 lin, const TlbKeys& k, u32& dropped_ng, u32& dropped_g) 
 
 void TlbArray::clear() {
   for (TlbEntry& e : entries_) e = TlbEntry{};
-  reset_hints();
+  drop_hints();
 }
 
 }  // namespace ring1
