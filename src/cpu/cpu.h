@@ -259,9 +259,18 @@ class Cpu {
         return old;
       }
     }
-    const T old = read<T>(s, offset);
-    write<T>(s, offset, op(old));
+    const T old = read_out_of_line<T>(s, offset);
+    write_out_of_line<T>(s, offset, op(old));
     return old;
+  }
+  // The general accesses as calls, for slow paths that should not inline them.
+  template <class T>
+  [[gnu::noinline, gnu::cold]] T read_out_of_line(u8 s, u32 offset) {
+    return read<T>(s, offset);
+  }
+  template <class T>
+  [[gnu::noinline, gnu::cold]] void write_out_of_line(u8 s, u32 offset, T v) {
+    write<T>(s, offset, v);
   }
 
   // Stack width follows SS.B (SDM vol. 3, 3.4.5): 32-bit ESP or 16-bit SP.
