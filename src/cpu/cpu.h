@@ -271,6 +271,36 @@ class Cpu {
     mmu_.write<T>(sg.base + offset, v, cpl == 3);
   }
 
+  // Read-modify-write of a memory operand: `op(old)` gives the value written back; returns the old value.
+  // Checks, TLB lookups, counts and faults are exactly those of read<T> followed by write<T> (which is what
+  // runs unless both would take their fast paths); on the fast path the two share one translation.
+  template <class T, class Op>
+  [[gnu::always_inline]] T modify(u8 s, u32 offset, Op&& op) {
+    const Segment& sg = seg[s];
+    const u64 last = u64(offset) + (sizeof(T) - 1);
+    if (offset >= sg.read_lo && offset >= sg.write_lo && last <= sg.read_hi && last <= sg.write_hi) [[likely]] {
+      if (u8* p = mmu_.modify_host<T>(sg.base + offset, cpl == 3)) [[likely]] {
+        T old;
+        std::memcpy(&old, p, sizeof(T));
+        const T v = op(old);
+        std::memcpy(p, &v, sizeof(T));
+        return old;
+      }
+    }
+    const T old = read_out_of_line<T>(s, offset);
+    write_out_of_line<T>(s, offset, op(old));
+    return old;
+  }
+  // The general accesses as calls, for slow paths that should not inline them.
+  template <class T>
+  [[gnu::noinline, gnu::cold]] T read_out_of_line(u8 s, u32 offset) {
+    return read<T>(s, offset);
+  }
+  template <class T>
+  [[gnu::noinline, gnu::cold]] void write_out_of_line(u8 s, u32 offset, T v) {
+    write<T>(s, offset, v);
+  }
+
   // Stack width follows SS.B (SDM vol. 3, 3.4.5): 32-bit ESP or 16-bit SP.
   u32 stack_mask() const { return seg[SS].big ? 0xFFFFFFFFu : 0xFFFFu; }
   void set_esp_masked(u32 v) {

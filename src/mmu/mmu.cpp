@@ -33,7 +33,6 @@ Mmu::Mmu(PhysicalMemory& ram, const TlbProfile& profile, TlbMode mode)
       itlb_large_(profile.itlb_large, 22),
       dtlb_small_(profile.dtlb_small, 12),
       dtlb_large_(profile.dtlb_large, 22) {
-  fetch_.entry = &no_entry_;
   keys_.ng_gen = next_gen_++;
   keys_.g_gen = next_gen_++;
   cur_tag_ = mode_ == TlbMode::Tagged ? 1 : 0;
@@ -42,8 +41,12 @@ Mmu::Mmu(PhysicalMemory& ram, const TlbProfile& profile, TlbMode mode)
   new_generation(true);
 }
 
-void Mmu::new_generation(bool include_global) {
+void Mmu::keys_changed() {
   drop_fetch_latch();
+  for (TlbArray* a : {&itlb_small_, &itlb_large_, &dtlb_small_, &dtlb_large_}) a->drop_hints();
+}
+
+void Mmu::new_generation(bool include_global) {
   if (next_gen_ > 0xFFFFFFF0u) {  // after 4 billion flushes: forget everything once and start again
     for (TlbArray* a : {&itlb_small_, &itlb_large_, &dtlb_small_, &dtlb_large_}) a->clear();
     next_gen_ = 1;
@@ -54,6 +57,7 @@ void Mmu::new_generation(bool include_global) {
   if (include_global) keys_.g_gen = next_gen_++;
   keys_.ng_key = (u64(keys_.ng_gen) << 32) | (u64(cur_tag_) << 20);
   keys_.g_key = u64(keys_.g_gen) << 32;
+  keys_changed();
 }
 
 void Mmu::flush(bool include_global, FlushCause cause) {
@@ -103,7 +107,7 @@ void Mmu::set_cr3(u32 cr3) {
   }
   cur_tag_ = it->second;
   keys_.ng_key = (u64(keys_.ng_gen) << 32) | (u64(cur_tag_) << 20);
-  drop_fetch_latch();
+  keys_changed();
 }
 
 void Mmu::reset() {
@@ -180,7 +184,7 @@ bool Mmu::translate_fetch_slow(u32 lin, u32& phys, bool user) {
   // Latch the entry that translated this page (4 KiB or 4 MiB array; the walk filled one of them).
   TlbEntry* e = itlb_small_.find(lin, keys_);
   if (!e && pse_) e = itlb_large_.find(lin, keys_);
-  if (e) fetch_ = FetchLatch{lin & ~kPageMask, user, e, e->key};
+  if (e) fetch_ = FetchLatch{(lin & ~kPageMask) | u32(user), e->frame | (lin & (e->large ? 0x3FF000u : 0u))};
   return phys < size_;
 }
 

@@ -109,14 +109,14 @@ class Mmu {
       }
       return static_cast<T>(read_flat_slow(lin, sizeof(T)));
     }
-    if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
-      const TlbHint* h = dtlb_small_.hit<kPageShift>(lin, keys_);
-      if (h && h->host && (!user || (h->perm & tlb_perm::UserRead))) [[likely]] {
-        h->entry->age = ++stats_.dtlb.lookups;
-        T v;
-        std::memcpy(&v, h->host + (lin & kPageMask), sizeof(T));
-        return v;
-      }
+    // Paging on: one compare against the page's hint (see TlbHint), and the page's rights at CPL 3.
+    const TlbHint& h = dtlb_small_.hint<kPageShift>(lin);
+    if (h.read_page == ((lin + (sizeof(T) - 1)) & ~kPageMask) && (!user || (h.perm & tlb_perm::UserRead)))
+        [[likely]] {
+      h.entry->age = ++stats_.dtlb.lookups;
+      T v;
+      std::memcpy(&v, reinterpret_cast<const u8*>(h.host_base + lin), sizeof(T));
+      return v;
     }
     return static_cast<T>(read_paged_slow(lin, sizeof(T), user));
   }
@@ -133,16 +133,43 @@ class Mmu {
       }
       return write_flat_slow(lin, sizeof(T), v);
     }
-    if ((lin & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
-      const TlbHint* h = dtlb_small_.hit<kPageShift>(lin, keys_);
-      if (h && h->host && (h->perm & (user ? tlb_perm::UserWrite : tlb_perm::SupWrite))) [[likely]] {
-        h->entry->age = ++stats_.dtlb.lookups;
-        if (code_[h->frame >> kPageShift]) [[unlikely]] ram_.note_write(h->frame | (lin & kPageMask), sizeof(T));
-        std::memcpy(h->host + (lin & kPageMask), &v, sizeof(T));
-        return;
-      }
+    const TlbHint& h = dtlb_small_.hint<kPageShift>(lin);
+    if (h.write_page == ((lin + (sizeof(T) - 1)) & ~kPageMask) && (!user || (h.perm & tlb_perm::UserWrite)))
+        [[likely]] {
+      TlbEntry& e = *h.entry;
+      e.age = ++stats_.dtlb.lookups;
+      if (code_[e.frame >> kPageShift]) [[unlikely]] ram_.note_write(e.frame | (lin & kPageMask), sizeof(T));
+      std::memcpy(reinterpret_cast<u8*>(h.host_base + lin), &v, sizeof(T));
+      return;
     }
     write_paged_slow(lin, sizeof(T), v, user);
+  }
+
+  // A read-modify-write of a T at `lin` (ADD [m], r and the like) when both of its accesses would take the
+  // fast paths above: counts the read's and the write's TLB lookups, drops decoded code in the frame as the
+  // write would, and returns the host address to read and then write. Otherwise nullptr, and nothing has
+  // happened: the caller reads and writes separately, which gives the same counts, ages and faults.
+  template <class T>
+  [[gnu::always_inline]] u8* modify_host(u32 lin, bool user) {
+    if (!paging_) [[likely]] {
+      if (u64(lin) + sizeof(T) <= flat_limit_) [[likely]] {
+        if (code_[lin >> kPageShift] | code_[(lin + sizeof(T) - 1) >> kPageShift]) [[unlikely]]
+          ram_.note_write(lin, sizeof(T));
+        return host_ + lin;
+      }
+      return nullptr;
+    }
+    // A write hint implies a read hint (RAM behind the page), and UserWrite implies UserRead.
+    const TlbHint& h = dtlb_small_.hint<kPageShift>(lin);
+    if (h.write_page == ((lin + (sizeof(T) - 1)) & ~kPageMask) && (!user || (h.perm & tlb_perm::UserWrite)))
+        [[likely]] {
+      TlbEntry& e = *h.entry;
+      stats_.dtlb.lookups += 2;
+      e.age = stats_.dtlb.lookups;
+      if (code_[e.frame >> kPageShift]) [[unlikely]] ram_.note_write(e.frame | (lin & kPageMask), sizeof(T));
+      return reinterpret_cast<u8*>(h.host_base + lin);
+    }
+    return nullptr;
   }
 
   // Translates an instruction fetch. Returns false if the physical address has no RAM behind it; raises
@@ -155,8 +182,8 @@ class Mmu {
       phys = lin;
       return lin < size_;
     }
-    if ((lin & ~kPageMask) == fetch_.page && user == fetch_.user && fetch_.entry->key == fetch_.key) [[likely]] {
-      phys = fetch_.entry->frame | (lin & (fetch_.entry->large ? 0x3FFFFFu : kPageMask));
+    if (((lin & ~kPageMask) | u32(user)) == fetch_.tag) [[likely]] {
+      phys = fetch_.phys_page | (lin & kPageMask);
       return phys < size_;
     }
     return translate_fetch_slow(lin, phys, user);
@@ -198,7 +225,9 @@ class Mmu {
   void write_paged_slow(u32 lin, u32 size, u32 value, bool user);
   u32 translate_slow(u32 lin, Access a, bool user);
   bool translate_fetch_slow(u32 lin, u32& phys, bool user);
-  void drop_fetch_latch() { fetch_.page = ~0u; }
+  void drop_fetch_latch() { fetch_.tag = FetchLatch::kNone; }
+  // The TLB keys changed (a flush, a CR3 switch): hints and the fetch latch published under the old ones go.
+  void keys_changed();
   // Page walk (page_walker.cpp): fills the right TLB or raises #PF.
   TlbEntry& walk(u32 lin, Access a, bool user);
   void check_rights(const TlbEntry& e, u32 lin, Access a, bool user);
@@ -224,14 +253,14 @@ class Mmu {
   std::unordered_map<u32, u32> tags_;  // tagged mode: CR3 page-directory base -> address-space tag
   u32 cur_tag_ = 0;
 
-  // The fetch unit's current page (see translate_fetch): the entry it was found in and that entry's key.
+  // The fetch unit's current page (see translate_fetch): its linear address with the user bit in bit 0,
+  // and the physical address it translates to. The latch is dropped whenever the ITLB changes in a way that
+  // could touch its entry (a flush, a CR3 switch, INVLPG, an ITLB fill), so it needs no check of its own.
   struct FetchLatch {
-    u32 page = ~0u;
-    bool user = false;
-    const TlbEntry* entry = nullptr;
-    u64 key = 0;
+    static constexpr u32 kNone = ~0u;  // no page | user bit has every low bit set
+    u32 tag = kNone;
+    u32 phys_page = 0;
   } fetch_;
-  TlbEntry no_entry_;  // what the latch points at before its first use
 
   bool paging_ = false, wp_ = false, pse_ = false, pge_ = false;
   u32 cr3_ = 0;

@@ -93,6 +93,7 @@ TlbEntry& Mmu::walk(u32 lin, Access a, bool user) {
   const bool dirty = updated & kD;
   TlbArray& arr = a == Access::Execute ? (large ? itlb_large_ : itlb_small_) : (large ? dtlb_large_ : dtlb_small_);
   TlbCounters& ctr = a == Access::Execute ? stats_.itlb : stats_.dtlb;
+  if (a == Access::Execute) drop_fetch_latch();  // the fill may evict the latched entry
   auto r = arr.fill(lin, global, keys_, ctr.lookups);
   if (r.evicted_live) {
     ++ctr.evictions;

@@ -6,13 +6,14 @@
 namespace ring1 {
 
 TlbArray::TlbArray(TlbGeometry g, u32 page_shift)
-    : geo_(g), shift_(page_shift), set_mask_(g.sets - 1), entries_(g.entries()) {
+    : geo_(g), shift_(page_shift), set_mask_(g.sets - 1), page_mask_(~((1u << page_shift) - 1)),
+      entries_(g.entries()) {
   if (g.sets == 0 || (g.sets & (g.sets - 1)) != 0) throw std::invalid_argument("TLB sets must be a power of two");
   if (g.ways == 0) throw std::invalid_argument("TLB ways must be at least 1");
-  reset_hints();
+  drop_hints();
 }
 
-void TlbArray::reset_hints() {
+void TlbArray::drop_hints() {
   for (TlbHint& h : hints_) h = TlbHint{};
 }
 
@@ -69,22 +70,24 @@ void TlbArray::drop(u32 lin, const TlbKeys& k, u32& dropped_ng, u32& dropped_g) 
 }
 
 void TlbArray::withhold_host(TlbHint& h) const {
-  const u32 vpn = static_cast<u32>(h.key & 0xFFFFF);
-  if (std::binary_search(unhinted_->begin(), unhinted_->end(), vpn)) h.host = nullptr;
+  const u32 vpn = h.page >> shift_;
+  if (std::binary_search(unhinted_->begin(), unhinted_->end(), vpn)) h.read_page = h.write_page = TlbHint::kNoPage;
 }
 
 void TlbArray::set_unhinted_pages(const std::vector<u32>* pages) {
   unhinted_ = pages;
   for (TlbHint& h : hints_) {
-    if (h.key == 0 || !h.entry) continue;
-    h.host = h.entry->host;
+    if (h.page == TlbHint::kNoPage || !h.entry) continue;
+    const TlbEntry& e = *h.entry;
+    h.read_page = e.host ? h.page : TlbHint::kNoPage;
+    h.write_page = e.host && (e.perm & tlb_perm::SupWrite) ? h.page : TlbHint::kNoPage;
     if (unhinted_) withhold_host(h);
   }
 }
 
 void TlbArray::clear() {
   for (TlbEntry& e : entries_) e = TlbEntry{};
-  reset_hints();
+  drop_hints();
 }
 
 }  // namespace ring1

@@ -9,6 +9,8 @@
 // no generation. Live entries are counted as they are filled and evicted, so a flush knows exactly how
 // many it dropped.
 #pragma once
+#include <cassert>
+#include <cstdint>
 #include <vector>
 
 #include "cpu/types.h"
@@ -45,16 +47,26 @@ struct TlbEntry {
 
 enum class TlbReplacement : u8 { Lru, Fifo };
 
-// A direct-mapped hint per virtual page number: where that page's entry was last found, with copies of the
-// fields a hit needs, so a hit reads one cache line. Invariant: a hint with a non-zero key has the same key,
-// host, frame and perm as its entry (kept on search, fill, eviction, drop and dirty update).
+// A direct-mapped hint per virtual page number: where that page's entry was last found, with copies of what
+// a data-access hit needs, in one 32-byte slot. `read_page` and `write_page` are the page's linear address
+// when a supervisor read, or a supervisor write, may go straight to host memory (RAM behind the whole page;
+// for writes the entry's SupWrite), and kNoPage otherwise, so the fast path is one compare: it compares
+// them with the page of the access's last byte, which also sends a page-crossing access to the slow path.
+// `host_base` plus a linear address in the page is that byte's host address.
+// Invariants: a hint whose `page` is not kNoPage describes its entry as the entry is now (kept on search,
+// fill, eviction, drop and dirty update), and exists only while the TLB keys it was published under are
+// current: the Mmu drops every hint when its keys change (a flush moves the generation on, a tagged CR3
+// write switches the tag), so a hint never needs the generation compare a search makes.
 struct TlbHint {
-  u64 key = 0;
-  u8* host = nullptr;
+  static constexpr u32 kNoPage = 1;  // never equal to a page-aligned address
+  u32 page = kNoPage;                // linear address of the page this hint is for
+  u32 read_page = kNoPage;
+  u32 write_page = kNoPage;
+  u8 perm = 0;  // the entry's tlb_perm bits (CPL 3 accesses test them)
   TlbEntry* entry = nullptr;
-  u32 frame = 0;
-  u8 perm = 0;
+  uintptr_t host_base = 0;
 };
+static_assert(sizeof(TlbHint) == 32, "a hint is one load-friendly slot: keep it at 32 bytes");
 
 struct TlbGeometry {
   u32 sets = 16;
@@ -71,16 +83,29 @@ class TlbArray {
   u32 page_shift() const { return shift_; }
   const TlbGeometry& geometry() const { return geo_; }
 
-  // The fast path: the hint for this page if it holds a live translation of it, else nullptr (then find()).
-  // The hint's key is the entry's key, so the answer and the LRU update are exactly what searching the set
-  // would give; the hint only saves work. Shift: the page shift when known at compile time, 0 for the array's.
-  // No side effects: the caller stamps the entry's age with its TLB's lookup count when it uses it.
+  // The slot of the hint for `lin`'s page (it may describe another page, or none). Shift: the page shift
+  // when known at compile time, 0 for the array's.
   template <u32 Shift = 0>
+  const TlbHint& hint(u32 lin) const {
+    if constexpr (Shift >= 5) {
+      // The slot's byte offset straight from the address (one shift, one mask): the data fast path's index.
+      static_assert(sizeof(TlbHint) == 32);
+      const u32 offset = (lin >> (Shift - 5)) & ((kHints - 1) << 5);
+      return *reinterpret_cast<const TlbHint*>(reinterpret_cast<const char*>(hints_) + offset);
+    } else {
+      return hints_[(lin >> shift_) & (kHints - 1)];
+    }
+  }
+
+  // The hint for this page if it holds a live translation of it, else nullptr (then search). The answer and
+  // the LRU update are exactly what searching the set would give; the hint only saves work.
+  // No side effects: the caller stamps the entry's age with its TLB's lookup count when it uses it.
   const TlbHint* hit(u32 lin, const TlbKeys& k) const {
-    u32 vpn = lin >> (Shift ? Shift : shift_);
-    const TlbHint& h = hints_[vpn & (kHints - 1)];
-    if (h.key == (k.ng_key | vpn) || h.key == (k.g_key | vpn)) [[likely]] return &h;
-    return nullptr;
+    const TlbHint& h = hint(lin);
+    if (h.page != (lin & page_mask_)) return nullptr;
+    assert(h.entry->key == (k.ng_key | (lin >> shift_)) || h.entry->key == (k.g_key | (lin >> shift_)));
+    (void)k;
+    return &h;
   }
 
   // The associative search (through the hint first).
@@ -92,13 +117,24 @@ class TlbArray {
 
   // Refreshes the hint of an entry whose fields were just set or changed (after a fill, a dirty update).
   void publish(TlbEntry& e) {
-    TlbHint& h = hints_[(e.key & 0xFFFFF) & (kHints - 1)];
-    h = TlbHint{e.key, e.host, &e, e.frame, e.perm};
+    const u32 vpn = static_cast<u32>(e.key) & 0xFFFFF;
+    const u32 page = vpn << shift_;
+    TlbHint& h = hints_[vpn & (kHints - 1)];
+    h.page = page;
+    h.read_page = e.host ? page : TlbHint::kNoPage;
+    h.write_page = e.host && (e.perm & tlb_perm::SupWrite) ? page : TlbHint::kNoPage;
+    h.perm = e.perm;
+    h.entry = &e;
+    h.host_base = reinterpret_cast<uintptr_t>(e.host) - page;
     if (unhinted_) [[unlikely]] withhold_host(h);
   }
-  // Pages (sorted virtual page numbers) whose hints carry no host pointer, so the fast path never hits them
-  // and their accesses take the slow path (the debugger's watchpoints). Null: none. Applies to live hints.
+  // Pages (sorted virtual page numbers) whose hints never match a data access (read_page and write_page
+  // withheld), so the fast path never hits them and their accesses take the slow path (the debugger's
+  // watchpoints). Null: none. Applies to live hints.
   void set_unhinted_pages(const std::vector<u32>* pages);
+
+  // Forgets every hint (the TLB's keys changed: entries published under the old ones may be dead now).
+  void drop_hints();
 
   // Installs a translation in a dead entry or the set's victim; reports whether a live entry (and of
   // which kind) was evicted, for the live counts. `now` is the TLB's lookup count (the entry's age).
@@ -131,7 +167,6 @@ class TlbArray {
  private:
   static constexpr u32 kHints = 64;
   TlbEntry* search(u32 vpn, u64 k1, u64 k2);
-  void reset_hints();
   void forget_hint(const TlbEntry& e) {  // the entry is about to change identity: its hint must not outlive it
     TlbHint& h = hints_[(e.key & 0xFFFFF) & (kHints - 1)];
     if (h.entry == &e) h = TlbHint{};
@@ -140,6 +175,7 @@ class TlbArray {
   TlbGeometry geo_;
   u32 shift_;
   u32 set_mask_;
+  u32 page_mask_;  // ~(page size - 1)
   std::vector<TlbEntry> entries_;
   TlbHint hints_[kHints];
   const std::vector<u32>* unhinted_ = nullptr;

@@ -45,6 +45,25 @@ TEST(DecodeCache, CodeRewrittenBetweenRunsOfALoopIsRedecoded) {
   EXPECT_GE(m.cpu.decode_cache().stats().frames_invalidated, 1u);
 }
 
+TEST(DecodeCache, AReadModifyWriteOfCodeIsRedecodedToo) {
+  TestMachine m;
+  m.exec(R"(
+      xor ebx, ebx
+      mov ecx, 3
+    l:
+      call f
+      add ebx, eax
+      add byte ptr [f + 1], 10
+      loop l
+      jmp done
+    f:
+      mov eax, 1
+      ret
+    done:
+  )");
+  EXPECT_EQ(m.r(EBX), 1u + 11u + 21u);
+}
+
 TEST(DecodeCache, HostWritesToCodeInvalidateToo) {
   TestMachine m;
   m.load_asm("mov eax, 1");

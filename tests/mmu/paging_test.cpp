@@ -188,6 +188,70 @@ TEST(Paging, MovToCr3IsPrivileged) {
   EXPECT_EQ(m.fault().vector, 13);
 }
 
+// A read-modify-write instruction makes a read access and then a write access (SDM vol. 3, 4.8): two DTLB
+// lookups, the write's dirty-flag update, and a write fault after the read, whether or not the interpreter
+// shares one translation between them.
+TEST(Paging, AReadModifyWriteLooksUpTheDtlbTwice) {
+  Paged m;
+  m.map(0x400000, 0x123000 | P | RW);
+  m.poke<u32>(0x123000, 5);
+  m.exec("mov eax, [0x400000]");  // a clean entry: the first write below sets D through the rights check
+  const TlbCounters before = m.stats().dtlb;
+  m.exec("add dword ptr [0x400000], 2\n inc dword ptr [0x400000]");
+  EXPECT_EQ(m.mem<u32>(0x123000), 8u);
+  EXPECT_EQ(m.stats().dtlb.lookups - before.lookups, 4u);
+  EXPECT_EQ(m.stats().dtlb.misses, before.misses);
+  EXPECT_EQ(m.pte(0x400000) & (A | D), A | D);
+}
+
+TEST(Paging, AReadModifyWriteOfAReadOnlyPageFaultsAfterItsRead) {
+  Paged m;
+  m.cpu.set_cr0(m.cpu.cr0 | (1u << 16));  // WP: supervisor writes honour R/W
+  m.map(0x400000, 0x123000 | P);
+  m.poke<u32>(0x123000, 5);
+  m.exec("mov eax, [0x400000]");
+  const TlbCounters before = m.stats().dtlb;
+  EXPECT_EQ(m.exec("add dword ptr [0x400000], 1"), StopReason::UnhandledFault);
+  EXPECT_EQ(m.fault().error_code, 0x3u);  // present, write
+  EXPECT_EQ(m.mem<u32>(0x123000), 5u);
+  EXPECT_EQ(m.stats().dtlb.lookups - before.lookups, 2u);  // the read hit; the write's lookup faulted
+  EXPECT_EQ(m.stats().dtlb.misses, before.misses);
+}
+
+TEST(Paging, AReadModifyWriteIntoCodeIsSeenByTheNextFetch) {
+  Paged m;
+  m.exec(R"(
+      xor ebx, ebx
+      mov ecx, 3
+    l:
+      call f
+      add ebx, eax
+      add byte ptr [f + 1], 10
+      loop l
+      jmp done
+    f:
+      mov eax, 1
+      ret
+    done:
+  )");
+  EXPECT_EQ(m.r(EBX), 1u + 11u + 21u);
+}
+
+// The fetch unit holds its page's translation, and looks the ITLB up again when fetch enters another page:
+// pages 1, 3 and 5 share set 1 of the tiny ITLB (2 sets x 2 ways), so a round trip through them evicts.
+TEST(Paging, ItlbMissesFollowTheGeometry) {
+  Paged m(TlbMode::Untagged, *TlbProfile::named("tiny"));
+  std::vector<u8> p3 = assemble("mov eax, 0x5000\n jmp eax", Bits::b32, 0x3000);
+  std::vector<u8> p5 = assemble("mov eax, 0x1007\n jmp eax", Bits::b32, 0x5000);
+  m.ram.write_bytes(0x3000, p3.data(), u32(p3.size()));
+  m.ram.write_bytes(0x5000, p5.data(), u32(p5.size()));
+  EXPECT_EQ(m.exec("mov eax, 0x3000\n jmp eax\n nop"), StopReason::Breakpoint);  // the NOP is at 0x1007
+  // Page 1, 3, 5 miss; 5 evicts 1 (LRU); back on page 1 it misses again and evicts 3.
+  EXPECT_EQ(m.stats().itlb.lookups, 4u);
+  EXPECT_EQ(m.stats().itlb.misses, 4u);
+  EXPECT_EQ(m.stats().itlb.evictions, 2u);
+}
+
 // The paper's point in numbers: after every CR3 write an untagged TLB misses once per page touched again;
 // a tagged TLB keeps the entries of the address space it switches back to.
 u64 misses_for_loop(TlbMode mode) {

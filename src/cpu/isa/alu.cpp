@@ -38,16 +38,18 @@ struct Neg { template <class T> static T compute(T a) { return T(0 - a); }
 struct Not { template <class T> static T compute(T a) { return T(~a); }
   template <class T> static void record(Cpu&, T, T, u32) {} };
 
-// dest op= src. A memory destination is read once and written once.
+// dest op= src. A memory destination is read once and written once (Cpu::modify).
 template <class T, class Op, bool DstMem, Src S>
 void binary(Cpu& c, const Insn& i) {
   T b = source<T, S>(c, i);
   u32 cin = Op::kCarryIn ? c.carry() : 0;
-  if constexpr (DstMem) {
-    u32 ea = c.effective_address(i);
-    T a = c.read<T>(i.seg, ea);
+  if constexpr (DstMem && Op::kWrites) {
+    T r;
+    T a = c.modify<T>(i.seg, c.effective_address(i), [&](T x) { return r = Op::template compute<T>(x, b, cin); });
+    c.set_lazy<T>(Op::kLazy, r, a, b, cin);
+  } else if constexpr (DstMem) {
+    T a = c.read<T>(i.seg, c.effective_address(i));
     T r = Op::template compute<T>(a, b, cin);
-    if constexpr (Op::kWrites) c.write<T>(i.seg, ea, r);
     c.set_lazy<T>(Op::kLazy, r, a, b, cin);
   } else {
     T a = c.reg<T>(i.r1);
@@ -62,10 +64,8 @@ template <class T, class Op, bool DstMem>
 void unary(Cpu& c, const Insn& i) {
   u32 cf = c.carry();
   if constexpr (DstMem) {
-    u32 ea = c.effective_address(i);
-    T a = c.read<T>(i.seg, ea);
-    T r = Op::template compute<T>(a);
-    c.write<T>(i.seg, ea, r);
+    T r;
+    T a = c.modify<T>(i.seg, c.effective_address(i), [&](T x) { return r = Op::template compute<T>(x); });
     Op::template record<T>(c, r, a, cf);
   } else {
     T a = c.reg<T>(i.r1);
