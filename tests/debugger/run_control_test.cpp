@@ -116,6 +116,29 @@ TEST(RunControl, AWatchedPageSeesEveryAccessWithPagingAndTheTlbCountsDoNotChange
 }
 
 
+// Read-modify-write instructions share one translation on the fast path (Cpu::modify); a watched page must
+// still see both halves, with paging off and on.
+TEST(RunControl, AWatchedPageSeesBothHalvesOfAReadModifyWrite) {
+  constexpr std::string_view kRmw = "mov eax, 3\n add [0x100000], eax\n inc dword ptr [0x100004]\n";
+  for (bool paging : {false, true}) {
+    TestMachine m;
+    if (paging) {
+      for (u32 i = 0; i < 1024; ++i) m.poke<u32>(0x200000 + 4 * i, (i << 12) | 3);
+      m.poke<u32>(0x201000, 0x200000 | 3);
+      m.cpu.set_cr3(0x201000);
+      m.cpu.set_cr0(m.cpu.cr0 | 0x80000000u);
+    }
+    m.load_asm(kRmw);
+    Hits h;
+    m.mmu.set_data_watch(DataWatch{&Hits::hook, &h}, {0x100000 >> 12});
+    m.run();
+    EXPECT_EQ(h.reads, 2) << "paging " << paging;
+    EXPECT_EQ(h.writes, 2) << "paging " << paging;
+    EXPECT_EQ(m.mem<u32>(0x100000), 3u);
+    EXPECT_EQ(m.mem<u32>(0x100004), 1u);
+  }
+}
+
 // Breakpoints live in a set the run loop checks, not in guest memory: a guest that rewrites the very
 // instruction a breakpoint sits on stops there, and stepping off it runs the new bytes (the decode cache
 // drops the old ones on the code write), exactly as without the debugger.
