@@ -85,10 +85,12 @@ static void pv_pt_alloc(uint32_t pa, unsigned level) {
   queue_update(kernel_mapping(pa), machine_entry(pa | PTE_P));  // read-only; sent with the hook-up
   if (level == 2) mmuext(MMUEXT_PIN_L2_TABLE, mfn_of(pa));
 }
+// Writable again, and the read-only translation dropped from the TLB (a stale one would fault the caller's
+// next write: the CPU does not walk again on a protection fault), in one update_va_mapping with UVMF_INVLPG:
+// the kernel's mappings of RAM are shared by every address space, so the current one reaches them too.
 static void pv_pt_free(uint32_t pa, unsigned level) {
   if (level == 2) mmuext(MMUEXT_UNPIN_TABLE, mfn_of(pa));
-  queue_update(kernel_mapping(pa), machine_entry(pa | PTE_P | PTE_W));
-  pv_mmu_send();  // the caller reuses the frame next
+  pv_map_current(0, pa, pa | PTE_P | PTE_W);
 }
 static void pv_set_mmu_batch(unsigned requests) {
   pv_mmu_send();
