@@ -1,4 +1,4 @@
-# guest-kit.cmake: ring1_add_guest(), which builds a multiboot ELF32 kernel from a guest's C and assembly
+# guest-kit.cmake: ring1_add_guest(), which builds an ELF32 kernel (multiboot header and Xen PV notes) from a guest's C and assembly
 # sources and the guest kit, with the host's gcc in 32-bit freestanding mode (gcc-multilib provides -m32 and
 # its libgcc). The project itself is C++ built by CMake's normal rules; guest code is compiled by custom
 # commands instead, so that none of the host flags (sanitizers, PIE, -O levels of the preset) reach it.
@@ -59,13 +59,15 @@ function(_ring1_guest_compile out_var obj_dir prefix_user)
   set(${out_var} ${objs} PARENT_SCOPE)
 endfunction()
 
-# The kit: what every guest links (common code over platform.h) and the native platform.
+# The kit: what every guest links (common code over platform.h) and both platforms, native (multiboot entry)
+# and paravirtual (Xen PV entry), so that every kit image boots either way.
 set(_kit ${RING1_GUEST_KIT_DIR})
 set(RING1_GUEST_KIT_OBJECTS "")
 _ring1_guest_compile(RING1_GUEST_KIT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF
   ${_kit}/native/multiboot.S ${_kit}/native/start_of_day.c ${_kit}/native/descriptors.c
-  ${_kit}/native/trap_entry.S ${_kit}/native/pic.c ${_kit}/native/pit.c ${_kit}/native/uart16550.c
-  ${_kit}/native/platform_native.c
+  ${_kit}/native/pic.c ${_kit}/native/pit.c ${_kit}/native/uart16550.c ${_kit}/native/platform_native.c
+  ${_kit}/pv/xen_entry.S ${_kit}/pv/start_of_day_pv.c ${_kit}/pv/platform_pv.c
+  ${_kit}/platform.c ${_kit}/trap_entry.S
   ${_kit}/format.c ${_kit}/string.c ${_kit}/trap.c ${_kit}/frames.c ${_kit}/paging.c ${_kit}/user.c
   ${_kit}/user_entry.S)
 # One target owns the kit's build rules; every guest of this directory depends on it, so that parallel builds of

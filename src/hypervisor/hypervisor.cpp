@@ -73,11 +73,15 @@ i32 Hypervisor::finish_mmu(const MmuOutcome& out) {
   if (layout_ == Layout::Separate) {
     // The guest's new base takes effect when the hypervisor switches back to the guest (escape()), whose
     // CR3 load also flushes: only what the guest asked beyond that is done here.
+    // Single-page flushes wait for that switch too: INVLPG drops the translation of the current address
+    // space only, which with a tagged TLB is the hypervisor's here, not the guest's (escape() does them).
     MmuOutcome rest = out;
     if (out.tlb.new_base) guest_cr3_ = machine_addr(*out.tlb.new_base).value;
     rest.tlb.new_base.reset();
+    deferred_invlpg_.insert(deferred_invlpg_.end(), rest.tlb.invlpg.begin(), rest.tlb.invlpg.end());
+    rest.tlb.invlpg.clear();
     mmu_ops_.complete(rest, c.mmu(), walking_);
-    c.charge(rest.tlb.invlpg.size() * e.invlpg);
+    c.charge(out.tlb.invlpg.size() * e.invlpg);
     return out.rc;
   }
   mmu_ops_.complete(out, c.mmu(), guest_);
@@ -149,6 +153,8 @@ void Hypervisor::escape(Cpu& c) {
     c.set_cr3(guest_cr3_);
     c.charge(c.costs().events.cr3_write);
     frames_.note_full_tlb_flush();
+    for (LinearAddr a : deferred_invlpg_) c.mmu().invlpg(a.value);  // charged by finish_mmu
+    deferred_invlpg_.clear();
     return;
   }
   handle(c);

@@ -7,6 +7,7 @@
 #pragma once
 #include <array>
 #include <string>
+#include <vector>
 
 #include "hypervisor/domain.h"
 #include "hypervisor/frame_table.h"
@@ -146,6 +147,7 @@ class Hypervisor {
   WalkingGuestMemory walking_;
   Layout layout_;
   u32 guest_cr3_ = 0;  // separate layout: the guest's CR3 while the hypervisor runs in its own
+  std::vector<LinearAddr> deferred_invlpg_;  // separate layout: INVLPGs to do once back in the guest's space
   HypervisorStats stats_;
   DomainState state_ = DomainState::Running;
   u32 shutdown_reason_ = 0;

@@ -77,8 +77,14 @@ static void test_string(void) {
 
 static void test_paging(void) {
   // Start of day: paging and write protection on, page 0 unmapped, kernel text read-only, RAM identity-mapped.
-  CHECK((read_cr0() & 0x80010000u) == 0x80010000u);
-  CHECK(read_cr3() == kernel_pd);
+  // (Control registers are readable in ring 0 only; on Xen the kit's own tables are read-only to it.)
+  if (!plat_is_pv()) {
+    CHECK((read_cr0() & 0x80010000u) == 0x80010000u);
+    CHECK(read_cr3() == kernel_pd);
+  } else {
+    CHECK(current_ring() == 1);
+    CHECK((page_entry(kernel_pd) & (PTE_P | PTE_W)) == PTE_P);
+  }
   CHECK(!(page_entry(0) & PTE_P));
   CHECK((page_entry((uint32_t)kmain) & (PTE_P | PTE_W)) == PTE_P);
   CHECK((page_entry((uint32_t)&failures) & (PTE_P | PTE_W | PTE_U)) == (PTE_P | PTE_W));
@@ -130,7 +136,8 @@ int kmain(void) {
   test_div64();
   test_string();
   test_paging();
-  test_timer();
+  if (!plat_is_pv()) test_timer();  // no timer without event channels
+  else printf("kit_test: on %s: no timer to test\n", kit_plat->name);
   printf("kit_test: %d failure%s\n", failures, failures == 1 ? "" : "s");
   return failures;
 }

@@ -6,12 +6,11 @@
 #include <stdint.h>
 
 #include "kit/platform.h"
+#include "kit/trap.h"
 #include "native/native.h"
 
 // Selectors: index << 3 | RPL (SDM vol. 3, 3.4.2).
 enum { SEL_KERNEL_CS = 0x08, SEL_KERNEL_DS = 0x10, SEL_USER_CS = 0x18 | 3, SEL_USER_DS = 0x20 | 3, SEL_TSS = 0x28 };
-const uint16_t plat_kernel_cs = SEL_KERNEL_CS, plat_kernel_ds = SEL_KERNEL_DS;
-const uint16_t plat_user_cs = SEL_USER_CS, plat_user_ds = SEL_USER_DS;
 
 // The 32-bit TSS (SDM vol. 3, figure 7-2). Only SS0:ESP0 and the I/O map base matter without task switching.
 static struct tss {
@@ -43,6 +42,10 @@ struct __attribute__((packed)) table_register {
 };
 
 void descriptors_init(void) {
+  plat_kernel_cs = SEL_KERNEL_CS;
+  plat_kernel_ds = SEL_KERNEL_DS;
+  plat_user_cs = SEL_USER_CS;
+  plat_user_ds = SEL_USER_DS;
   gdt[1] = segment(0, 0xfffff, 0x9a, 0xc);  // ring 0 code: present, execute/read; 4 KiB granularity, 32-bit
   gdt[2] = segment(0, 0xfffff, 0x92, 0xc);  // ring 0 data: present, read/write
   gdt[3] = segment(0, 0xfffff, 0xfa, 0xc);  // ring 3 code
@@ -76,4 +79,4 @@ void descriptors_set_gate(unsigned vector, bool user_callable) {
   idt[vector & 0xff] = interrupt_gate(trap_entry_stubs[vector & 0xff], user_callable ? 3 : 0);
 }
 
-void plat_set_kernel_stack(uint32_t esp0) { tss.esp0 = esp0; }
+void descriptors_set_kernel_stack(uint32_t esp0) { tss.esp0 = esp0; }

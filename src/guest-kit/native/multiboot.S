@@ -13,16 +13,10 @@
         .long MB_FLAGS
         .long -(MB_MAGIC + MB_FLAGS)      /* magic + flags + checksum must be 0 (mod 2^32) */
 
-        .section .bss
-        .balign 16
-boot_stack:
-        .skip 16384
-boot_stack_top:
-
         .text
         .globl _start
 _start:
-        mov     $boot_stack_top, %esp
+        mov     $kit_boot_stack + 16384, %esp   /* platform.c */
         xor     %ebp, %ebp                /* a zero frame pointer ends backtraces here */
         pushl   $0                        /* EFLAGS: start from a known state (IF, DF and IOPL clear) */
         popfl

@@ -14,7 +14,7 @@ static void tick(struct trap_frame *f) {
   ticks++;
 }
 
-void plat_timer_start(unsigned hz) {
+void pit_timer_start(unsigned hz) {
   uint32_t divisor = (PIT_HZ + hz / 2) / hz;  // rounded; 65536 is written as 0
   if (divisor > 0xffff) divisor = 0;
   if (divisor == 1) divisor = 2;  // mode 2 does not allow a count of 1
@@ -25,7 +25,7 @@ void plat_timer_start(unsigned hz) {
   pic_set_irq(0, tick);
 }
 
-uint64_t plat_timer_ticks(void) {
+uint64_t pit_timer_ticks(void) {
   // A 64-bit read is two loads; the IRQ could land between them, so read with interrupts held off.
   uint32_t flags = read_eflags();
   cli();

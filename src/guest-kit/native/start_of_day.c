@@ -13,7 +13,7 @@
 
 enum { CR0_WP = 1u << 16, CR0_PG = 1u << 31 };
 
-struct kit_boot kit_boot;
+
 static char cmdline[256];
 
 // The end of the RAM that starts at 1 MiB: from the memory map if the loader gave one, else mem_upper.
@@ -32,6 +32,7 @@ static uint32_t ram_end(const struct multiboot_info *mbi) {
 
 // Called from multiboot.S with the registers the loader left.
 void native_start_of_day(uint32_t magic, const struct multiboot_info *mbi) {
+  kit_plat = &plat_native_ops;
   uart_init();
   if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
     panic("not started by a multiboot loader: EAX = 0x%x, expected 0x%x", magic, MULTIBOOT_BOOTLOADER_MAGIC);
@@ -44,6 +45,7 @@ void native_start_of_day(uint32_t magic, const struct multiboot_info *mbi) {
     memcpy(cmdline, s, n);
   }
   kit_boot.cmdline = cmdline;
+  kit_boot.alloc_start = (uint32_t)__kernel_end;
   if (kit_boot.ram_end < (uint32_t)__kernel_end + 64 * PAGE_SIZE)
     panic("RAM ends at 0x%x, too close to the kernel's end at %p", kit_boot.ram_end, __kernel_end);
 

@@ -1,6 +1,8 @@
 // kit.h: what a guest kernel built with the kit provides and receives. The guest writes kmain(); the kit's
 // start-of-day calls it once the machine is set up (native: descriptor tables, interrupts routed and masked,
-// paging on with RAM identity-mapped, CR0.WP on) and passes its return value to plat_exit.
+// paging on with RAM identity-mapped, CR0.WP on; paravirtual: the trap table registered, events masked, the
+// kit's own page tables built, pinned and loaded over the pseudo-physical RAM) and passes its return value to
+// plat_exit.
 #pragma once
 #include <stdint.h>
 
@@ -10,6 +12,10 @@ int kmain(void);
 struct kit_boot {
   uint32_t ram_end;     // RAM is usable, and identity-mapped, from 4 KiB up to here
   const char *cmdline;  // the kernel command line ("" if none)
+  // Frames in [__kernel_end, alloc_start) belong to the boot loader and are mapped read-only, never allocated
+  // (paravirtual: the phys-to-machine list, start_info, the console ring, the bootstrap page tables and stack
+  // Xen's domain builder put after the kernel). Native: alloc_start = __kernel_end, an empty range.
+  uint32_t alloc_start;
 };
 extern struct kit_boot kit_boot;
 

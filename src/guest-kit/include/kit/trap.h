@@ -32,5 +32,9 @@ enum { PF_PRESENT = 1, PF_WRITE = 2, PF_USER = 4, PF_RESERVED = 8 };
 void trap_dispatch(struct trap_frame *frame);
 // The dispatcher's table (plat_set_trap fills it; kernels call plat_set_trap, not this).
 void trap_set_handler(unsigned vector, trap_handler handler);
+// trap_entry.S: the entry stub of each vector (for the IDT or the trap table), and where their common path
+// sends the frame (the platform's choice; trap_dispatch natively).
+extern const uint32_t trap_entry_stubs[256];
+extern void (*kit_trap_entry)(struct trap_frame *frame);
 // A short name for an exception vector ("#PF"), or "" past the architectural ones.
 const char *trap_name(unsigned vector);

@@ -1,9 +1,10 @@
-/* trap_entry.S: one small stub per IDT vector, all joining one common path that saves the registers as a
- * struct trap_frame (include/kit/trap.h) and calls trap_dispatch. The CPU pushes an error code for some
- * exceptions only (SDM vol. 3, 6.13 and table 6-1: #DF, #TS, #NP, #SS, #GP, #PF, #AC); the other stubs push a
- * zero in its place so that every frame has the same layout. trap_entry_stubs[] lists the stubs' addresses
- * for the IDT. */
-        .set KERNEL_DS, 0x10
+/* trap_entry.S: one small stub per vector, all joining one common path that saves the registers as a
+ * struct trap_frame (include/kit/trap.h) and calls the platform's trap entry (kit_trap_entry: trap_dispatch
+ * natively). The CPU pushes an error code for some exceptions only (SDM vol. 3, 6.13 and table 6-1: #DF, #TS,
+ * #NP, #SS, #GP, #PF, #AC); the other stubs push a zero in its place so that every frame has the same layout.
+ * trap_entry_stubs[] lists the stubs' addresses for the native IDT and for the paravirtual trap table: Xen's
+ * bounce frame is the hardware's (EIP, CS, EFLAGS, [ESP, SS], error code for the same vectors; Xen's
+ * create_bounce_frame), with the saved event mask in CS bits 16-23, which the PV entry strips. */
 
         .section .rodata
         .balign 4
@@ -32,12 +33,13 @@ trap_common:
         push    %es
         push    %fs
         push    %gs
-        mov     $KERNEL_DS, %eax          /* a trap from ring 3 arrives with ring 3's data segments */
+        mov     %ss, %eax                 /* a trap from ring 3 arrives with ring 3's data segments; SS is
+                                          * already the kernel's (the CPU loaded it from the TSS) */
         mov     %eax, %ds
         mov     %eax, %es
         cld                               /* the C ABI expects DF = 0 */
         push    %esp                      /* the frame's address: trap_dispatch(struct trap_frame *) */
-        call    trap_dispatch
+        call    *kit_trap_entry
         add     $4, %esp
         pop     %gs
         pop     %fs

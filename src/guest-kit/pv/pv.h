@@ -1,0 +1,11 @@
+// pv.h: what the paravirtual platform's files share among themselves (not part of the kit's interface).
+#pragma once
+#include <stdint.h>
+
+#include "kit/trap.h"
+#include "kit/xen.h"
+
+// pv/platform_pv.c: the page-table update queue, and the trap entry wrapped around trap_dispatch.
+void pv_mmu_send(void);
+void pv_trap(struct trap_frame *frame);
+void pv_install_exception_traps(void);
