@@ -2,6 +2,7 @@
 // self-modifying code and loaders see the new bytes (DESIGN.md, src/cpu).
 #include <gtest/gtest.h>
 
+#include "support/snippets.h"
 #include "support/test_machine.h"
 
 namespace ring1::test {
@@ -27,40 +28,14 @@ TEST(DecodeCache, SelfModifyingCodeSeesTheNewInstruction) {
 
 TEST(DecodeCache, CodeRewrittenBetweenRunsOfALoopIsRedecoded) {
   TestMachine m;
-  m.exec(R"(
-      xor ebx, ebx
-      mov ecx, 3
-    l:
-      call f
-      add ebx, eax
-      mov byte ptr [f + 1], 10
-      loop l
-      jmp done
-    f:
-      mov eax, 1
-      ret
-    done:
-  )");
+  m.exec(rewriting_loop("mov byte ptr [f + 1], 10"));
   EXPECT_EQ(m.r(EBX), 1u + 10u + 10u);
   EXPECT_GE(m.cpu.decode_cache().stats().frames_invalidated, 1u);
 }
 
 TEST(DecodeCache, AReadModifyWriteOfCodeIsRedecodedToo) {
   TestMachine m;
-  m.exec(R"(
-      xor ebx, ebx
-      mov ecx, 3
-    l:
-      call f
-      add ebx, eax
-      add byte ptr [f + 1], 10
-      loop l
-      jmp done
-    f:
-      mov eax, 1
-      ret
-    done:
-  )");
+  m.exec(rewriting_loop("add byte ptr [f + 1], 10"));
   EXPECT_EQ(m.r(EBX), 1u + 11u + 21u);
 }
 

@@ -85,12 +85,17 @@ TEST(RunControl, AWatchedPageSeesEveryAccessFlatAndTheCountsDoNotChange) {
   EXPECT_EQ(m.cpu.cycles, plain.cpu.cycles);
 }
 
+// Paging on over an identity map of the first 4 MiB (page table at 0x200000, directory at 0x201000).
+void identity_paging(TestMachine& t) {
+  for (u32 i = 0; i < 1024; ++i) t.poke<u32>(0x200000 + 4 * i, (i << 12) | 3);
+  t.poke<u32>(0x201000, 0x200000 | 3);
+  t.cpu.set_cr3(0x201000);
+  t.cpu.set_cr0(t.cpu.cr0 | 0x80000000u);
+}
+
 TEST(RunControl, AWatchedPageSeesEveryAccessWithPagingAndTheTlbCountsDoNotChange) {
   auto setup = [](TestMachine& t) {
-    for (u32 i = 0; i < 1024; ++i) t.poke<u32>(0x200000 + 4 * i, (i << 12) | 3);
-    t.poke<u32>(0x201000, 0x200000 | 3);
-    t.cpu.set_cr3(0x201000);
-    t.cpu.set_cr0(t.cpu.cr0 | 0x80000000u);
+    identity_paging(t);
     t.load_asm(kLoop);
   };
   TestMachine plain;
@@ -122,12 +127,7 @@ TEST(RunControl, AWatchedPageSeesBothHalvesOfAReadModifyWrite) {
   constexpr std::string_view kRmw = "mov eax, 3\n add [0x100000], eax\n inc dword ptr [0x100004]\n";
   for (bool paging : {false, true}) {
     TestMachine m;
-    if (paging) {
-      for (u32 i = 0; i < 1024; ++i) m.poke<u32>(0x200000 + 4 * i, (i << 12) | 3);
-      m.poke<u32>(0x201000, 0x200000 | 3);
-      m.cpu.set_cr3(0x201000);
-      m.cpu.set_cr0(m.cpu.cr0 | 0x80000000u);
-    }
+    if (paging) identity_paging(m);
     m.load_asm(kRmw);
     Hits h;
     m.mmu.set_data_watch(DataWatch{&Hits::hook, &h}, {0x100000 >> 12});

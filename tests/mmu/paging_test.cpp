@@ -3,6 +3,7 @@
 // exact TLB counts flushes produce in untagged and tagged mode.
 #include <gtest/gtest.h>
 
+#include "support/snippets.h"
 #include "support/test_machine.h"
 
 namespace ring1::test {
@@ -220,20 +221,7 @@ TEST(Paging, AReadModifyWriteOfAReadOnlyPageFaultsAfterItsRead) {
 
 TEST(Paging, AReadModifyWriteIntoCodeIsSeenByTheNextFetch) {
   Paged m;
-  m.exec(R"(
-      xor ebx, ebx
-      mov ecx, 3
-    l:
-      call f
-      add ebx, eax
-      add byte ptr [f + 1], 10
-      loop l
-      jmp done
-    f:
-      mov eax, 1
-      ret
-    done:
-  )");
+  m.exec(rewriting_loop("add byte ptr [f + 1], 10"));
   EXPECT_EQ(m.r(EBX), 1u + 11u + 21u);
 }
 
