@@ -19,6 +19,7 @@ enum class LazyOp : u8 {
   Logic,  // AND OR XOR TEST: CF = OF = 0, AF cleared (ring1's choice for the SDM's undefined AF)
   Inc,    // res = a + 1, CF preserved in `carry`
   Dec,    // res = a - 1, CF preserved in `carry`
+  Shift,  // SHL SHR SAR by a non-zero count: CF in `carry`, OF in `b`, AF cleared (shift_rotate.cpp)
 };
 
 struct LazyFlags {
@@ -34,7 +35,8 @@ struct LazyFlags {
       case LazyOp::Add: return carry ? res <= a : res < a;
       case LazyOp::Sub: return carry ? a <= b : a < b;
       case LazyOp::Inc:
-      case LazyOp::Dec: return carry;
+      case LazyOp::Dec:
+      case LazyOp::Shift: return carry;
       default: return false;
     }
   }
@@ -50,6 +52,9 @@ struct LazyFlags {
       case LazyOp::Sub:
       case LazyOp::Dec:
         f |= ((a ^ b ^ res) & eflags::AF) | (((a ^ b) & (a ^ res) & sign()) ? eflags::OF : 0);
+        break;
+      case LazyOp::Shift:
+        f |= b ? eflags::OF : 0;
         break;
       default:
         break;

@@ -50,37 +50,45 @@ inline u32 rotate_flags(u32 f, u32 cf, u32 of) {
 }
 
 // Each operation: count(n) turns the 5-bit masked count into the effective one (0 = no operation);
-// apply(a, n, f) returns the result and updates the local flags.
+// apply(a, n, f) returns the result and updates the local flags. The shifts (kLazy) define all six status
+// flags from the result, CF and OF, so they also offer compute(a, n, cf, of) and record their flags lazily
+// (LazyOp::Shift): most shift results' flags are overwritten unread.
 struct Shl {
+  static constexpr bool kLazy = true;
   template <class T> static unsigned count(unsigned n) { return n; }
-  template <class T> static T apply(T a, unsigned n, u32& f) {
+  template <class T> static T compute(T a, unsigned n, u32& cf, u32& of) {
     u64 w = u64(a) << n;  // bit kBits is the last bit shifted out
     T r = T(w);
-    u32 cf = u32(w >> kBits<T>) & 1u;
-    f = shift_flags(f, flags::szp(r), cf, cf ^ sign_bit(r));
+    cf = u32(w >> kBits<T>) & 1u;
+    of = cf ^ sign_bit(r);
     return r;
   }
 };
 struct Shr {
+  static constexpr bool kLazy = true;
   template <class T> static unsigned count(unsigned n) { return n; }
-  template <class T> static T apply(T a, unsigned n, u32& f) {
+  template <class T> static T compute(T a, unsigned n, u32& cf, u32& of) {
     u32 before = u32(a) >> (n - 1);  // the operand shifted count-1 places: bit 0 is CF
     T r = T(before >> 1);
-    f = shift_flags(f, flags::szp(r), before & 1u, sign_bit(T(before ^ r)));
+    cf = before & 1u;
+    of = sign_bit(T(before ^ r));
     return r;
   }
 };
 struct Sar {
+  static constexpr bool kLazy = true;
   template <class T> static unsigned count(unsigned n) { return n; }
-  template <class T> static T apply(T a, unsigned n, u32& f) {
+  template <class T> static T compute(T a, unsigned n, u32& cf, u32& of) {
     using S = std::make_signed_t<T>;
     i32 before = i32(S(a)) >> (n - 1);
     T r = T(before >> 1);
-    f = shift_flags(f, flags::szp(r), u32(before) & 1u, 0);  // the sign never changes: OF = 0
+    cf = u32(before) & 1u;
+    of = 0;  // the sign never changes
     return r;
   }
 };
 struct Rol {
+  static constexpr bool kLazy = false;
   template <class T> static unsigned count(unsigned n) { return n; }
   template <class T> static T apply(T a, unsigned n, u32& f) {
     unsigned k = n & (kBits<T> - 1);
@@ -91,6 +99,7 @@ struct Rol {
   }
 };
 struct Ror {
+  static constexpr bool kLazy = false;
   template <class T> static unsigned count(unsigned n) { return n; }
   template <class T> static T apply(T a, unsigned n, u32& f) {
     unsigned k = n & (kBits<T> - 1);
@@ -103,6 +112,7 @@ struct Ror {
 // RCL/RCR rotate the (size+1)-bit value CF:operand; on 8/16-bit operands the masked count is taken
 // modulo 9/17 (SDM vol. 2, RCL, tempCOUNT).
 struct Rcl {
+  static constexpr bool kLazy = false;
   template <class T> static unsigned count(unsigned n) { return n % (kBits<T> + 1); }
   template <class T> static T apply(T a, unsigned n, u32& f) {
     constexpr unsigned B = kBits<T>;
@@ -115,6 +125,7 @@ struct Rcl {
   }
 };
 struct Rcr {
+  static constexpr bool kLazy = false;
   template <class T> static unsigned count(unsigned n) { return n % (kBits<T> + 1); }
   template <class T> static T apply(T a, unsigned n, u32& f) {
     constexpr unsigned B = kBits<T>;
@@ -131,7 +142,23 @@ struct Rcr {
 template <class T, class Op, bool Mem, Cnt C>
 void shift(Cpu& c, const Insn& i) {
   unsigned n = Op::template count<T>(masked_count<C>(c, i));
-  if constexpr (Mem) {
+  if constexpr (Op::kLazy) {
+    u32 cf, of;
+    if constexpr (Mem) {
+      u32 ea = c.effective_address(i);
+      T a = c.read<T>(i.seg, ea);
+      if (n == 0) return;
+      T r = Op::template compute<T>(a, n, cf, of);
+      c.write<T>(i.seg, ea, r);
+      c.set_lazy<T>(LazyOp::Shift, r, a, T(of), cf);
+    } else {
+      if (n == 0) return;
+      T a = c.reg<T>(i.r1);
+      T r = Op::template compute<T>(a, n, cf, of);
+      c.set_reg<T>(i.r1, r);
+      c.set_lazy<T>(LazyOp::Shift, r, a, T(of), cf);
+    }
+  } else if constexpr (Mem) {
     u32 ea = c.effective_address(i);
     T a = c.read<T>(i.seg, ea);
     if (n == 0) return;
