@@ -59,7 +59,7 @@ if [ -n "$interrupt_after" ]; then
 fi
 wait $gdb_pid
 # ring1 ends on its own (the guest halts, a limit, or kill); give it a bounded time.
-for _ in $(seq 200); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 1200); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done  # up to 60 s (sanitizer builds)
 if kill -0 $pid 2>/dev/null; then
   echo "ring1 did not end after gdb finished"; kill $pid
 fi
