@@ -9,6 +9,14 @@
         .macro hc nr
         call    hypercall_page + \nr * 32
         .endm
+        # update_req: mmu_update of the one request at `req` for this domain (DOMID_SELF), done count in `done`.
+        .macro update_req
+        mov     $req, %ebx
+        mov     $1, %ecx
+        mov     $done, %edx
+        mov     $0x7ff0, %esi
+        hc      1
+        .endm
         .text
         .globl _start
 _start:
@@ -46,11 +54,7 @@ _start:
         shl     $12, %eax
         or      $3, %eax                # present, writable
         mov     %eax, req + 8
-        mov     $req, %ebx
-        mov     $1, %ecx
-        mov     $done, %edx
-        mov     $0x7ff0, %esi           # DOMID_SELF
-        hc      1
+        update_req
         mov     $s_pt_writable, %edx
         call    report
 
@@ -63,11 +67,7 @@ _start:
         shl     $12, %eax
         or      $1, %eax
         mov     %eax, req + 8
-        mov     $req, %ebx
-        mov     $1, %ecx
-        mov     $done, %edx
-        mov     $0x7ff0, %esi
-        hc      1
+        update_req
         mov     $s_hv_slot, %edx
         call    report
 
@@ -90,11 +90,7 @@ _start:
         shl     $12, %eax
         or      $1, %eax
         mov     %eax, req + 8
-        mov     $req, %ebx
-        mov     $1, %ecx
-        mov     $done, %edx
-        mov     $0x7ff0, %esi
-        hc      1
+        update_req
         mov     $s_hv_frame, %edx
         call    report
 
