@@ -68,24 +68,19 @@ bool MmuGuestMemory::write_linear(u32 addr, const void* src, u32 len) {
 }
 
 std::optional<u32> WalkingGuestMemory::translate(u32 lin, bool write) {
-  PhysicalMemory& ram = cpu_.mmu().ram();
   cpu_.charge(2 * cpu_.costs().events.walk_access);
-  const u32 pde_at = (cr3_ & ~(kPageSize - 1)) + (lin >> 22) * 4;
-  if (!ram.contains(pde_at, 4)) return std::nullopt;
-  u32 pde;
-  ram.read_bytes(pde_at, &pde, 4);
-  if (!(pde & pte::Present) || (pde & pte::LargePage) || (write && !(pde & pte::Writable))) return std::nullopt;
-  const u32 pte_at = (pde & pte::FrameMask) + ((lin >> 12) & 1023) * 4;
-  if (!ram.contains(pte_at, 4)) return std::nullopt;
-  u32 e;
-  ram.read_bytes(pte_at, &e, 4);
-  if (!(e & pte::Present) || (write && !(e & pte::Writable))) return std::nullopt;
-  const u32 pde_new = pde | pte::Accessed, e_new = e | pte::Accessed | (write ? pte::Dirty : 0);
-  if (pde_new != pde) ram.write_bytes(pde_at, &pde_new, 4);
-  if (e_new != e) ram.write_bytes(pte_at, &e_new, 4);
-  const u32 phys = (e & pte::FrameMask) | (lin & (kPageSize - 1));
-  if (!ram.contains(phys, 1)) return std::nullopt;
-  return phys;
+  const Translation t = cpu_.mmu().probe(lin, cr3_);
+  // PV guests have no 4 MiB pages (the frame table refuses them); a large entry here is not a mapping.
+  if (!t.present || t.large || (write && !t.writable)) return std::nullopt;
+  PhysicalMemory& ram = cpu_.mmu().ram();
+  // The accessed and dirty bits the processor's walk would set (SDM vol. 3, 4.8).
+  const u32 pde_at = (cr3_ & pte::FrameMask) + (lin >> 22) * 4;
+  const u32 pte_at = (t.pde & pte::FrameMask) + ((lin >> 12) & 1023) * 4;
+  const u32 pde_new = t.pde | pte::Accessed, pte_new = t.pte | pte::Accessed | (write ? pte::Dirty : 0);
+  if (pde_new != t.pde) ram.write_bytes(pde_at, &pde_new, 4);
+  if (pte_new != t.pte) ram.write_bytes(pte_at, &pte_new, 4);
+  if (!ram.contains(t.phys, 1)) return std::nullopt;
+  return t.phys;
 }
 
 bool WalkingGuestMemory::read_linear(u32 addr, void* dst, u32 len) {

@@ -197,6 +197,9 @@ class Mmu {
 
   // What the page tables say for `lin` now, ignoring the TLB (debugger, tests). No side effects.
   Translation probe(u32 lin) const;
+  // The same walk through the page directory at `cr3`, whatever CR3 holds now (a hypervisor in its own
+  // address space reaching the guest's).
+  Translation probe(u32 lin, u32 cr3) const;
 
   // Visits the live TLB entries: (instruction?, large?, entry).
   template <class F>

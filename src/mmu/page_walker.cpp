@@ -118,14 +118,19 @@ TlbEntry& Mmu::walk(u32 lin, Access a, bool user) {
 }
 
 Translation Mmu::probe(u32 lin) const {
-  Translation t;
-  auto rd = [&](u32 a) { return read_phys_slow(a, 4); };
   if (!paging_) {
+    Translation t;
     t.phys = lin;
     t.present = t.user = t.writable = true;
     return t;
   }
-  t.pde = rd((cr3_ & ~kPageMask) | ((lin >> 22) << 2));
+  return probe(lin, cr3_);
+}
+
+Translation Mmu::probe(u32 lin, u32 cr3) const {
+  Translation t;
+  auto rd = [&](u32 a) { return read_phys_slow(a, 4); };
+  t.pde = rd((cr3 & ~kPageMask) | ((lin >> 22) << 2));
   if (!(t.pde & kP)) return t;
   if (pse_ && (t.pde & kPs)) {
     t.large = t.present = true;
