@@ -28,6 +28,12 @@ enum class Vector : u8 {
   AC = 17,
 };
 
+// The exceptions for which the processor pushes an error code (SDM vol. 3, table 6-1): #DF, #TS, #NP, #SS,
+// #GP, #PF, #AC.
+inline constexpr bool pushes_error_code(u8 vector) {
+  return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+}
+
 std::string_view vector_name(u8 vector);
 
 struct CpuFault {

@@ -16,8 +16,6 @@ constexpr u32 kVectorAt = 0, kErrorAt = 4, kEipAt = 8, kCsAt = 12, kEflagsAt = 1
 
 constexpr u32 kCr0Pe = 1u << 0, kCr0Et = 1u << 4, kCr0Wp = 1u << 16, kCr0Pg = 1u << 31;
 
-bool pushes_error_code(u8 v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
-
 // vcpu_info fields (xen/foreign/x86_32.h).
 constexpr u32 kUpcallMaskAt = offsetof(xen::VcpuInfo, evtchn_upcall_mask);
 constexpr u32 kCr2At = offsetof(xen::VcpuInfo, arch) + offsetof(xen::ArchVcpuInfo, cr2);

@@ -16,8 +16,6 @@ constexpr u32 kCr4Pge = 1u << 7;
 // Code/data descriptor types (SDM vol. 3, table 3-1): execute/read and read/write, accessed.
 constexpr u8 kCodeType = 0xB, kDataType = 0x3;
 
-// The vectors for which the processor pushes an error code (SDM vol. 3, table 6-1).
-bool pushes_error_code(u8 v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
 
 u32 stub_slot(u8 vector) { return vector == kHypercallVector ? 32 : vector; }
 

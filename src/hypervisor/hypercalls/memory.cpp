@@ -33,6 +33,7 @@ i32 do_mmuext_op(Hypervisor& hv, const HypercallArgs& a) { return batch(hv, a, &
 i32 do_update_va_mapping(Hypervisor& hv, const HypercallArgs& a) {
   const u64 ent0 = hv.entries_checked_so_far();
   const MmuOutcome out = hv.mmu_ops().update_va_mapping(hv.domain(), hv.guest(), LinearAddr{a.a1}, a.a2, a.a3);
+  // Its one request is the hypercall itself (hv_entry): only the validation work is charged on top.
   hv.charge_work(hv.requests_so_far(), ent0);
   return hv.finish_mmu(out);
 }
