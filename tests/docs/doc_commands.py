@@ -64,6 +64,8 @@ def steps(body):
             if body[i].startswith("(gdb) "):
                 gdb_cmds.append(strip_comment(body[i][6:]).strip())
                 expected.append(None)  # marks where a gdb command was issued
+            elif gdb_cmds:
+                expected.append(strip_comment(body[i]).rstrip())  # a gdb transcript's notes
             else:
                 expected.append(body[i].rstrip())
             i += 1
