@@ -8,7 +8,7 @@ PACKAGES=(
   libzydis-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxen-dev libunicorn-dev
-  gcc-multilib gdb python3
+  gcc-multilib gdb python3 qemu-system-x86
 )
 
 missing=()
