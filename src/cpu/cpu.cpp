@@ -315,11 +315,4 @@ std::string_view stop_reason_name(StopReason r) {
   return "?";
 }
 
-std::string_view vector_name(u8 v) {
-  static constexpr std::string_view names[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-                                               "#DF", "(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "(15)",
-                                               "#MF", "#AC", "#MC", "#XM"};
-  return v < std::size(names) ? names[v] : "INT n";
-}
-
 }  // namespace ring1

@@ -8,15 +8,15 @@
 #include <optional>
 #include <string>
 
-#include "cpu/cost_profile.h"
+#include "common/cost_profile.h"
 #include "cpu/decode/decode_cache.h"
-#include "cpu/eflags.h"
-#include "cpu/fault.h"
+#include "common/eflags.h"
+#include "common/fault.h"
 #include "cpu/insn.h"
 #include "cpu/lazy_flags.h"
 #include "cpu/observer.h"
 #include "cpu/segment.h"
-#include "cpu/types.h"
+#include "common/types.h"
 #include "mmu/mmu.h"
 
 namespace ring1 {

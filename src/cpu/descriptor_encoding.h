@@ -2,7 +2,7 @@
 // inverse of Descriptor's accessors, for code that writes tables from C++ by field (the hypervisor's own
 // GDT and IDT, test fixtures) rather than by hand-assembled bit patterns.
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

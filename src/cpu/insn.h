@@ -2,7 +2,7 @@
 // many times. It is deliberately small (32 bytes) and Zydis-free: the handler pointer already encodes the
 // operation, operand size and operand kinds, so executing needs no further decoding.
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

@@ -6,9 +6,9 @@
 // Operands and result are stored zero-extended from the operand size, so unsigned compares and the sign
 // bit at (bits - 1) work for 8, 16 and 32-bit operations alike.
 #pragma once
-#include "cpu/eflags.h"
+#include "common/eflags.h"
 #include "cpu/exec/flags.h"
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

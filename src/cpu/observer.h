@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

@@ -2,7 +2,7 @@
 // Each cache also holds the range of offsets a read and a write may touch, precomputed when the register is
 // loaded (limit, expand-down, readable/writable type, null selector), so the per-access check is two compares.
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

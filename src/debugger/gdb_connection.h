@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "cpu/types.h"
+#include "common/types.h"
 #include "debugger/rsp_packet.h"
 
 namespace ring1 {

@@ -5,7 +5,7 @@
 #pragma once
 #include <string>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "cpu/fault.h"
+#include "common/fault.h"
 #include "hypervisor/hv_report.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/xen_abi.h"

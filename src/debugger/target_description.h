@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

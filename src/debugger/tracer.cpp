@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "cpu/fault.h"
+#include "common/fault.h"
 #include "debugger/guest_memory.h"
 #include "hypervisor/hv_report.h"
 #include "hypervisor/xen_abi.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

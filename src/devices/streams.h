@@ -2,7 +2,7 @@
 // device needs no header of whatever sits at the other end (stdout, a test's string, the PIC), and two
 // machines in one process share nothing.
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

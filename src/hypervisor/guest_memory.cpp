@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu/fault.h"
+#include "common/fault.h"
 #include "hypervisor/hv_types.h"
 #include "hypervisor/xen_abi.h"
 

@@ -4,7 +4,7 @@
 // copy_from_guest / copy_to_guest fail. The CPU integration passes an MmuGuestMemory over the running CPU's
 // MMU, so these accesses go through the modelled TLB and page walker like the guest's own.
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 #include <optional>
 
 #include "cpu/cpu.h"

@@ -2,7 +2,7 @@
 // (cpu/observer.h), called on the hypervisor's own paths (every entry is already a cold path: a gate, a
 // VMCALL, an IRET), each behind one null check. The hypervisor knows nothing of who listens.
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1::hv {
 

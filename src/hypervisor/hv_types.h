@@ -3,7 +3,7 @@
 // byte address belongs (or a guest's pfn where a machine frame belongs) does not compile.
 // Also the bits of a non-PAE x86 page-table entry (SDM vol. 3, 4.3), which the frame table's rules read.
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 #include "mmu/physical_memory.h"
 
 namespace ring1::hv {

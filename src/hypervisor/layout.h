@@ -4,7 +4,7 @@
 // machine-to-physical table that guests may read; the rest is private to the hypervisor, protected from a
 // ring-1 guest kernel by segmentation (every guest segment stops at the end of the readable part).
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 #include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {

@@ -4,7 +4,7 @@
 #pragma once
 #include <array>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1::hv {
 

@@ -14,7 +14,7 @@
 #pragma once
 #include <cstddef>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1::xen {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/types.h"
+#include "common/types.h"
 #include "devices/elf32.h"
 
 namespace ring1::hv {

@@ -13,9 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cpu/cost_profile.h"
-#include "cpu/fault.h"
-#include "cpu/types.h"
+#include "common/cost_profile.h"
+#include "common/fault.h"
+#include "common/types.h"
 #include "mmu/physical_memory.h"
 #include "mmu/tlb.h"
 #include "mmu/tlb_profile.h"

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

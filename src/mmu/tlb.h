@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1 {
 

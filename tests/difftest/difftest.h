@@ -6,7 +6,7 @@
 #pragma once
 #include <Zydis/Zydis.h>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 #include <array>
 #include <cstdint>

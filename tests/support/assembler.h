@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1::test {
 

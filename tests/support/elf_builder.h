@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1::test {
 

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cpu/cost_profile.h"
+#include "common/cost_profile.h"
 #include "cpu/decode/zydis_decoder.h"
 #include "cpu/insn.h"
 #include "mmu/physical_memory.h"

@@ -7,8 +7,8 @@
 #pragma once
 #include <array>
 
-#include "cpu/eflags.h"
-#include "cpu/types.h"
+#include "common/eflags.h"
+#include "common/types.h"
 
 namespace ring1::flags {
 

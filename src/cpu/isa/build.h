@@ -1,7 +1,7 @@
 // Helpers the instruction families use to turn a DecodedInsn into an Insn: register offsets, memory operand
 // fields, and choosing a handler instantiation by operand size.
 #pragma once
-#include "cpu/cost_profile.h"
+#include "common/cost_profile.h"
 #include "cpu/decode/decoded_insn.h"
 #include "cpu/insn.h"
 #include "cpu/segment.h"

@@ -2,7 +2,7 @@
 // Arguments arrive in EBX, ECX, EDX, ESI, EDI; the result goes back in EAX: 0 or a value on success, a
 // negative errno (Xen's -EINVAL, -EFAULT, ...) on failure (xen-x86_32.h, "Hypercall interface").
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1::hv {
 

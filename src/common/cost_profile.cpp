@@ -1,4 +1,4 @@
-#include "cpu/cost_profile.h"
+#include "common/cost_profile.h"
 
 #include <cstdlib>
 #include <fstream>

@@ -1,7 +1,7 @@
 // EFLAGS bit positions (SDM vol. 1, 3.4.3). Zydis's ZYDIS_CPUFLAG_* masks use the same positions,
 // which lets the decoder hand the "flags this instruction leaves undefined" mask straight to tests.
 #pragma once
-#include "cpu/types.h"
+#include "common/types.h"
 
 namespace ring1::eflags {
 
