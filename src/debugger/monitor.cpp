@@ -49,6 +49,9 @@ std::string walk_text(Machine& m, u32 lin) {
   Cpu& c = m.cpu();
   if (!m.mmu().paging()) return fmt::format("paging is off: linear {:#010x} is physical {:#010x}\n", lin, lin);
   std::string out = fmt::format("walk of {:#010x} (cr3 {:#010x})\n", lin, c.cr3);
+  // What entry_flags' letters mean, in the order it prints them (SDM vol. 3, tables 4-5 and 4-6).
+  out += "  flags: P present, W/R writable/read-only, U/S user/supervisor, A accessed, D dirty,\n"
+         "         PS 4 MiB page (directory entry) or PAT (table entry), G global; '-' where the bit is clear\n";
   const u32 pde_addr = (c.cr3 & ~0xFFFu) | ((lin >> 22) << 2);
   const u32 pde = phys_read32(m, pde_addr);
   out += fmt::format("  pde[{:3}] at {:#010x} = {:#010x} {}\n", lin >> 22, pde_addr, pde, entry_flags(pde));
