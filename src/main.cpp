@@ -3,8 +3,10 @@
 // Exit status: the guest's isa-debug-exit status when it wrote one; 0 when the guest halts cleanly; ring1's
 // own outcomes use even numbers so that they never collide with a guest's isa-debug-exit status
 // ((value << 1) | 1, always odd):
-//   2 bad input or usage, 120 the guest crashed (an exception with nowhere to go), 124 an instruction or
-//   cycle limit was reached, 126 a host-side error (e.g. code fetched from unassigned memory).
+//   2 bad input or usage, 116 the guest used something ring1 does not model, 118 a bug in ring1 (one of its
+//   own checks failed), 120 the guest crashed (an exception with nowhere to go), 122 killed from the debugger,
+//   124 an instruction or cycle limit was reached, 126 a host-side error (e.g. code fetched from unassigned
+//   memory).
 #include <sys/stat.h>
 #include <poll.h>
 #include <unistd.h>
@@ -38,6 +40,8 @@ constexpr int kExitGuestCrash = 120;
 constexpr int kExitLimit = 124;
 constexpr int kExitHostError = 126;
 constexpr int kExitKilled = 122;  // killed from the debugger
+constexpr int kExitNotModelled = 116;  // the guest used a feature ring1 does not model (the message names it)
+constexpr int kExitRing1Bug = 118;     // one of ring1's own checks failed: a bug in ring1
 
 struct RunOptions {
   std::string image;
@@ -211,6 +215,8 @@ int run_command(const RunOptions& o) {
       case StopReason::InsnLimit:
       case StopReason::CycleLimit: return kExitLimit;
       case StopReason::HostError: return kExitHostError;
+      case StopReason::NotModelled: return kExitNotModelled;
+      case StopReason::Ring1Bug: return kExitRing1Bug;
       case StopReason::Requested: return killed ? kExitKilled : 0;
       default: return 0;
     }
@@ -254,7 +260,7 @@ int run_command(const RunOptions& o) {
     fmt::print(stderr, "ring1: guest crashed: {}\n", describe_fault(*m));
   else if (why == StopReason::TripleFault)
     fmt::print(stderr, "ring1: guest crashed: {}\n", describe_triple_fault(*m));
-  else if (why == StopReason::HostError)
+  else if (why == StopReason::HostError || why == StopReason::NotModelled || why == StopReason::Ring1Bug)
     fmt::print(stderr, "ring1: {}\n", cpu.host_error());
   return exit_status(why, dbg_out.killed);
 }
@@ -330,8 +336,11 @@ int main(int argc, char** argv) {
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
       "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC.\n"
       "Exit status: the guest's isa-debug-exit status ((value << 1) | 1, odd) when it wrote one; 0 guest halted;\n"
-      "a PV domain's poweroff or reboot 0; 2 bad input; 120 guest crashed (triple fault, unhandled exception,\n"
-      "crashed domain); 122 killed from the debugger; 124 instruction/cycle limit reached; 126 host-side error.");
+      "a PV domain's poweroff or reboot 0; 2 bad input; 116 the guest used something ring1 does not model (the\n"
+      "message names it); 118 a bug in ring1 (an internal check failed); 120 guest crashed (triple fault,\n"
+      "unhandled exception, crashed domain); 122 killed from the debugger; 124 instruction/cycle limit reached\n"
+      "(the instruction limit counts steps: instructions, faults and interrupts delivered, REP elements, halted\n"
+      "waits); 126 host-side error.");
 
   try {
     app.parse(argc, argv);
@@ -339,5 +348,15 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitBadInput;
   }
-  return run_command(o);
+  // No exception leaves ring1 (DESIGN.md, "Failure channels"): one that reaches here escaped every module's
+  // handling, before the guest ran or after it stopped (the run loop reports its own with guest context).
+  try {
+    return run_command(o);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ring1: internal error: {}\nring1: this is a bug in ring1, not in the guest or the input: "
+                       "please report it with the image and the command line\n", e.what());
+  } catch (...) {
+    fmt::print(stderr, "ring1: internal error: an unknown exception\nring1: this is a bug in ring1\n");
+  }
+  return kExitRing1Bug;
 }

@@ -98,6 +98,10 @@ std::string report_text(Machine& m, const RunSummary& s) {
   out += fmt::format("  stopped:       {}\n", stop_reason_name(s.reason));
   if (s.reason == StopReason::UnhandledFault) out += fmt::format("  exception:     {}\n", describe_fault(m));
   if (s.reason == StopReason::HostError) out += fmt::format("  error:         {}\n", c.host_error());
+  if (s.reason == StopReason::NotModelled) out += fmt::format("  not modelled:  {}\n", c.host_error());
+  if (s.reason == StopReason::Ring1Bug) out += fmt::format("  ring1 bug:     {}\n", c.host_error());
+  if (s.reason == StopReason::Halted && !c.host_error().empty())
+    out += fmt::format("  halt:          {}\n", c.host_error());
   if (s.reason == StopReason::TripleFault) out += fmt::format("  crash:         {}\n", describe_triple_fault(m));
   if (s.guest_exit_status)
     out += fmt::format("  guest exit:    {} (isa-debug-exit value {:#x})\n", *s.guest_exit_status,
