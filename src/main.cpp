@@ -193,6 +193,15 @@ int run_command(const RunOptions& o) {
   } catch (const std::exception& e) {
     return fail(e.what());
   }
+  // The tracer's TLB lines from the start, so that the flushes a PV domain's builder makes (CR0, CR4, CR3,
+  // counted in the report) are traced too; the run's tracer takes over when the run starts.
+  std::optional<Tracer> boot_tracer;
+  if (dbg.trace.tlb) {
+    boot_tracer.emplace(*m, dbg.trace, dbg.trace_out);
+    m->mmu().flush_observer = FlushObserver{
+        [](void* t, FlushCause cause, u32 dropped, u32 lin) { static_cast<Tracer*>(t)->tlb_flush(cause, dropped, lin); },
+        &*boot_tracer};
+  }
   // A Xen PV kernel (Xen ELF notes) boots under the hypervisor; a multiboot kernel on the bare PC, unless
   // --pv asks for the hypervisor (an image may carry both entries).
   std::optional<Elf32Image> elf;
