@@ -3,8 +3,10 @@
 // Exit status: the guest's isa-debug-exit status when it wrote one; 0 when the guest halts cleanly; ring1's
 // own outcomes use even numbers so that they never collide with a guest's isa-debug-exit status
 // ((value << 1) | 1, always odd):
-//   2 bad input or usage, 120 the guest crashed (an exception with nowhere to go), 124 an instruction or
-//   cycle limit was reached, 126 a host-side error (e.g. code fetched from unassigned memory).
+//   2 bad input or usage, 116 the guest used something ring1 does not model, 118 a bug in ring1 (one of its
+//   own checks failed), 120 the guest crashed (an exception with nowhere to go), 122 killed from the debugger,
+//   124 an instruction or cycle limit was reached, 126 a host-side error (e.g. code fetched from unassigned
+//   memory).
 #include <sys/stat.h>
 #include <poll.h>
 #include <unistd.h>
@@ -38,6 +40,8 @@ constexpr int kExitGuestCrash = 120;
 constexpr int kExitLimit = 124;
 constexpr int kExitHostError = 126;
 constexpr int kExitKilled = 122;  // killed from the debugger
+constexpr int kExitNotModelled = 116;  // the guest used a feature ring1 does not model (the message names it)
+constexpr int kExitRing1Bug = 118;     // one of ring1's own checks failed: a bug in ring1
 
 struct RunOptions {
   std::string image;
@@ -276,6 +280,8 @@ int run_command(const RunOptions& o) {
       case StopReason::InsnLimit:
       case StopReason::CycleLimit: return kExitLimit;
       case StopReason::HostError: return kExitHostError;
+      case StopReason::NotModelled: return kExitNotModelled;
+      case StopReason::Ring1Bug: return kExitRing1Bug;
       case StopReason::Requested: return killed ? kExitKilled : 0;
       default: return 0;
     }

@@ -311,6 +311,8 @@ std::string_view stop_reason_name(StopReason r) {
     case StopReason::HostError: return "host error";
     case StopReason::TripleFault: return "triple fault";
     case StopReason::Requested: return "stop requested";
+    case StopReason::NotModelled: return "not modelled";
+    case StopReason::Ring1Bug: return "ring1 bug";
   }
   return "?";
 }

@@ -35,6 +35,8 @@ enum class StopReason : u8 {
   HostError,       // something the emulator cannot do (fetch from unassigned memory, say)
   TripleFault,     // an exception while delivering a double fault: the processor shuts down
   Requested,       // a device or the host asked the machine to stop
+  NotModelled,     // the guest used something ring1 does not model; the message names the feature
+  Ring1Bug,        // one of ring1's own internal checks failed: a bug in ring1, not in the guest
 };
 
 std::string_view stop_reason_name(StopReason r);

@@ -21,6 +21,8 @@ int exit_status_for(StopReason why) {
     case StopReason::InsnLimit:
     case StopReason::CycleLimit: return 124;
     case StopReason::HostError: return 126;
+    case StopReason::NotModelled: return 116;
+    case StopReason::Ring1Bug: return 118;
     case StopReason::Requested: return 122;
     default: return 0;
   }
