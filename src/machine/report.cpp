@@ -233,16 +233,18 @@ std::string report_json(Machine& m, const RunSummary& s) {
     place = fmt::format(R"({{"eip":{},"cs":{},"ring":{},"instruction":"{}"}})", p->eip, p->cs, p->ring,
                         json_escape(p->insn));
   const std::string name = stop_name(s);
-  std::string stop = fmt::format(
-      R"({{"reason":"{}","guest_exit_status":{},"shutdown_reason":{},"message":{},"guest_at":{}}})", name,
-      s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null",
+  // The stop's own message: a crashed domain's, or the CPU's for a host error, "not modelled" or a ring1 bug.
+  std::string message = "null";
+  if (name == "domain crashed") message = fmt::format("\"{}\"", json_escape(s.hypervisor->crash_message()));
+  else if (s.reason == StopReason::HostError || s.reason == StopReason::NotModelled || s.reason == StopReason::Ring1Bug)
+    message = fmt::format("\"{}\"", json_escape(c.host_error()));
+  const std::string shutdown_reason =
       s.hypervisor && s.hypervisor->state() != hv::DomainState::Running
           ? fmt::format("\"{}\"", shutdown_name(s.hypervisor->shutdown_reason()))
-          : "null",
-      name == "domain crashed" ? fmt::format("\"{}\"", json_escape(s.hypervisor->crash_message()))
-      : s.reason == StopReason::HostError ? fmt::format("\"{}\"", json_escape(c.host_error()))
-                                          : "null",
-      place);
+          : "null";
+  std::string stop = fmt::format(
+      R"({{"reason":"{}","guest_exit_status":{},"shutdown_reason":{},"message":{},"guest_at":{}}})", name,
+      s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", shutdown_reason, message, place);
   std::string config = fmt::format(
       R"({{"platform":"{}","hv_layout":{},"memory_bytes":{},"cpu_mhz":{},"tlb":"{}","tlb_profile":"{}",)"
       R"("cost_profile":"{}","max_instructions":{},"max_cycles":{}}})",
