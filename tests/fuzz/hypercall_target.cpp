@@ -30,7 +30,7 @@ struct Domain {
   u32 scratch = 0;    // guest virtual address of a writable page for request arrays
 };
 
-bool boot_domain(const std::vector<u8>& kernel, Domain& d, std::string& error) {
+bool boot_domain(const std::vector<u8>& kernel, bool separate, Domain& d, std::string& error) {
   auto elf = parse_elf32(kernel, error);
   if (!elf) return false;
   auto xen = hv::read_xen_notes(elf->notes, error);
@@ -41,7 +41,7 @@ bool boot_domain(const std::vector<u8>& kernel, Domain& d, std::string& error) {
   MachineConfig cfg;
   cfg.memory_bytes = kRam;
   d.m = std::make_unique<Machine>(cfg);
-  d.hyp = std::make_unique<hv::Hypervisor>(*d.m, true, hv::Layout::Shared);
+  d.hyp = std::make_unique<hv::Hypervisor>(*d.m, true, separate ? hv::Layout::Separate : hv::Layout::Shared);
   auto boot = hv::build_pv_domain(*d.hyp, kernel, *elf, *xen, hv::PvBootConfig{}, error);
   if (!boot) return false;
   d.boot = *boot;
@@ -84,19 +84,20 @@ u32 palette(const Domain& d, u8 sel, u32 raw) {
 }
 }  // namespace
 
-HypercallTarget::HypercallTarget(std::vector<u8> kernel) : kernel_(std::move(kernel)) {}
+HypercallTarget::HypercallTarget(std::vector<u8> kernel, bool separate)
+    : kernel_(std::move(kernel)), separate_(separate) {}
 HypercallTarget::~HypercallTarget() = default;
 
 bool HypercallTarget::usable(std::string& error) {
   Domain d;
-  return boot_domain(kernel_, d, error);
+  return boot_domain(kernel_, separate_, d, error);
 }
 
 std::string HypercallTarget::run(std::span<const u8> input) {
   try {
     Domain d;
     std::string error;
-    if (!boot_domain(kernel_, d, error)) return "the kernel no longer boots: " + error;
+    if (!boot_domain(kernel_, separate_, d, error)) return "the kernel no longer boots: " + error;
     Cpu& c = d.m->cpu();
     const size_t records = std::min(kMaxRecords, input.size() / kRecordBytes);
     for (size_t r = 0; r < records; ++r) {

@@ -19,7 +19,8 @@ namespace ring1::fuzz {
 class HypercallTarget {
  public:
   // `kernel`: the bytes of a PV kernel whose entry page may be overwritten with the call instruction.
-  explicit HypercallTarget(std::vector<u8> kernel);
+  // `separate`: the hypervisor in its own address space (--hv-layout separate), else the shared layout.
+  HypercallTarget(std::vector<u8> kernel, bool separate);
   ~HypercallTarget();
   // False (with `error`) if the kernel does not boot as a PV domain.
   bool usable(std::string& error);
@@ -34,6 +35,7 @@ class HypercallTarget {
 
  private:
   std::vector<u8> kernel_;
+  bool separate_;
   u64 calls_ = 0, returned_ = 0, crashed_ = 0, errors_ = 0;
 };
 

@@ -4,7 +4,7 @@
 // cases and anything fuzzing ever found), so the suite's runs are the same on every machine.
 //
 //   ring1-fuzz images [--seed N] [--iterations N] [--seconds S] [--save DIR] CORPUS...
-//   ring1-fuzz hypercalls --kernel PV.elf [--seed N] [--iterations N] [--seconds S] [--save DIR] [CORPUS...]
+//   ring1-fuzz hypercalls --kernel PV.elf [--hv-layout shared|separate] [--seed N] [--iterations N] [--seconds S] [--save DIR] [CORPUS...]
 //
 // CORPUS: files or directories of seed inputs. Exit status 0 when no input failed, 1 otherwise; the last line
 // gives the figures (executions, seconds, failures).
@@ -115,6 +115,10 @@ int main(int argc, char** argv) {
     sub->add_option("corpus", corpus_paths, "Seed inputs: files or directories");
   }
   app.get_subcommand("hypercalls")->add_option("--kernel", kernel, "The PV kernel the domain boots")->required();
+  std::string layout = "shared";
+  app.get_subcommand("hypercalls")
+      ->add_option("--hv-layout", layout, "The hypervisor's layout, as ring1 run's option")
+      ->check(CLI::IsMember({"shared", "separate"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -140,7 +144,7 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "ring1-fuzz hypercalls: {}\n", error);
       return 2;
     }
-    HypercallTarget target(std::move(*bytes));
+    HypercallTarget target(std::move(*bytes), layout == "separate");
     if (!target.usable(error)) {
       fmt::print(stderr, "ring1-fuzz hypercalls: '{}' does not boot: {}\n", kernel, error);
       return 2;
