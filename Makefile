@@ -5,7 +5,7 @@ JOBS ?= 2
 RELEASE := build/release
 RING1 := $(RELEASE)/ring1
 
-.PHONY: deps build debug asan run test bench experiment fuzz clean
+.PHONY: deps build debug asan run test bench experiment fuzz fuzz-images fuzz-hypercalls clean
 
 deps:
 	@scripts/install-deps.sh
@@ -38,6 +38,20 @@ experiment: build
 
 fuzz: build
 	$(RELEASE)/tests/difftest/ring1-difftest --unbounded --families all
+
+# Mutation fuzzing of the image loaders and of a PV guest's hypercalls (tests/fuzz), without a bound (Ctrl-C to
+# stop); failing inputs are saved to build/release/fuzz-failures for tests/fuzz/regressions.
+FUZZ := $(RELEASE)/tests/fuzz/ring1-fuzz
+fuzz-images: build
+	@mkdir -p $(RELEASE)/fuzz-failures
+	$(FUZZ) images --seed $$(date +%s) --save $(RELEASE)/fuzz-failures $(RELEASE)/tests/cli/kernels \
+	  $(RELEASE)/tests/cli/hello_multiboot.elf $(RELEASE)/tests/hypervisor/pv_hello.elf \
+	  $(RELEASE)/tests/debugger/pv_rings.elf tests/fuzz/regressions/images
+
+fuzz-hypercalls: build
+	@mkdir -p $(RELEASE)/fuzz-failures
+	$(FUZZ) hypercalls --seed $$(date +%s) --save $(RELEASE)/fuzz-failures \
+	  --kernel $(RELEASE)/tests/hypervisor/pv_hello.elf tests/fuzz/regressions/hypercalls
 
 clean:
 	rm -rf build

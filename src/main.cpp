@@ -11,11 +11,10 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <iterator>
+#include <cstring>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -29,6 +28,7 @@
 #include "hypervisor/domain_builder.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/xen_elf_notes.h"
+#include "machine/input_file.h"
 #include "machine/machine.h"
 #include "machine/report.h"
 
@@ -50,9 +50,10 @@ struct RunOptions {
   std::optional<u32> entry;
   std::string cmdline;
   std::string rtc = "fixed";
-  u64 cpu_mhz = PcOptions::kDefaultCpuHz / 1'000'000;
-  u64 max_instructions = 0;
-  u64 max_cycles = 0;
+  // Counts are read as text and parsed strictly (parse_count): CLI11 would take "-1" as 2^64 - 1.
+  std::string cpu_mhz = std::to_string(PcOptions::kDefaultCpuHz / 1'000'000);
+  std::string max_instructions;
+  std::string max_cycles;
   std::string cost_profile = "p3";
   std::string tlb = "untagged";
   std::string tlb_profile = "p3";
@@ -65,13 +66,39 @@ struct RunOptions {
   std::string trace_file;
   bool pv = false;
   std::string hv_layout = "shared";
-  u32 pv_pages = 0;
+  std::optional<u32> pv_pages;
+  // Which options were given on the command line (an option that would be ignored is refused).
+  bool given_cpu_mhz = false, given_rtc = false;
 };
 
+// One line on stderr, with any control byte in it (from a file name, a cost file's line, a kernel's Xen
+// notes) escaped, so the message stays one printable line.
 int fail(const std::string& msg) {
-  fmt::print(stderr, "ring1: {}\n", msg);
+  fmt::print(stderr, "ring1: {}\n", escape_control(msg));
   return kExitBadInput;
 }
+
+// A count option: decimal digits or 0x and hex digits, nothing else (no sign, no exponent), at most `max`.
+std::optional<u64> parse_count(const std::string& text, u64 max) {
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string digits = hex ? text.substr(2) : text;
+  if (digits.empty()) return std::nullopt;
+  const u64 base = hex ? 16 : 10;
+  u64 v = 0;
+  for (char ch : digits) {
+    u64 d;
+    if (ch >= '0' && ch <= '9') d = u64(ch - '0');
+    else if (hex && ch >= 'a' && ch <= 'f') d = u64(ch - 'a' + 10);
+    else if (hex && ch >= 'A' && ch <= 'F') d = u64(ch - 'A' + 10);
+    else return std::nullopt;
+    if (v > (max - d) / base) return std::nullopt;
+    v = v * base + d;
+  }
+  return v;
+}
+
+// Where the guest's console goes: stdout, or stderr when stdout carries the JSON report (docs/reports.md).
+std::FILE* console_out = stdout;
 
 // COM1's input in the CLI: stdin, but only when it is a pipe or a regular file (never a terminal, whose
 // reads would wait for a person). A read never blocks: a pipe with nothing written yet, like a file or a pipe
@@ -94,18 +121,42 @@ int stdin_byte() {
 
 // Console bytes go to stdout as the guest produces them (flushed at each line end and at the end of the run).
 void stdout_byte(u8 b) {
-  std::fputc(b, stdout);
-  if (b == '\n') std::fflush(stdout);
+  std::fputc(b, console_out);
+  if (b == '\n') std::fflush(console_out);
 }
 void stdout_chars(void*, const char* s, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) stdout_byte(static_cast<u8>(s[i]));
 }
 
+// Writes `text` to `f` and flushes it; false (errno set) if any of it could not be written.
+bool write_all(std::FILE* f, const std::string& text) {
+  const bool wrote = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  return std::fflush(f) == 0 && wrote && !std::ferror(f);
+}
+
 int run_command(const RunOptions& o) {
-  std::ifstream in(o.image, std::ios::binary);
-  if (!in) return fail(fmt::format("cannot read '{}'", o.image));
-  std::vector<u8> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string read_error;
+  auto image = read_input_file(o.image, kMaxImageBytes, read_error);
+  if (!image) return fail(read_error);
+  const std::vector<u8>& bytes = *image;
   if (bytes.empty()) return fail(fmt::format("'{}' is empty", o.image));
+
+  // Counts: strictly unsigned, and never 0 (a limit of 0 would read as "no limit" and be ignored).
+  const auto max_insns = o.max_instructions.empty() ? std::optional<u64>(0) : parse_count(o.max_instructions, ~u64(0));
+  if (!max_insns || (!o.max_instructions.empty() && *max_insns == 0))
+    return fail(fmt::format("--max-instructions '{}' is not a count from 1 to 2^64-1", o.max_instructions));
+  const auto max_cycles = o.max_cycles.empty() ? std::optional<u64>(0) : parse_count(o.max_cycles, ~u64(0));
+  if (!max_cycles || (!o.max_cycles.empty() && *max_cycles == 0))
+    return fail(fmt::format("--max-cycles '{}' is not a count from 1 to 2^64-1", o.max_cycles));
+  const auto cpu_mhz = parse_count(o.cpu_mhz, 100'000);
+  if (!cpu_mhz || *cpu_mhz == 0) return fail(fmt::format("--cpu-mhz '{}' is not a number from 1 to 100000", o.cpu_mhz));
+  if (o.pv_pages && *o.pv_pages == 0) return fail("--pv-pages 0: a domain needs at least one page");
+  if (!o.trace_file.empty() && o.trace.empty()) return fail("--trace-file needs --trace LIST (nothing would be traced)");
+  if (o.quiet && o.report != "text" && o.report_file.empty())
+    return fail("--report json with --quiet and no --report-file: the report would be written nowhere");
+  if (o.pv && o.load_addr) return fail("--pv and --load-addr: a PV kernel is an ELF with Xen notes, not a raw binary");
+  if (o.load_addr && !o.cmdline.empty())
+    return fail("--cmdline with --load-addr: a raw binary has no boot loader to hand it a command line");
 
   DebugOptions dbg;
   dbg.gdb_port = o.gdb_port;
@@ -134,7 +185,6 @@ int run_command(const RunOptions& o) {
                             *o.load_addr, o.memory));
   if (!o.load_addr && !is_elf(bytes))
     return fail(fmt::format("'{}' is not an ELF file (a raw binary needs --load-addr)", o.image));
-  if (o.cpu_mhz == 0 || o.cpu_mhz > 100'000) return fail(fmt::format("--cpu-mhz {} is outside 1..100000", o.cpu_mhz));
 
   MachineConfig cfg;
   cfg.memory_bytes = *mem;
@@ -146,6 +196,15 @@ int run_command(const RunOptions& o) {
     m = std::make_unique<Machine>(cfg);
   } catch (const std::exception& e) {
     return fail(e.what());
+  }
+  // The tracer's TLB lines from the start, so that the flushes a PV domain's builder makes (CR0, CR4, CR3,
+  // counted in the report) are traced too; the run's tracer takes over when the run starts.
+  std::optional<Tracer> boot_tracer;
+  if (dbg.trace.tlb) {
+    boot_tracer.emplace(*m, dbg.trace, dbg.trace_out);
+    m->mmu().flush_observer = FlushObserver{
+        [](void* t, FlushCause cause, u32 dropped, u32 lin) { static_cast<Tracer*>(t)->tlb_flush(cause, dropped, lin); },
+        &*boot_tracer};
   }
   // A Xen PV kernel (Xen ELF notes) boots under the hypervisor; a multiboot kernel on the bare PC, unless
   // --pv asks for the hypervisor (an image may carry both entries).
@@ -161,6 +220,12 @@ int run_command(const RunOptions& o) {
   if (o.pv && !xen) return fail(fmt::format("--pv: '{}' has no Xen ELF notes, so it is not a PV kernel", o.image));
   const bool pv = xen && (o.pv || !find_multiboot_header(bytes));
   if (o.hv_layout != "shared" && !pv) return fail("--hv-layout applies to paravirtual guests only");
+  if (o.pv_pages && !pv) return fail("--pv-pages applies to paravirtual guests only (this one runs on the bare PC)");
+  if (pv && o.entry)
+    return fail(fmt::format("--entry: '{}' boots as a PV kernel, whose entry is its Xen ENTRY note", o.image));
+  if (pv && (o.given_rtc || o.given_cpu_mhz))
+    return fail(fmt::format("{}: '{}' boots as a PV kernel, which has no PC clock devices (no PIT, no CMOS)",
+                            o.given_rtc ? "--rtc" : "--cpu-mhz", o.image));
 
   Cpu& cpu = m->cpu();
   std::optional<PcPlatform> platform;
@@ -175,7 +240,7 @@ int run_command(const RunOptions& o) {
     hyp->set_console_sink(&stdout_chars, nullptr);
     hv::PvBootConfig boot;
     boot.cmdline = o.cmdline;
-    boot.nr_pages = o.pv_pages;
+    boot.nr_pages = o.pv_pages.value_or(0);
     std::string error;
     if (!hv::build_pv_domain(*hyp, bytes, *elf, *xen, boot, error))
       return fail(fmt::format("'{}': {}", o.image, error));
@@ -184,7 +249,7 @@ int run_command(const RunOptions& o) {
     pc.console = stdout_byte;
     pc.serial_input = stdin_byte;
     pc.rtc = o.rtc == "host" ? RtcMode::Host : RtcMode::Fixed;
-    pc.cpu_hz = o.cpu_mhz * 1'000'000;
+    pc.cpu_hz = *cpu_mhz * 1'000'000;
     platform.emplace(*m, pc);
     if (o.load_addr) {
       // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
@@ -227,8 +292,19 @@ int run_command(const RunOptions& o) {
     return fail("--trace hypercall needs a paravirtual guest (this one runs on the bare PC, without a hypervisor)");
 
   RunLimits lim;
-  if (o.max_instructions) lim.max_instructions = o.max_instructions;
-  if (o.max_cycles) lim.max_cycles = o.max_cycles;
+  if (*max_insns) lim.max_instructions = *max_insns;
+  if (*max_cycles) lim.max_cycles = *max_cycles;
+
+  // The report file is opened before the run, so a path that cannot be written fails at once (exit 2)
+  // instead of after the whole run. With --report json and no file, stdout carries the JSON object alone and
+  // the guest's console goes to stderr.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> report_file(nullptr, &std::fclose);
+  if (!o.report_file.empty()) {
+    report_file.reset(std::fopen(o.report_file.c_str(), "w"));
+    if (!report_file) return fail(fmt::format("cannot write report to '{}': {}", o.report_file, std::strerror(errno)));
+  } else if (o.report == "json" && !o.quiet) {
+    console_out = stderr;
+  }
   auto t0 = std::chrono::steady_clock::now();
   DebugOutcome dbg_out;
   StopReason why = run_with_debugger(*m, lim, dbg, dbg_out);
@@ -237,23 +313,39 @@ int run_command(const RunOptions& o) {
     fmt::print(stderr, "ring1: --gdb: {}\n", dbg_out.error);
     return kExitHostError;
   }
-  if (trace_file) std::fflush(trace_file.get());
+  // Output that could not be written (a full disk, /dev/full) ends the run with the host-error status and
+  // a line saying what was lost, rather than a silent success.
+  std::string write_error;
+  if (trace_file && !write_all(trace_file.get(), ""))
+    write_error = fmt::format("cannot write trace to '{}': {}", o.trace_file, std::strerror(errno));
 
-  std::fflush(stdout);  // the console first, then the report
+  std::fflush(console_out);  // the console first, then the report
 
   const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
-  RunSummary s{why, std::chrono::duration<double>(t1 - t0).count(), o.image, guest_exit, hyp.get()};
-  if (!o.quiet) {
-    std::string text = o.report == "json" ? report_json(*m, s) : report_text(*m, s);
-    if (o.report_file.empty()) {
-      fmt::print("{}", text);
+  RunSummary s;
+  s.reason = why;
+  s.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
+  s.image = o.image;
+  s.guest_exit_status = guest_exit;
+  s.hypervisor = hyp.get();
+  s.killed = dbg_out.killed;
+  s.config.platform = pv ? "pv" : "pc";
+  s.config.hv_layout = pv ? o.hv_layout : "";
+  s.config.memory_bytes = *mem;
+  s.config.cpu_mhz = pv ? 0 : *cpu_mhz;
+  s.config.max_instructions = *max_insns;
+  s.config.max_cycles = *max_cycles;
+  if (report_file || !o.quiet) {
+    const std::string text = o.report == "json" ? report_json(*m, s) : report_text(*m, s);
+    if (report_file) {
+      if (!write_all(report_file.get(), text))
+        write_error = fmt::format("cannot write report to '{}': {}", o.report_file, std::strerror(errno));
     } else {
-      std::ofstream out(o.report_file);
-      if (!out) return fail(fmt::format("cannot write report to '{}'", o.report_file));
-      out << text;
+      std::fputs(text.c_str(), stdout);
     }
   }
-  std::fflush(stdout);
+  if (!write_all(stdout, "") && write_error.empty())
+    write_error = fmt::format("cannot write to stdout: {}", std::strerror(errno));
   if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
     fmt::print(stderr, "ring1: domain crashed: {}\n", hyp->crash_message());
   else if (why == StopReason::UnhandledFault)
@@ -262,6 +354,10 @@ int run_command(const RunOptions& o) {
     fmt::print(stderr, "ring1: guest crashed: {}\n", describe_triple_fault(*m));
   else if (why == StopReason::HostError || why == StopReason::NotModelled || why == StopReason::Ring1Bug)
     fmt::print(stderr, "ring1: {}\n", cpu.host_error());
+  if (!write_error.empty()) {
+    fmt::print(stderr, "ring1: {}\n", escape_control(write_error));
+    return kExitHostError;
+  }
   return exit_status(why, dbg_out.killed);
 }
 
@@ -297,13 +393,16 @@ int main(int argc, char** argv) {
   run->add_option("--cmdline", o.cmdline,
                   "Kernel command line: a multiboot kernel receives \"IMAGE ARGS\", as under QEMU; a PV kernel "
                   "gets ARGS in start_info");
-  run->add_option("--rtc", o.rtc, "CMOS clock: fixed (2003-10-19 00:00:00 plus modelled time) or host")
-      ->check(CLI::IsMember({"fixed", "host"}))
-      ->capture_default_str();
-  run->add_option("--cpu-mhz", o.cpu_mhz, "Modelled CPU clock in MHz: converts PIT and RTC time to cycles")
-      ->capture_default_str();
-  run->add_option("--max-instructions", o.max_instructions, "Stop after N instructions (exit status 124)");
-  run->add_option("--max-cycles", o.max_cycles, "Stop after N modelled cycles (exit status 124)");
+  auto* rtc_opt = run->add_option("--rtc", o.rtc,
+                                  "CMOS clock: fixed (2003-10-19 00:00:00 plus modelled time) or host (bare PC only)")
+                      ->check(CLI::IsMember({"fixed", "host"}))
+                      ->capture_default_str();
+  auto* cpu_mhz_opt = run->add_option("--cpu-mhz", o.cpu_mhz,
+                                      "Modelled CPU clock in MHz (1..100000): converts PIT and RTC time to cycles "
+                                      "(bare PC only)")
+                          ->capture_default_str();
+  run->add_option("--max-instructions", o.max_instructions, "Stop after N instructions, N >= 1 (exit status 124)");
+  run->add_option("--max-cycles", o.max_cycles, "Stop after N modelled cycles, N >= 1 (exit status 124)");
   run->add_option("--cost-profile", o.cost_profile,
                   "Cycle-cost profile: a name (p3) or a file of `key = cycles` lines overriding p3")
       ->capture_default_str();
@@ -315,8 +414,9 @@ int main(int argc, char** argv) {
   run->add_option("--report", o.report, "Report format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  run->add_option("--report-file", o.report_file, "Write the report to this file instead of stdout");
-  run->add_flag("--quiet", o.quiet, "No report: stdout carries only the guest's console");
+  run->add_option("--report-file", o.report_file,
+                  "Write the report to this file instead of stdout (opened before the run; written with --quiet too)");
+  run->add_flag("--quiet", o.quiet, "No report on stdout: stdout carries only the guest's console");
   run->add_option("--gdb", o.gdb_port,
                   "Serve the GDB remote protocol on 127.0.0.1:PORT (0: any free port, printed on stderr)");
   run->add_flag("--gdb-wait", o.gdb_wait, "With --gdb: do not start the guest until gdb attaches and continues");
@@ -345,9 +445,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return fail(fmt::format("{} (see ring1 run --help)", e.what()));
   }
+  o.given_cpu_mhz = cpu_mhz_opt->count() > 0;
+  o.given_rtc = rtc_opt->count() > 0;
   // No exception leaves ring1 (DESIGN.md, "Failure channels"): one that reaches here escaped every module's
   // handling, before the guest ran or after it stopped (the run loop reports its own with guest context).
   try {

@@ -1,7 +1,6 @@
 #include "common/cost_profile.h"
 
-#include <cstdlib>
-#include <fstream>
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -71,6 +70,7 @@ const Entry kEntries[] = {
 }  // namespace
 
 bool CostProfile::set(std::string_view key, u32 value) {
+  if (value == 0) return false;
   for (const Entry& e : kEntries) {
     if (key != e.key) continue;
     if (e.insn) {
@@ -91,29 +91,45 @@ std::vector<std::string> CostProfile::entry_names() {
   return out;
 }
 
-CostProfile CostProfile::load(std::string_view name_or_file) {
-  if (auto p = named(name_or_file)) return *p;
-  std::ifstream in{std::string(name_or_file)};
-  if (!in) throw std::runtime_error(fmt::format("no cost profile named '{}' and no such file", name_or_file));
+CostProfile CostProfile::parse(std::string_view text, std::string_view source) {
   CostProfile p = pentium3();
-  p.name = std::string(name_or_file);
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    auto eq = line.find('=');
-    auto trim = [](std::string s) {
-      s.erase(0, s.find_first_not_of(" \t\r"));
-      s.erase(s.find_last_not_of(" \t\r") + 1);
-      return s;
-    };
+  p.name = std::string(source);
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+  };
+  // A value is decimal digits only (no sign: strtoul would turn -4294967295 into 1), checked against the
+  // entry's range before any narrowing, and never 0: a free instruction or event would let a guest run
+  // without the cycle count moving, and --max-cycles could then never stop it.
+  auto number = [](std::string_view v) -> std::optional<u32> {
+    if (v.empty() || v.size() > 9) return std::nullopt;
+    u32 n = 0;
+    for (char ch : v) {
+      if (ch < '0' || ch > '9') return std::nullopt;
+      n = n * 10 + u32(ch - '0');
+    }
+    return n;
+  };
+  int n = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++n;
+    const std::string_view whole = line;
+    if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
     if (trim(line).empty()) continue;
-    std::string key = eq == std::string::npos ? trim(line) : trim(line.substr(0, eq));
-    std::string val = eq == std::string::npos ? "" : trim(line.substr(eq + 1));
-    char* end = nullptr;
-    unsigned long v = std::strtoul(val.c_str(), &end, 10);
-    if (eq == std::string::npos || val.empty() || *end != '\0' || !p.set(key, static_cast<u32>(v)))
-      throw std::runtime_error(fmt::format("{}:{}: expected `key = cycles` with a known key and a value in range, got '{}'",
-                                           name_or_file, n, line));
+    auto eq = line.find('=');
+    const std::string key(trim(eq == std::string_view::npos ? line : line.substr(0, eq)));
+    const std::string_view val = eq == std::string_view::npos ? std::string_view{} : trim(line.substr(eq + 1));
+    const auto v = number(val);
+    if (eq == std::string_view::npos || !v || !p.set(key, *v))
+      throw std::runtime_error(fmt::format(
+          "{}:{}: expected `key = cycles` with a known key and a value in range (1..255 for an instruction "
+          "class, 1..65535 for an event), got '{}'",
+          source, n, trim(whole)));
   }
   return p;
 }

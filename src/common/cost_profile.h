@@ -54,11 +54,13 @@ struct CostProfile {
   static const CostProfile& pentium3();
   // Looks a profile up by name; nullopt if there is none.
   static std::optional<CostProfile> named(std::string_view name);
-  // A named profile, or a file of `key = value` lines (keys as in entry_names(); '#' starts a comment)
-  // applied over the default profile. Throws std::runtime_error naming the file, line and key.
-  static CostProfile load(std::string_view name_or_file);
+  // The text of a cost file, `key = cycles` lines (keys as in entry_names(); '#' starts a comment) applied
+  // over the default profile and named `source`. Values are 1..255 (instruction classes) or 1..65535
+  // (events); zero is refused. Throws std::runtime_error naming the source, line and text.
+  static CostProfile parse(std::string_view text, std::string_view source);
   // Every settable entry, in file order ("simple", ..., "walk_access", ...).
   static std::vector<std::string> entry_names();
+  // Sets one entry; false for an unknown key, zero, or a value beyond the entry's width.
   bool set(std::string_view key, u32 value);
 };
 

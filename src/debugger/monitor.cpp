@@ -138,8 +138,12 @@ MonitorReply monitor_command(Machine& m, MonitorState& state, std::string_view c
     if (!a || *a > 0xFFFFFFFFull) return {false, "usage: monitor walk ADDR (a hex linear address)\n"};
     return {true, walk_text(m, static_cast<u32>(*a))};
   }
-  if (verb == "stats")
-    return {true, report_text(m, RunSummary{StopReason::None, 0, "(stopped in the debugger)", std::nullopt, hypervisor})};
+  if (verb == "stats") {
+    RunSummary s;
+    s.image = "(stopped in the debugger)";
+    s.hypervisor = hypervisor;
+    return {true, report_text(m, s)};
+  }
   if (verb == "hv") {
     if (!hypervisor) return {true, "no hypervisor: this guest runs on the bare PC (a native run)\n"};
     return {true, hv_monitor_text(m, *hypervisor)};

@@ -113,7 +113,7 @@ class Session {
       if (attached()) {
         const int status = o_.exit_status ? o_.exit_status(why) : exit_status_for(why);
         for (const std::string& p : stub_->exited(status, describe_end(m_, why, o_.hypervisor))) conn_.send(p);
-        conn_.close_client();
+        conn_.finish_and_close();
       }
       return why;
     }
@@ -189,11 +189,11 @@ class Session {
           stub_->resuming();
           return std::nullopt;
         case GdbStub::Action::Detach:
-          conn_.close_client();
+          conn_.finish_and_close();
           detach();
           return std::nullopt;
         case GdbStub::Action::Kill:
-          conn_.close_client();
+          conn_.finish_and_close();
           detach();
           killed_ = true;
           return StopReason::Requested;

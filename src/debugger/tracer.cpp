@@ -79,11 +79,14 @@ void Tracer::port_access(u16 port, u8 size, u32 value, bool write) {
 
 void Tracer::tlb_flush(FlushCause cause, u32 dropped, u32 lin) {
   if (!what_.tlb) return;
-  if (cause == FlushCause::Invlpg)
-    fmt::print(out_, "tlb   cycle={} flush cause={} dropped={} addr={:#010x}\n", m_.cpu().cycles,
-               flush_cause_name(cause), dropped, lin);
-  else
-    fmt::print(out_, "tlb   cycle={} flush cause={} dropped={}\n", m_.cpu().cycles, flush_cause_name(cause), dropped);
+  // EIP is the instruction doing the flush (MOV CR3, INVLPG, ...), or the hypervisor stub's VMCALL when the
+  // hypervisor flushes for a guest's request.
+  const Cpu& c = m_.cpu();
+  std::string line = fmt::format("tlb   cycle={} ring={} eip={:#010x} flush cause={} dropped={}", c.cycles, c.cpl,
+                                 c.eip, flush_cause_name(cause), dropped);
+  if (cause == FlushCause::Invlpg) line += fmt::format(" addr={:#010x}", lin);
+  line += '\n';
+  fmt::print(out_, "{}", line);
 }
 
 void Tracer::instruction() {

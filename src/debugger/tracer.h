@@ -3,7 +3,7 @@
 //
 //   ring  cycle=N from=3/001b:00100043 to=0/0008:00100100 cause=int 0x80
 //   fault cycle=N vector=14 #PF error=0x00000006 cr2=0x00400000 eip=0x00100050 ring=3
-//   tlb   cycle=N flush cause=cr3-write dropped=3            (invlpg adds addr=0x...)
+//   tlb   cycle=N ring=0 eip=0x00100020 flush cause=cr3-write dropped=3      (invlpg adds addr=0x...)
 //   io    cycle=N out port=0x00e9 size=1 value=0x00000041
 //   insn  cycle=N ring=0 0008:00100000 b801000000 mov eax, 0x01
 //   hcall cycle=N nr=18 console_io ebx=0x00000000 ecx=0x00000020 edx=0xc0002000 esi=0x00000000 edi=0x00000000 eax=0x00000000
@@ -18,7 +18,9 @@
 // cr2 only for #PF. hypercall (a paravirtual run only): every hypercall as it returns (cycle = then, its
 // handler's work charged; eax = the result, negative errors also in decimal), and every exception or system
 // call the hypervisor bounces to the guest's handler (`vector=128 int 0x80 via #GP` for an INT n the guest
-// may not raise directly), from the ring, CS:EIP the guest was at to its handler on its kernel stack. The
+// may not raise directly), from the ring, CS:EIP the guest was at to its handler on its kernel stack. tlb:
+// every flush the report counts, with the ring and EIP of the instruction that did it (a PV domain's builder
+// flushes before the guest's first instruction: those lines come first, at the CPU's reset EIP). The
 // hooks are the CPU's, MMU's and hypervisor's observers (cold paths); insn makes the run loop go one
 // instruction per stretch.
 #pragma once

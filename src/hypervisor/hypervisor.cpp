@@ -301,17 +301,26 @@ void Hypervisor::update_direct_gate(u8 v) {
   }
 }
 
+void Hypervisor::note_stop_frame() {
+  // Only inside a stub (ring 0 on the hypervisor's stack, below a full frame) is there a guest frame to read.
+  const Cpu& c = cpu();
+  if (c.cpl == 0 && c.gpr[ESP] >= kStackBase && c.gpr[ESP] + kSsAt + 4 <= kStackTop) stop_frame_ = frame();
+}
+
 void Hypervisor::crash(std::string why) {
   drain_console_ring();
   if (state_ == DomainState::Running) {
     state_ = DomainState::Crashed;
+    shutdown_reason_ = xen::kShutdownCrash;
     crash_message_ = std::move(why);
+    note_stop_frame();
   }
   cpu().request_stop(StopReason::Requested);
 }
 
 void Hypervisor::shutdown(u32 reason) {
   drain_console_ring();
+  note_stop_frame();
   state_ = reason == xen::kShutdownCrash ? DomainState::Crashed : DomainState::Shutdown;
   shutdown_reason_ = reason;
   if (reason == xen::kShutdownCrash) crash_message_ = "the guest asked to be crashed (SCHEDOP_shutdown, SHUTDOWN_crash)";

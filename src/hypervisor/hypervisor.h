@@ -6,6 +6,7 @@
 // builds (xen/arch/x86/x86_32/entry.S, create_bounce_frame; XEN-REFERENCE.md 2.8).
 #pragma once
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,8 @@ class Hypervisor {
   DomainState state() const { return state_; }
   u32 shutdown_reason() const { return shutdown_reason_; }  // SHUTDOWN_* (xen/sched.h)
   const std::string& crash_message() const { return crash_message_; }
-  // A guest that broke the rules beyond an error code is killed (Xen: domain_crash); ring1 goes on.
+  // A guest that broke the rules beyond an error code is killed (Xen: domain_crash, which shuts the domain
+  // down with SHUTDOWN_crash); ring1 goes on.
   void crash(std::string why);
   void shutdown(u32 reason);
 
@@ -117,6 +119,9 @@ class Hypervisor {
     u32 eip, cs, eflags, esp, ss;
   };
   Frame frame() const;
+  // Where the guest was when the domain stopped from inside the hypervisor (a crash, a shutdown hypercall):
+  // the IRET frame of that entry, so reports show the guest's EIP and ring, not the stub's. Empty otherwise.
+  const std::optional<Frame>& stop_frame() const { return stop_frame_; }
   void set_frame(const Frame& f);
   // The base of a guest stack segment (its descriptor in the current GDT/LDT); false if it has none.
   bool stack_base(u16 ss, u32& base);
@@ -126,6 +131,7 @@ class Hypervisor {
  private:
   static void on_escape(void* self, Cpu& cpu);
   void escape(Cpu& cpu);
+  void note_stop_frame();
   void handle(Cpu& cpu);
   void hypercall(Cpu& cpu);
   void exception(Cpu& cpu, u8 vector, u32 error_code);
@@ -152,6 +158,7 @@ class Hypervisor {
   DomainState state_ = DomainState::Running;
   u32 shutdown_reason_ = 0;
   std::string crash_message_;
+  std::optional<Frame> stop_frame_;
   std::string console_;
   u32 console_ring_ = 0;
   void (*sink_)(void*, const char*, std::size_t) = nullptr;

@@ -37,7 +37,8 @@ class Machine {
   PortBus ports_;  // the I/O address space; devices attach to it
 };
 
-// Parses "128M", "1G", "65536K", "4096" (bytes). nullopt if malformed.
+// Parses "128M", "1G", "65536K", "4096" (bytes). nullopt if malformed; a size beyond 64 bits gives
+// UINT64_MAX, so a range check refuses it rather than seeing the value wrapped.
 std::optional<u64> parse_size(const std::string& text);
 
 }  // namespace ring1

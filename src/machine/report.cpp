@@ -4,19 +4,62 @@
 
 #include "cpu/isa/ud.h"
 #include "hypervisor/hv_report.h"
+#include "hypervisor/hypervisor.h"
 
 namespace ring1 {
 
 namespace {
-std::string disasm_at(Machine& m, u32 eip) {
-  Cpu& c = m.cpu();
-  u32 lin = c.seg[CS].base + eip;
+// Copies up to `n` bytes at linear address `lin` as the CPU sees them now: through the page tables when
+// paging is on (Mmu::probe, which fills no TLB entry and moves no counter, so reporting changes nothing), up
+// to the first byte that is unmapped or has no RAM. Returns how many were read.
+u32 read_linear(Machine& m, u32 lin, u8* out, u32 n) {
+  u32 i = 0;
+  for (; i < n; ++i) {
+    u32 phys = lin + i;
+    if (m.mmu().paging()) {
+      const Translation t = m.mmu().probe(lin + i);
+      if (!t.present) break;
+      phys = t.phys;
+    }
+    if (!m.ram().contains(phys, 1)) break;
+    out[i] = *m.ram().host(phys);
+  }
+  return i;
+}
+
+// The instruction at `base` + `eip` (CS's base), disassembled, read through the MMU.
+std::string disasm_at(Machine& m, u32 base, u32 eip, bool code32) {
   u8 bytes[15] = {};
-  u32 n = 0;
-  for (; n < 15 && m.ram().contains(lin + n, 1); ++n) bytes[n] = *m.ram().host(lin + n);
-  if (n == 0) return "(no memory)";
-  std::string text = c.decode_cache().decoder().disassemble(bytes, n, c.code32(), eip);
-  return text;
+  const u32 n = read_linear(m, base + eip, bytes, 15);
+  if (n == 0) return "(not mapped, or no memory)";
+  return m.cpu().decode_cache().decoder().disassemble(bytes, n, code32, eip);
+}
+std::string disasm_at(Machine& m, u32 eip) { return disasm_at(m, m.cpu().seg[CS].base, eip, m.cpu().code32()); }
+
+// The base of the code segment `cs` names in the current GDT or LDT, read without side effects (as
+// read_linear). False if the descriptor is outside its table or unreadable.
+bool code_segment_base(Machine& m, u16 cs, u32& base) {
+  const Cpu& c = m.cpu();
+  const bool ldt = cs & 4;
+  const u32 table = ldt ? c.ldtr.base : c.gdtr.base;
+  const u32 limit = ldt ? c.ldtr.limit : c.gdtr.limit;
+  const u32 offset = u32(cs & ~7u);
+  if (offset + 7 > limit) return false;
+  u8 d[8];
+  if (read_linear(m, table + offset, d, 8) != 8) return false;
+  base = u32(d[2]) | u32(d[3]) << 8 | u32(d[4]) << 16 | u32(d[7]) << 24;
+  return true;
+}
+
+const char* shutdown_name(u32 r) {
+  switch (r) {
+    case 0: return "poweroff";  // SHUTDOWN_* (xen/sched.h)
+    case 1: return "reboot";
+    case 2: return "suspend";
+    case 3: return "crash";
+    case 4: return "watchdog";
+  }
+  return "unknown";
 }
 
 std::string json_escape(std::string_view in) {
@@ -31,6 +74,45 @@ std::string json_escape(std::string_view in) {
 
 double mips(const Machine& m, const RunSummary& s) {
   return s.wall_seconds > 0 ? double(const_cast<Machine&>(m).cpu().instret) / s.wall_seconds / 1e6 : 0.0;
+}
+}  // namespace
+
+std::string stop_name(const RunSummary& s) {
+  if (s.reason == StopReason::Requested) {
+    if (s.killed) return "killed by debugger";
+    if (s.guest_exit_status) return "guest exit";
+    if (s.hypervisor && s.hypervisor->state() == hv::DomainState::Crashed) return "domain crashed";
+    if (s.hypervisor && s.hypervisor->state() == hv::DomainState::Shutdown) return "domain shutdown";
+  }
+  return std::string(stop_reason_name(s.reason));
+}
+
+namespace {
+// Where a PV guest was when its domain stopped inside the hypervisor: ring, EIP, CS and the instruction
+// there (for a hypercall, the one after it: the frame holds the return address, as Xen's does).
+struct GuestPlace {
+  u32 eip = 0;
+  u16 cs = 0;
+  u8 ring = 0;
+  std::string insn;
+};
+std::optional<GuestPlace> guest_place(Machine& m, const RunSummary& s) {
+  if (!s.hypervisor || !s.hypervisor->stop_frame()) return std::nullopt;
+  const auto& f = *s.hypervisor->stop_frame();
+  GuestPlace p{f.eip, u16(f.cs), u8(f.cs & 3), ""};
+  u32 base = 0;
+  p.insn = code_segment_base(m, p.cs, base) ? disasm_at(m, base, f.eip, true) : "(code segment unreadable)";
+  return p;
+}
+
+// What the stop says beyond its name: the guest's exit status, the domain's shutdown reason or crash
+// message. Empty when there is nothing to add.
+std::string stop_detail(const RunSummary& s) {
+  const std::string name = stop_name(s);
+  if (name == "guest exit") return fmt::format("status {}", *s.guest_exit_status);
+  if (name == "domain shutdown") return shutdown_name(s.hypervisor->shutdown_reason());
+  if (name == "domain crashed") return s.hypervisor->crash_message();
+  return "";
 }
 }  // namespace
 
@@ -59,6 +141,19 @@ std::string tlb_text(Machine& m) {
                          st.flushes[k], st.entries_dropped[k]);
   out += fmt::format("    walks:        {} ({} cycles), {} page faults\n", st.walks, st.walk_cycles, st.page_faults);
   return out;
+}
+
+std::string config_text(Machine& m, const RunSummary& s) {
+  const RunConfig& k = s.config;
+  if (k.memory_bytes == 0) return "";  // a report from the debugger's `monitor stats`: no run configuration
+  std::string where = k.platform == "pv" ? fmt::format("pv domain, hypervisor layout {}", k.hv_layout)
+                                         : fmt::format("bare PC at {} MHz", k.cpu_mhz);
+  std::string limits;
+  if (k.max_instructions) limits += fmt::format(", at most {} instructions", k.max_instructions);
+  if (k.max_cycles) limits += fmt::format(", at most {} cycles", k.max_cycles);
+  return fmt::format("  config:        {}, {} MiB RAM, {} TLB profile {}, cost profile {}{}\n", where,
+                     k.memory_bytes >> 20, m.mmu().mode() == TlbMode::Tagged ? "tagged" : "untagged",
+                     m.mmu().profile().name, m.costs().name, limits);
 }
 
 std::string transitions_text(Machine& m) {
@@ -95,7 +190,10 @@ std::string report_text(Machine& m, const RunSummary& s) {
   Cpu& c = m.cpu();
   std::string out;
   out += fmt::format("ring1 report: {}\n", s.image);
-  out += fmt::format("  stopped:       {}\n", stop_reason_name(s.reason));
+  const std::string detail = stop_detail(s);
+  out += fmt::format("  stopped:       {}{}\n", stop_name(s), detail.empty() ? "" : " (" + detail + ")");
+  if (auto p = guest_place(m, s))
+    out += fmt::format("  guest at:      ring {}, EIP {:#010x} (CS {:#06x}): {}\n", p->ring, p->eip, p->cs, p->insn);
   if (s.reason == StopReason::UnhandledFault) out += fmt::format("  exception:     {}\n", describe_fault(m));
   if (s.reason == StopReason::HostError) out += fmt::format("  error:         {}\n", c.host_error());
   if (s.reason == StopReason::NotModelled) out += fmt::format("  not modelled:  {}\n", c.host_error());
@@ -117,19 +215,48 @@ std::string report_text(Machine& m, const RunSummary& s) {
   out += fmt::format("                 esi={:08x} edi={:08x} ebp={:08x} esp={:08x}\n", c.gpr[ESI], c.gpr[EDI],
                      c.gpr[EBP], c.gpr[ESP]);
   out += fmt::format("                 eip={:08x} eflags={:08x} cpl={}\n", c.eip, c.eflags, c.cpl);
+  out += fmt::format("                 cr0={:08x} cr2={:08x} cr3={:08x} cr4={:08x}\n", c.cr0, c.cr2, c.cr3, c.cr4);
+  out += config_text(m, s);
   out += tlb_text(m);
   if (s.hypervisor) out += hv::hv_report_text(*s.hypervisor);
   out += transitions_text(m);
   out += ports_text(m);
+  // Host-side, not deterministic: wall time, and the decode cache, whose blocks depend on how the run was
+  // sliced (gdb's single steps and slices, --trace insn's one-instruction runs).
   const auto& dc = c.decode_cache().stats();
-  out += fmt::format("  decode cache:  {} blocks built, {} instructions decoded, {} frames invalidated\n",
-                     dc.blocks_built, dc.insns_decoded, dc.frames_invalidated);
   out += fmt::format("  host:          {:.3f} s wall, {:.1f} guest MIPS\n", s.wall_seconds, mips(m, s));
+  out += fmt::format("    decode cache: {} blocks built, {} instructions decoded, {} frames invalidated\n",
+                     dc.blocks_built, dc.insns_decoded, dc.frames_invalidated);
   return out;
 }
 
 std::string report_json(Machine& m, const RunSummary& s) {
   Cpu& c = m.cpu();
+  std::string place = "null";
+  if (auto p = guest_place(m, s))
+    place = fmt::format(R"({{"eip":{},"cs":{},"ring":{},"instruction":"{}"}})", p->eip, p->cs, p->ring,
+                        json_escape(p->insn));
+  const std::string name = stop_name(s);
+  // The stop's own message: a crashed domain's, or the CPU's for a host error, "not modelled" or a ring1 bug.
+  std::string message = "null";
+  if (name == "domain crashed") message = fmt::format("\"{}\"", json_escape(s.hypervisor->crash_message()));
+  else if (s.reason == StopReason::HostError || s.reason == StopReason::NotModelled || s.reason == StopReason::Ring1Bug)
+    message = fmt::format("\"{}\"", json_escape(c.host_error()));
+  const std::string shutdown_reason =
+      s.hypervisor && s.hypervisor->state() != hv::DomainState::Running
+          ? fmt::format("\"{}\"", shutdown_name(s.hypervisor->shutdown_reason()))
+          : "null";
+  std::string stop = fmt::format(
+      R"({{"reason":"{}","guest_exit_status":{},"shutdown_reason":{},"message":{},"guest_at":{}}})", name,
+      s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", shutdown_reason, message, place);
+  std::string config = fmt::format(
+      R"({{"platform":"{}","hv_layout":{},"memory_bytes":{},"cpu_mhz":{},"tlb":"{}","tlb_profile":"{}",)"
+      R"("cost_profile":"{}","max_instructions":{},"max_cycles":{}}})",
+      s.config.platform, s.config.hv_layout.empty() ? "null" : "\"" + s.config.hv_layout + "\"",
+      s.config.memory_bytes, s.config.cpu_mhz ? std::to_string(s.config.cpu_mhz) : "null",
+      m.mmu().mode() == TlbMode::Tagged ? "tagged" : "untagged", json_escape(m.mmu().profile().name),
+      json_escape(m.costs().name), s.config.max_instructions ? std::to_string(s.config.max_instructions) : "null",
+      s.config.max_cycles ? std::to_string(s.config.max_cycles) : "null");
   std::string fault = "null";
   if (s.reason == StopReason::UnhandledFault || s.reason == StopReason::TripleFault) {
     const FaultRecord& f = c.last_fault();
@@ -167,18 +294,19 @@ std::string report_json(Machine& m, const RunSummary& s) {
     ports += fmt::format(R"({}{{"port":{},"reads":{},"writes":{}}})", ports.empty() ? "" : ",", p.port, p.reads, p.writes);
   const auto& dc = c.decode_cache().stats();
   return fmt::format(
-      R"({{"image":"{}","stopped":"{}","instructions":{},"cycles":{},"cost_profile":"{}","halted_cycles":{},)"
+      R"({{"image":"{}","stopped":"{}","stop":{},"config":{},"instructions":{},"cycles":{},"cost_profile":"{}","halted_cycles":{},)"
       R"("guest_exit_status":{},"by_ring":[{}],)"
       R"("exception":{},"tlb":{},"transitions":[{}],"vectors":{{{}}},"io_ports":[{}],"registers":{{"eax":{},"ebx":{},"ecx":{},"edx":{},"esi":{},"edi":{},"ebp":{},"esp":{},)"
-      R"("eip":{},"eflags":{}}},"decode_cache":{{"blocks_built":{},"insns_decoded":{},"frames_invalidated":{}}},)"
-      R"("hypervisor":{},"host":{{"wall_seconds":{:.6f},"mips":{:.3f}}}}})"
+      R"("eip":{},"eflags":{},"cpl":{},"cr0":{},"cr2":{},"cr3":{},"cr4":{}}},)"
+      R"("hypervisor":{},"host":{{"wall_seconds":{:.6f},"mips":{:.3f},)"
+      R"("decode_cache":{{"blocks_built":{},"insns_decoded":{},"frames_invalidated":{}}}}}}})"
       "\n",
-      json_escape(s.image), stop_reason_name(s.reason), c.instret, c.cycles, json_escape(m.costs().name),
+      json_escape(s.image), name, stop, config, c.instret, c.cycles, json_escape(m.costs().name),
       c.halted_cycles, s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", rings, fault,
       tlb, transitions, vectors, ports, c.gpr[EAX], c.gpr[EBX],
-      c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, dc.blocks_built,
-      dc.insns_decoded, dc.frames_invalidated, s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null",
-      s.wall_seconds, mips(m, s));
+      c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, c.cpl, c.cr0,
+      c.cr2, c.cr3, c.cr4, s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null", s.wall_seconds, mips(m, s),
+      dc.blocks_built, dc.insns_decoded, dc.frames_invalidated);
 }
 
 }  // namespace ring1

@@ -80,5 +80,25 @@ int main(int argc, char** argv) {
     s.multiboot_flags = 0x10003;
     write(dir, "aout-kludge.elf", build_elf(s));
   }
+  {
+    // A PV kernel whose XEN_ELFNOTE_XEN_VERSION string carries an escape sequence and a newline: the error
+    // that quotes it must stay one printable line.
+    ElfSpec s = good();
+    s.multiboot = false;
+    const std::string name = "Xen", desc = std::string("xen-\x1b[31m3.0\n") + '\0';
+    std::vector<u8> note;
+    put_le(note, 0, name.size() + 1, 4);
+    put_le(note, 4, desc.size(), 4);
+    put_le(note, 8, 5, 4);  // XEN_ELFNOTE_XEN_VERSION
+    note.insert(note.end(), name.begin(), name.end());
+    note.resize(16, 0);
+    note.insert(note.end(), desc.begin(), desc.end());
+    note.resize((note.size() + 3) & ~size_t(3), 0);
+    ElfSegment n;
+    n.type = 4;  // PT_NOTE
+    n.bytes = note;
+    s.segments.push_back(n);
+    write(dir, "xen-control-bytes.elf", build_elf(s));
+  }
   return 0;
 }
