@@ -170,8 +170,10 @@ bool task_switch(Cpu& c, u16 selector, const Descriptor& tss, TaskSwitchSource s
   probe_write(c, c.tr.base + ol.eip, ol.seg + ol.segs * ol.seg_step - ol.eip);
   if (nests) probe_write(c, nbase, 2);
   if (source != TaskSwitchSource::Iret) probe_write(c, gdt_entry(c, selector) + 4, 4);
-  if (source == TaskSwitchSource::Jmp || source == TaskSwitchSource::Iret)
-    probe_write(c, gdt_entry(c, c.tr.selector) + 4, 4);
+  // A TR never loaded (selector 0, as after reset) has no descriptor whose busy bit could change.
+  const bool leaves_old = (source == TaskSwitchSource::Jmp || source == TaskSwitchSource::Iret) &&
+                          (c.tr.selector & ~3u) != 0;
+  if (leaves_old) probe_write(c, gdt_entry(c, c.tr.selector) + 4, 4);
 
   // ---- the save point: from here on the switch completes, and faults belong to the new task ----
   const u8 from = c.cpl;
@@ -181,7 +183,7 @@ bool task_switch(Cpu& c, u16 selector, const Descriptor& tss, TaskSwitchSource s
   u32 saved_flags = c.flags();
   // Steps 5-6 (table 7-2): JMP and IRET leave the old task, so its busy bit clears; IRET also clears NT in
   // the image it saves. CALL and interrupts keep the old task busy: it is nested below the new one.
-  if (source == TaskSwitchSource::Jmp || source == TaskSwitchSource::Iret) set_busy(c, old_tr, false);
+  if (leaves_old) set_busy(c, old_tr, false);
   if (source == TaskSwitchSource::Iret) saved_flags &= ~NT;
   save_state(c, c.tr.base, ol, return_eip, saved_flags);
   // Steps 8-9: a nested task links back to the old one and runs with NT set; the new TSS becomes busy.
