@@ -142,6 +142,41 @@ TEST(TaskSwitch, AFaultAfterTheSavePointIsDeliveredInTheNewTask) {
   EXPECT_EQ(m.r(ESP), 0x50000u - 8);  // the new task's stack, same ring
 }
 
+// Table 7-1 after the save point: each bad field of the new TSS and the fault it gives, in the new task.
+struct BadField {
+  u32 offset;  // in the 32-bit TSS
+  u32 value;
+  u8 vector;
+  u32 error;
+};
+class TaskSwitchBadField : public ::testing::TestWithParam<BadField> {};
+
+TEST_P(TaskSwitchBadField, IsReportedInTheNewTaskWithTheSelectorAsErrorCode) {
+  const BadField b = GetParam();
+  TaskMachine m;
+  m.cpu.exception_mode = Cpu::ExceptionMode::Stop;
+  m.tss32(TaskMachine::kTssABase, 0x40, 0x50000);
+  m.poke<u32>(TaskMachine::kTssABase + b.offset, b.value);
+  ASSERT_EQ(m.go(" jmp 0x40:0\n.org 0x40\n hlt\n"), StopReason::UnhandledFault);
+  EXPECT_EQ(m.cpu.last_fault().vector, b.vector);
+  EXPECT_EQ(m.cpu.last_fault().error_code, b.error);
+  EXPECT_EQ(m.cpu.last_fault().eip, TestMachine::kCode + 0x40);
+  EXPECT_EQ(m.cpu.tr.selector, TaskMachine::kTssA);
+  EXPECT_EQ(m.type(SystemGuest::kTssSel), 0x9);  // the switch had committed
+}
+INSTANTIATE_TEST_SUITE_P(
+    TaskSwitch, TaskSwitchBadField,
+    ::testing::Values(BadField{0x60, 0x0C, 10, 0x0C},                                // LDT selector in an LDT
+                      BadField{0x60, SystemGuest::kCode0, 10, SystemGuest::kCode0},    // not an LDT descriptor
+                      BadField{0x4C, SystemGuest::kData0, 10, SystemGuest::kData0},    // CS not code
+                      BadField{0x4C, 0x30, 10, 0x30},                                  // CS DPL 1, RPL 0
+                      BadField{0x4C, SystemGuest::kCode3, 10, SystemGuest::kData0},   // CPL 3: SS DPL 0 != 3
+                      BadField{0x50, 0, 10, 0},                                        // null SS
+                      BadField{0x50, SystemGuest::kData3, 10, 0x20},                   // SS DPL 3 != CPL 0
+                      BadField{0x50, TaskMachine::kAbsent, 12, TaskMachine::kAbsent},  // SS not present: #SS
+                      BadField{0x54, SystemGuest::kTssSel, 10, SystemGuest::kTssSel}   // DS a system descriptor
+                      ));
+
 TEST(TaskSwitch, AnExceptionThroughATaskGatePushesItsErrorCodeOnTheNewTasksStack) {
   TaskMachine m;
   m.tss32(TaskMachine::kTssBBase, 0x40, 0x50000);
