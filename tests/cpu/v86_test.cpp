@@ -180,6 +180,56 @@ TEST(V86, ATaskSwitchToATssWhoseEflagsHasVmEntersV86) {
   EXPECT_EQ(m.cpu.tr.selector, kTssV86);
 }
 
+TEST(V86, AnExternalInterruptInV86IsDeliveredToRing0WithTheV86Frame) {
+  V86Machine m;
+  m.boot(" nop\n spin:\n jmp spin\n", 3);
+  m.gate(0x40, 0x100, SystemGuest::kInterruptGate, 0);  // hardware interrupts ignore the gate's DPL
+  struct Pic {
+    bool raised = true;
+  } pic;
+  m.cpu.interrupt_controller = {[](void* p) { return static_cast<Pic*>(p)->raised; },
+                                [](void* p) -> u8 {
+                                  static_cast<Pic*>(p)->raised = false;
+                                  return 0x40;
+                                },
+                                &pic};
+  m.cpu.interrupt_requested();
+  ASSERT_EQ(m.go(), StopReason::Halted) << m.cpu.host_error();
+  EXPECT_EQ(m.mem<u32>(kOut), SystemGuest::kEsp0 - 36);
+  EXPECT_EQ(m.frame(1), kV86Cs);
+  EXPECT_TRUE(m.frame(2) & eflags::VM);
+  EXPECT_EQ(m.frame(6), kV86Ds);
+  EXPECT_EQ(m.cpu.interrupt_stats.by_vector[0x40], 1u);
+}
+
+TEST(V86, AnIntThroughATaskGateLeavesV86AndIretWithNtResumesTheV86TaskWhereItWas) {
+  V86Machine m;
+  constexpr u16 kMonitorTss = 0x40;
+  constexpr u32 kBase = 0x303000;
+  m.poke<u64>(SystemGuest::kGdt + SystemGuest::kTssSel, sys_desc(SystemGuest::kTss, 0x67, 0xB));
+  m.poke<u64>(SystemGuest::kGdt + kMonitorTss, sys_desc(kBase, 0x67, 0x9));
+  m.cpu.gdtr.limit = 0x47;
+  m.poke<u32>(kBase + 0x20, TestMachine::kCode + 0x1C0);  // the monitor task: ring 0, flat
+  m.poke<u32>(kBase + 0x24, 0x2);
+  m.poke<u32>(kBase + 0x38, 0x50000);
+  const u16 segs[6] = {SystemGuest::kData0, SystemGuest::kCode0, SystemGuest::kData0, SystemGuest::kData0, 0, 0};
+  for (u32 s = 0; s < 6; ++s) m.poke<u32>(kBase + 0x48 + 4 * s, segs[s]);
+  m.boot(" mov bx, 0x11\n int 0x32\n mov cx, 0x22\n int 0x30\n", 3);
+  m.poke<u64>(SystemGuest::kIdt + 0x32 * 8, gate_desc(kMonitorTss, 0, 0x5, 3));
+  // The monitor task reads the V86 task's saved EFLAGS and IP from its TSS, then returns by IRET (NT).
+  const std::vector<u8> monitor = assemble(" mov eax, [0x302024]\n mov [0x100020], eax\n mov eax, [0x302020]\n"
+                                           " mov [0x100024], eax\n iretd\n",
+                                           Bits::b32, TestMachine::kCode + 0x1C0);
+  m.ram.write_bytes(TestMachine::kCode + 0x1C0, monitor.data(), u32(monitor.size()));
+  ASSERT_EQ(m.go(), StopReason::Halted) << m.cpu.host_error();
+  EXPECT_TRUE(m.mem<u32>(kOut + 0x20) & eflags::VM);  // the V86 task's state, VM included, went to its TSS
+  EXPECT_EQ(m.mem<u32>(kOut + 0x24), 5u);              // IP after mov bx (3) and int 0x32 (2)
+  EXPECT_EQ(m.r(EBX) & 0xFFFF, 0x11u);
+  EXPECT_EQ(m.r(ECX) & 0xFFFF, 0x22u);                 // the V86 task went on after the IRET
+  EXPECT_EQ(m.frame(1), kV86Cs);                       // and left V86 again by int 0x30
+  EXPECT_EQ(m.cpu.tr.selector, SystemGuest::kTssSel);
+}
+
 TEST(V86, TheDecodeCacheKeepsV86CodeApartFromThirtyTwoBitCodeAtTheSameAddress) {
   V86Machine m;
   const u8 bytes[] = {0xB8, 0x78, 0x56, 0x34, 0x12};  // mov eax, 0x12345678 | mov ax, 0x5678 + more
