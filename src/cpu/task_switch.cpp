@@ -196,8 +196,12 @@ bool task_switch(Cpu& c, u16 selector, const Descriptor& tss, TaskSwitchSource s
   c.tr = SystemSegment{selector, nbase, tss.limit(), static_cast<u16>(tss.access() | (2u << 8))};
   // 7.3: every task switch sets CR0.TS, so the new task's first FPU instruction can be trapped (#NM).
   c.set_cr0(c.cr0 | kCr0Ts);
-  // 7.2.1, "CR3 control register field": only a 32-bit TSS holds one; the load is a CR3 write to the TLB.
-  if (nl.wide && (c.cr0 & kCr0Pg)) c.set_cr3(img.cr3);
+  // 7.2.1, "CR3 control register field": only a 32-bit TSS holds one. The load is a CR3 write to the TLB
+  // model (a flush counted as such) and costs what MOV CR3 does, on top of the switch.
+  if (nl.wide && (c.cr0 & kCr0Pg)) {
+    c.set_cr3(img.cr3);
+    c.charge(c.costs().events.cr3_write);
+  }
 
   // Step 11: the registers. Selectors first, with unusable caches, so that a fault below is reported with
   // the new task's selectors in place (its handler sees the state the TSS described).

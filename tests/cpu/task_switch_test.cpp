@@ -254,8 +254,16 @@ TEST(TaskSwitch, TheNewTasksCr3IsARealCr3WriteAndItsLdtIsLoaded) {
   m.tss32(TaskMachine::kTssABase, 0x40, 0x50000, 0x2, 0x0C, TaskMachine::kLdt, kPd2);
   m.poke<u32>(0x200000, 0xABCD);
   const u64 flushes = m.mmu.stats().flushes[size_t(FlushCause::Cr3Write)];
-  ASSERT_EQ(m.go(" jmp 0x40:0\n.org 0x40\n mov eax, [0]\n mov ebx, es:[0x1200000]\n hlt\n"),
-            StopReason::Halted);
+  m.load_asm(" jmp 0x40:0\n.org 0x40\n mov eax, [0]\n mov ebx, es:[0x1200000]\n hlt\n");
+  RunLimits one;
+  one.max_instructions = 1;
+  const Cycles before = m.cpu.cycles, walks_before = m.mmu.stats().walk_cycles;
+  ASSERT_EQ(m.cpu.run(one), StopReason::InsnLimit);
+  // The JMP: its class, the switch, and the CR3 load priced as MOV CR3; page walks on top, as they happen.
+  const CostProfile& p = CostProfile::pentium3();
+  EXPECT_EQ(m.cpu.cycles - before - (m.mmu.stats().walk_cycles - walks_before),
+            Cycles(p.cost(CostClass::Complex) + p.events.task_switch + p.events.cr3_write));
+  ASSERT_EQ(m.run(), StopReason::Halted);
   EXPECT_EQ(m.cpu.cr3, kPd2);
   EXPECT_EQ(m.mmu.stats().flushes[size_t(FlushCause::Cr3Write)], flushes + 1);
   EXPECT_EQ(m.cpu.ldtr.selector, TaskMachine::kLdt);
