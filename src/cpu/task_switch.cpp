@@ -210,6 +210,7 @@ bool task_switch(Cpu& c, u16 selector, const Descriptor& tss, TaskSwitchSource s
   c.eip = c.next_eip = img.eip;
   for (u8 s = 0; s < kSegCount; ++s) fill_null_segment(c.seg[s], img.seg[s]);
   c.ldtr = SystemSegment{img.ldt, 0, 0, 0};
+  c.cpl = (flags & VM) ? 3 : img.seg[CS] & 3;  // CPL is the new CS's RPL from here on, faults included
   c.charge(c.costs().events.task_switch);
 
   // Step 12 (table 7-1, after the save point): faults now arrive in the new task.
@@ -217,7 +218,6 @@ bool task_switch(Cpu& c, u16 selector, const Descriptor& tss, TaskSwitchSource s
   if (flags & VM) {
     // A switch into virtual-8086 mode (20.2.5): segments are real-mode style, CPL 3.
     for (u8 s = 0; s < kSegCount; ++s) fill_real_mode_segment(c.seg[s], img.seg[s], true);
-    c.cpl = 3;
   } else {
     load_task_code_and_stack(c, img.seg[CS], img.seg[SS]);
     for (SegReg r : {DS, ES, FS, GS}) load_task_data_segment(c, r, img.seg[r]);

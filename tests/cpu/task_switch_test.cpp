@@ -177,6 +177,24 @@ INSTANTIATE_TEST_SUITE_P(
                       BadField{0x54, SystemGuest::kTssSel, 10, SystemGuest::kTssSel}   // DS a system descriptor
                       ));
 
+TEST(TaskSwitch, AFaultInARing3NewTaskIsDeliveredAtItsCplThroughTheNewTssRing0Stack) {
+  TaskMachine m;
+  m.tss32(TaskMachine::kTssABase, 0x40, 0x50000, 0x2, SystemGuest::kData3, 0x0C);  // LDT selector in an LDT
+  m.poke<u32>(TaskMachine::kTssABase + 0x4C, SystemGuest::kCode3);
+  m.poke<u32>(TaskMachine::kTssABase + 0x50, SystemGuest::kData3);
+  m.poke<u32>(TaskMachine::kTssABase + 4, 0x58000);  // the new task's ESP0 and SS0
+  m.poke<u32>(TaskMachine::kTssABase + 8, SystemGuest::kData0);
+  m.gate(10, 0x80, SystemGuest::kInterruptGate, 0);
+  ASSERT_EQ(m.go(" jmp 0x40:0\n.org 0x40\n hlt\n"
+                 ".org 0x80\n pop dword ptr ss:[0x100000]\n mov eax, [esp+4]\n mov ss:[0x100004], eax\n"
+                 " mov ss:[0x100008], esp\n hlt\n"),
+            StopReason::Halted);
+  EXPECT_EQ(m.mem<u32>(kOut), 0x0Cu);                    // #TS(LDT selector)
+  EXPECT_EQ(m.mem<u32>(kOut + 4), SystemGuest::kCode3);  // interrupted at CPL 3, in the new task
+  EXPECT_EQ(m.mem<u32>(kOut + 8), 0x58000u - 20);        // the new TSS's ring-0 stack, error code popped
+  EXPECT_EQ(m.cpu.interrupt_stats.deliveries[3][0], 1u);
+}
+
 TEST(TaskSwitch, AnExceptionThroughATaskGatePushesItsErrorCodeOnTheNewTasksStack) {
   TaskMachine m;
   m.tss32(TaskMachine::kTssBBase, 0x40, 0x50000);
