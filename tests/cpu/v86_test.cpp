@@ -248,6 +248,10 @@ TEST(V86, TheDecodeCacheKeepsV86CodeApartFromThirtyTwoBitCodeAtTheSameAddress) {
   EXPECT_EQ(m.r(EAX), 0x5678u);
   EXPECT_EQ(m.cpu.eip, 3u);  // a 16-bit instruction
   EXPECT_EQ(m.cpu.decode_cache().stats().blocks_built, 2u);
+  // The report and the tracer disassemble by CS.D as the CPU decodes: 16-bit in V86 mode.
+  EXPECT_FALSE(m.cpu.code32());
+  const std::string text = m.cpu.decode_cache().decoder().disassemble(bytes, sizeof bytes, m.cpu.code32(), 0);
+  EXPECT_NE(text.find("ax, 0x5678"), std::string::npos) << text;
 }
 
 }  // namespace
