@@ -28,6 +28,11 @@ namespace ring1 {
 // jump and the pending-event test) ~60; create_bounce_frame ~50; one request of a batch (copy_from_guest
 // of the request, the command switch) 20; validating one page-table entry (get_page_from_l1e: owner, type
 // and count checks, a cmpxchg on the count) 30. Their sum is what batching amortises (the paper, 3.3.3).
+//
+// A hardware task switch (task_switch) is priced at 300: Intel's 386 and 486 manuals list a little over
+// 300 clocks for JMP/CALL to a TSS or task gate, and P6 microcode is of the same order (Agner Fog does not
+// time it; no fast path exists). It covers saving and loading the TSSes and checking the new segments;
+// the TLB refills after the CR3 load are charged as they happen.
 const CostProfile& CostProfile::pentium3() {
   static const CostProfile p{
       "p3",
@@ -42,7 +47,7 @@ const CostProfile& CostProfile::pentium3() {
           2,   // Stack
           12,  // Complex
       },
-      EventCosts{10, 5, 36, 25, 20, 40, 80, 20, 40, 60, 50, 20, 30}};
+      EventCosts{10, 5, 36, 25, 20, 40, 80, 20, 40, 60, 50, 20, 30, 300}};
   return p;
 }
 
@@ -63,7 +68,7 @@ const Entry kEntries[] = {
     RING1_EVENT("exception", exception), RING1_EVENT("exception_ring_change", exception_ring_change),
     RING1_EVENT("iret", iret), RING1_EVENT("iret_ring_change", iret_ring_change),
     RING1_EVENT("hv_entry", hv_entry), RING1_EVENT("hv_bounce", hv_bounce), RING1_EVENT("hv_request", hv_request),
-    RING1_EVENT("hv_validate_pte", hv_validate_pte),
+    RING1_EVENT("hv_validate_pte", hv_validate_pte), RING1_EVENT("task_switch", task_switch),
 };
 #undef RING1_INSN
 #undef RING1_EVENT

@@ -42,6 +42,7 @@ struct EventCosts {
   u16 hv_bounce = 0;        // building an exception frame on the guest's stack
   u16 hv_request = 0;       // one request of a batched hypercall (mmu_update, mmuext_op, multicall entry)
   u16 hv_validate_pte = 0;  // checking one page-table entry (type and reference counts)
+  u16 task_switch = 0;      // a hardware task switch (save the old TSS, load the new one and its segments)
 };
 
 struct CostProfile {

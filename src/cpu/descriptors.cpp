@@ -244,6 +244,8 @@ FarTarget check_far_target(Cpu& c, u16 selector, u32 offset, FarKind kind) {
       if (d.dpl() < c.cpl || d.dpl() < rpl) raise_fault(Vector::GP, err);
       if (!d.present()) raise_fault(Vector::NP, err);
       t.kind = FarTarget::Kind::Task;
+      t.cs = selector;  // the TSS or task gate itself (cpu/task_switch.h takes it from here)
+      t.code = d;
       return t;
     default:
       raise_fault(Vector::GP, err);  // busy TSS, LDT, interrupt and trap gates

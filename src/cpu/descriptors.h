@@ -128,8 +128,9 @@ struct FarTarget {
   bool gate32 = false;
   u8 params = 0;      // the gate's parameter count
 };
-// Every check of a far JMP/CALL target, in the SDM's order; nothing is changed. Task gates and TSSes pass
-// their own DPL/present checks and come back as Kind::Task (task switching is not modelled).
+// Every check of a far JMP/CALL target, in the SDM's order; nothing is changed. Task gates and available
+// TSSes pass their own DPL/present checks and come back as Kind::Task with the selector in `cs` and the
+// gate or TSS descriptor in `code`; a busy TSS is #GP(selector) (vol. 2, JMP/CALL, TASK-STATE-SEGMENT).
 FarTarget check_far_target(Cpu& c, u16 selector, u32 offset, FarKind kind);
 
 // RET far: the return CS must be code with RPL >= CPL, DPL == RPL (non-conforming) or DPL <= RPL

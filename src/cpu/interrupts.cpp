@@ -1,12 +1,14 @@
 // Interrupt and exception delivery (SDM vol. 3, chapter 6; vol. 2, INT n pseudocode): one function per mode
-// (real-address IVT, protected-mode IDT) and the loop that combines an exception raised during delivery with
-// the one being delivered (6.15, table 6-5). Every check runs, and every page of the new stack frame is
-// probed, before anything architectural changes, so a fault during delivery leaves the state as it was.
+// (real-address IVT, protected-mode IDT, which also serves virtual-8086 mode) and the loop that combines an
+// exception raised during delivery with the one being delivered (6.15, table 6-5). Every check runs, and
+// every page of the new stack frame is probed, before anything architectural changes, so a fault during
+// delivery leaves the state as it was. A task gate hands the event to the task switch (cpu/task_switch.cpp).
 #include "cpu/interrupts.h"
 
 #include <fmt/format.h>
 
 #include "cpu/descriptors.h"
+#include "cpu/task_switch.h"
 
 namespace ring1 {
 namespace {
@@ -44,9 +46,10 @@ struct Event {
   u32 ext() const { return software ? 0 : 1; }
 };
 
-// The return frame, in push order: [SS, ESP,] EFLAGS, CS, EIP [, error code] (6.12.1, figure 6-4).
+// The return frame, in push order: [GS, FS, DS, ES,] [SS, ESP,] EFLAGS, CS, EIP [, error code] (6.12.1,
+// figure 6-4; from virtual-8086 mode, 20.3.1.1, figure 20-4, with the data segment registers first).
 struct Frame {
-  u32 v[6];
+  u32 v[10];
   u32 n = 0;
   void push(u32 x) { v[n++] = x; }
 };
@@ -115,9 +118,10 @@ bool deliver_real(Cpu& c, const Event& ev) {
   return true;
 }
 
-// Protected mode (6.10-6.12; vol. 2, INT n, PROTECTED-MODE). Returns false when ring1 cannot deliver the
-// event (task gates, virtual-8086 mode) and has ended the run as "not modelled".
-bool deliver_protected(Cpu& c, const Event& ev) {
+// Protected mode (6.10-6.12; vol. 2, INT n, PROTECTED-MODE) and virtual-8086 mode (20.3.1.1; vol. 2,
+// INT n, INTERRUPT-FROM-VIRTUAL-8086-MODE). `debug_trap` is set when a task gate switched to a task whose
+// TSS has the T bit: the caller delivers that #DB next.
+bool deliver_protected(Cpu& c, const Event& ev, bool& debug_trap) {
   const u32 ext = ev.ext();
   // 6.10, 6.11: the gate at IDTR.base + 8V must lie within the IDT limit and be an interrupt, trap or task
   // gate; else #GP with the IDT-vector error code (6.13: IDT bit 1 set).
@@ -135,14 +139,22 @@ bool deliver_protected(Cpu& c, const Event& ev) {
   if (ev.software && gate.dpl() < c.cpl) raise_fault(Vector::GP, idt_error);
   if (!gate.present()) raise_fault(Vector::NP, idt_error);
   if (type == SystemType::TaskGate) {
-    c.not_modelled(fmt::format("{} through a task gate (vector {:#x}): a task switch", vector_name(ev.vector),
-                               ev.vector));
-    return false;
+    // Vol. 2, INT n, TASK-GATE: the event's EIP is saved in the old TSS and its error code, if any, pushed
+    // on the new task's stack; the switch nests (NT, back-link), so IRET returns to the interrupted task.
+    u16 tss_sel;
+    const Descriptor tss = resolve_task_gate(c, gate, tss_sel, ext);
+    const u8 from = c.cpl;
+    const u16 from_cs = c.seg[CS].selector;
+    const u32 from_eip = c.eip;
+    debug_trap = task_switch(c, tss_sel, tss, TaskSwitchSource::Interrupt, ev.eip, ext, ev.has_error, ev.error);
+    count(c, ev.vector, from, c.cpl);
+    c.note_transition(ev.software   ? TransitionCause::SoftwareInterrupt
+                      : ev.external ? TransitionCause::ExternalInterrupt
+                                    : TransitionCause::Exception,
+                      ev.vector, from, from_cs, from_eip, c.eip);
+    return true;
   }
-  if (c.eflags & VM) {
-    c.not_modelled(fmt::format("{} from virtual-8086 mode", vector_name(ev.vector)));
-    return false;
-  }
+  const bool v86 = c.eflags & VM;
 
   // 6.12.1: the handler's code segment.
   const u16 cs_sel = gate.gate_selector();
@@ -156,6 +168,9 @@ bool deliver_protected(Cpu& c, const Event& ev) {
   const u16 from_cs = c.seg[CS].selector;
   const u32 from_eip = c.eip;
   const bool inner = !cs.conforming() && cs.dpl() < c.cpl;
+  // From virtual-8086 mode the handler must be ring-0, non-conforming code: a V86 task can only interrupt
+  // into its monitor (vol. 2, INT n: "IF new code-segment DPL != 0 THEN #GP", "IF VM = 1 THEN #GP").
+  if (v86 && (!inner || cs.dpl() != 0)) raise_fault(Vector::GP, cs_error);
   const u8 to = inner ? cs.dpl() : c.cpl;
   const u32 size = gate32 ? 4 : 2;
   const u32 target = gate32 ? gate.gate_offset() : gate.gate_offset() & 0xFFFF;
@@ -177,6 +192,12 @@ bool deliver_protected(Cpu& c, const Event& ev) {
     if ((ss_sel & 3) != to || ss.dpl() != to || !ss.writable()) raise_fault(Vector::TS, ss_error);
     if (!ss.present()) raise_fault(Vector::SS, ss_error);
     fill_segment_cache(new_ss, ss_sel, ss);
+    if (v86) {
+      frame.push(c.seg[GS].selector);
+      frame.push(c.seg[FS].selector);
+      frame.push(c.seg[DS].selector);
+      frame.push(c.seg[ES].selector);
+    }
     frame.push(c.seg[SS].selector);
     frame.push(c.gpr[ESP]);
   }
@@ -200,6 +221,10 @@ bool deliver_protected(Cpu& c, const Event& ev) {
     const u32 mask = c.stack_mask();
     c.gpr[ESP] = (c.gpr[ESP] & ~mask) | (esp & mask);
   }
+  // Leaving V86 mode, the data segment registers are nulled: their real-mode values mean nothing to the
+  // ring-0 handler, which finds them in the frame (20.3.1.1).
+  if (v86)
+    for (SegReg r : {ES, DS, FS, GS}) fill_null_segment(c.seg[r], 0);
   load_code_segment(c, cs_sel, cs, to);
   c.eip = c.next_eip = target;
   // 6.12.1.3: TF, NT, RF and VM are cleared; an interrupt gate also clears IF, a trap gate leaves it.
@@ -215,11 +240,11 @@ bool deliver_protected(Cpu& c, const Event& ev) {
   return true;
 }
 
-bool deliver(Cpu& c, const Event& ev) {
+bool deliver(Cpu& c, const Event& ev, bool& debug_trap) {
   if (c.observer.exception && !ev.software && !ev.external) [[unlikely]]
     c.observer.exception(c.observer.context, ExceptionEvent{c.cycles, ev.vector, ev.has_error, ev.error, c.cr2,
                                                             c.eip, c.cpl});
-  const bool ok = (c.cr0 & 1) ? deliver_protected(c, ev) : deliver_real(c, ev);
+  const bool ok = (c.cr0 & 1) ? deliver_protected(c, ev, debug_trap) : deliver_real(c, ev);
   if (ok) c.interrupt_shadow = false;  // the handler's first instruction is not in a shadow
   return ok;
 }
@@ -230,14 +255,21 @@ std::string describe(u8 vector, bool has_error, u32 error) {
 
 // Delivers `first`; an exception raised on the way is combined with the event being delivered by table 6-5
 // and delivered in its place, until one delivery succeeds or the processor shuts down. The exceptions of
-// the chain are faults of the instruction at `insn_eip` (or of the boundary, for an external interrupt).
+// the chain are faults of the instruction at `insn_eip` (or of the boundary, for an external interrupt),
+// unless a task gate's switch committed before the fault: then they belong to the new task, at its EIP.
 bool dispatch(Cpu& c, Event first, u32 insn_eip) {
   Event ev = first;
   std::string chain = describe(ev.vector, ev.has_error, ev.error);
   for (bool original = true;; original = false) {
     try {
-      return deliver(c, ev) && original;
+      bool debug_trap = false;
+      const bool ok = deliver(c, ev, debug_trap);
+      // 7.2.1, T flag: the new task's #DB comes after the switch, before its first instruction.
+      if (ok && debug_trap)
+        dispatch(c, Event{static_cast<u8>(Vector::DB), false, 0, false, Class::Benign, c.eip}, c.eip);
+      return ok && original;
     } catch (const CpuFault& f) {
+      insn_eip = c.eip;
       if (f.vector == static_cast<u8>(Vector::PF)) c.cr2 = f.address;  // 4.7: CR2 before the #PF handler
       chain += " -> " + describe(f.vector, f.has_error_code, f.error_code);
       const Class next = class_of(f.vector);

@@ -170,8 +170,9 @@ bool write_register(Cpu& c, const RegisterInfo& r, std::string_view bytes) {
   switch (r.kind) {
     case RegKind::Gpr: c.gpr[r.index] = v; return true;
     case RegKind::Eip: c.eip = c.next_eip = v; return true;
-    // The reserved bit 1 always reads as 1; VM is not modelled, so a debugger may not set it.
-    case RegKind::Eflags: c.set_flags((v | eflags::Reserved1) & ~eflags::VM); return true;
+    // The reserved bit 1 always reads as 1. VM keeps its value: entering or leaving V86 mode also reloads
+    // the segments and CPL, which a register write does not.
+    case RegKind::Eflags: c.set_flags(((v | eflags::Reserved1) & ~eflags::VM) | (c.eflags & eflags::VM)); return true;
     case RegKind::Cr0: c.set_cr0(v); return true;
     case RegKind::Cr2: c.cr2 = v; return true;
     case RegKind::Cr3: c.set_cr3(v); return true;

@@ -41,6 +41,7 @@ std::string transition_cause_text(TransitionCause cause, u8 vector) {
     case TransitionCause::Iret: return "iret";
     case TransitionCause::FarCall: return "far-call";
     case TransitionCause::FarRet: return "far-ret";
+    case TransitionCause::TaskSwitch: return "task-switch";
   }
   return "?";
 }

@@ -307,15 +307,17 @@ TEST(FarTransfer, RetfToAnOuterRingWithAMismatchedStackIsGeneralProtectionWithTh
   EXPECT_EQ(m.r(ESP), TestMachine::kStackTop - 16);
 }
 
-TEST(FarTransfer, ATaskGateTargetStopsAsNotModelledInsteadOfSwitchingTasks) {
+TEST(FarTransfer, AJmpThroughATaskGateToTheBusyCurrentTaskIsGeneralProtectionWithTheTssSelector) {
   SM m;
+  m.load_tss(0x90000, SM::kData0, 0xA0000, SM::kData1);  // TR holds kTssSel, marked busy
   m.set(SM::kGateB, gate_desc(SM::kTssSel, 0, 0x5, 0));
-  ASSERT_EQ(m.exec("jmp 0x98:0"), StopReason::NotModelled);
-  EXPECT_NE(m.cpu.host_error().find("task switch"), std::string::npos);
-  EXPECT_NE(m.cpu.host_error().find("0x0098"), std::string::npos);
+  ASSERT_EQ(m.exec("jmp 0x98:0"), StopReason::UnhandledFault);
+  EXPECT_TRUE(m.faulted(13, SM::kTssSel));
   EXPECT_EQ(m.cpu.eip, TestMachine::kCode);
   SM tss;
-  ASSERT_EQ(tss.exec("call 0x60:0"), StopReason::NotModelled);
+  tss.load_tss(0x90000, SM::kData0, 0xA0000, SM::kData1);
+  ASSERT_EQ(tss.exec("call 0x60:0"), StopReason::UnhandledFault);  // a busy TSS is never a CALL target
+  EXPECT_TRUE(tss.faulted(13, SM::kTssSel));
   EXPECT_EQ(tss.r(ESP), TestMachine::kStackTop);
 }
 

@@ -72,10 +72,13 @@ TEST(Iret, AReturnStackWhoseRplIsNotTheReturnCsRplIsGeneralProtectionWithTheSele
   EXPECT_EQ(m.cpu.seg[CS].selector, SystemGuest::kCode0);
 }
 
-TEST(Iret, WithNtSetItIsATaskReturnWhichEndsTheRunAsNotModelled) {
+TEST(Iret, WithNtSetItIsATaskReturnAndANullBackLinkIsAnInvalidTssFault) {
   SystemGuest m;
-  EXPECT_EQ(m.exec(" pushfd\n or dword ptr [esp], 0x4000\n popfd\n iretd\n"), StopReason::NotModelled);
-  EXPECT_NE(m.cpu.host_error().find("task return"), std::string::npos) << m.cpu.host_error();
+  m.cpu.exception_mode = Cpu::ExceptionMode::Stop;
+  EXPECT_EQ(m.exec(" pushfd\n or dword ptr [esp], 0x4000\n popfd\n iretd\n"), StopReason::UnhandledFault);
+  EXPECT_EQ(m.cpu.last_fault().vector, 10);
+  EXPECT_EQ(m.cpu.last_fault().error_code, 0u);
+  EXPECT_EQ(m.cpu.tr.selector, SystemGuest::kTssSel);  // nothing switched
 }
 
 TEST(Iret, ANullSs0InTheTssIsAnInvalidTssFaultWithExtDeliveredInTheSameRing) {

@@ -70,7 +70,13 @@ void loop(Cpu& c, const Insn& i) {
 
 // INT n, INT3 and INTO are software interrupts, delivered as traps: the saved EIP is the next instruction
 // (SDM vol. 3, 6.5), and the gate's DPL is checked against CPL (6.12.1.1).
-void int_n(Cpu&, const Insn& i) { raise_software_interrupt(static_cast<u8>(i.imm)); }
+// INT n in virtual-8086 mode is IOPL-sensitive: with IOPL < 3 it is #GP(0) to the monitor before the IDT is
+// looked at (vol. 2, INT n; vol. 3, 20.3.1; no CR4.VME). INT3 and INTO are not.
+void int_n(Cpu& c, const Insn& i) {
+  if ((c.eflags & eflags::VM) && (c.eflags & eflags::IOPL) != eflags::IOPL) [[unlikely]]
+    raise_fault(Vector::GP, 0);
+  raise_software_interrupt(static_cast<u8>(i.imm));
+}
 void int3(Cpu&, const Insn&) { raise_software_interrupt(static_cast<u8>(Vector::BP)); }
 void into(Cpu& c, const Insn&) {
   if (condition<0>(c)) raise_software_interrupt(static_cast<u8>(Vector::OF));

@@ -1,22 +1,26 @@
 // Far JMP, CALL and RET: the control transfers that load CS (SDM vol. 2, JMP, CALL, RET; vol. 3, 5.8). In
 // real and virtual-8086 mode CS is just selector * 16; in protected mode every privilege rule comes from the
 // descriptor core (cpu/descriptors.cpp) and this file only moves data: the return frame, the inner stack of
-// a call gate with its copied parameters, and the outer stack of a return. Each transfer reads and checks
+// a call gate with its copied parameters, and the outer stack of a return. A TSS or task gate as the target
+// is a task switch (cpu/task_switch.cpp). Each transfer reads and checks
 // everything, then writes the stack, and commits registers last, so a fault leaves the instruction restartable.
 #include "cpu/isa/far_transfer.h"
 
-#include <fmt/format.h>
-
 #include "cpu/descriptors.h"
 #include "cpu/exec/operands.h"
+#include "cpu/task_switch.h"
 
 namespace ring1 {
 namespace {
 
-// Task switches (a task gate or a TSS as the target) are outside ring1: stop with a report, EIP unchanged.
-void task_switch_not_implemented(Cpu& c, const char* how, u16 selector) {
-  c.not_modelled(fmt::format("task switch through {} selector {:#06x}", how, selector));
-  c.next_eip = c.eip;
+// JMP or CALL to a TSS descriptor or a task gate (vol. 2, JMP/CALL, TASK-GATE and TASK-STATE-SEGMENT;
+// vol. 3, 7.3): a gate names the TSS, which must be an available TSS in the GDT; the old task's EIP is the
+// instruction after the JMP/CALL. The T bit of the new TSS raises #DB as the switch's trap.
+void far_task_switch(Cpu& c, const FarTarget& t, TaskSwitchSource source) {
+  u16 selector = t.cs;
+  Descriptor tss = t.code;
+  if (tss.system_type() == SystemType::TaskGate) tss = resolve_task_gate(c, t.code, selector, 0);
+  if (task_switch(c, selector, tss, source, c.next_eip)) raise_trap(static_cast<u8>(Vector::DB));
 }
 
 // Real mode and V86 mode: the target offset must be within the current CS limit (SDM vol. 2, JMP, "real-
@@ -97,7 +101,7 @@ void far_jump(Cpu& c, u16 selector, u32 offset) {
     return;
   }
   const FarTarget t = check_far_target(c, selector, offset, FarKind::Jmp);
-  if (t.kind == FarTarget::Kind::Task) return task_switch_not_implemented(c, "far JMP to", selector);
+  if (t.kind == FarTarget::Kind::Task) return far_task_switch(c, t, TaskSwitchSource::Jmp);
   load_code_segment(c, t.cs, t.code, t.cpl);  // JMP never changes CPL (t.cpl == CPL)
   c.next_eip = t.eip;
 }
@@ -110,7 +114,7 @@ void far_call(Cpu& c, u16 selector, u32 offset, u8 osize) {
     return;
   }
   const FarTarget t = check_far_target(c, selector, offset, FarKind::Call);
-  if (t.kind == FarTarget::Kind::Task) return task_switch_not_implemented(c, "far CALL to", selector);
+  if (t.kind == FarTarget::Kind::Task) return far_task_switch(c, t, TaskSwitchSource::Call);
   if (t.inner) return call_inner(c, t);
   // Same privilege: a direct call uses the instruction's operand size, a gate call the gate's size.
   const u8 size = t.kind == FarTarget::Kind::Gate ? (t.gate32 ? 4 : 2) : osize;

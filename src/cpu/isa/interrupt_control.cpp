@@ -1,11 +1,11 @@
 // The instructions that end and mask interrupt handlers (SDM vol. 2): IRET/IRETD, back through the frame
 // delivery pushed (interrupts.cpp), and CLI/STI with their IOPL rules. IRET reads and checks everything it
-// will load before changing any register, so a fault leaves it restartable (SDM vol. 3, 6.5); task returns
-// (NT = 1) and virtual-8086 mode, which ring1 does not model, end the run with a host error instead.
-#include <fmt/format.h>
-
+// will load before changing any register, so a fault leaves it restartable (SDM vol. 3, 6.5). Its other
+// three paths: a task return (NT = 1, cpu/task_switch.cpp), the return from a ring-0 monitor into
+// virtual-8086 mode (VM = 1 in the popped image), and IRET inside virtual-8086 mode (IOPL-sensitive).
 #include "cpu/descriptors.h"
 #include "cpu/isa/isa_table.h"
+#include "cpu/task_switch.h"
 
 namespace ring1 {
 namespace {
@@ -19,16 +19,10 @@ inline constexpr u32 kRealIretd = kFlags16 | RF | AC | ID;
 
 u8 iopl_of(u32 f) { return static_cast<u8>((f & IOPL) >> 12); }
 
-// For what ring1 does not model: the run ends (StopReason::NotModelled) with EIP still on the instruction.
-void not_implemented(Cpu& c, std::string_view what) {
-  c.next_eip = c.eip;
-  c.not_modelled(what);
-}
-
 // The EFLAGS an IRET loads in protected mode (vol. 2, IRET, RETURN-TO-SAME/OUTER-PRIVILEGE-LEVEL), by the
 // CPL and IOPL before it: the status flags, TF, DF, NT always; RF, AC, ID with a 32-bit operand; IF only
 // if CPL <= IOPL; IOPL only at CPL 0, and VIF/VIP too with a 32-bit operand. VM is never loaded here
-// (a return to virtual-8086 mode is not modelled). As with POPF, nothing faults when IF or IOPL is kept.
+// (a return to virtual-8086 mode takes its own path). As with POPF, nothing faults when IF or IOPL is kept.
 template <class T>
 u32 iret_flags(const Cpu& c, u32 old, u32 image) {
   u32 writable = CF | PF | AF | ZF | SF | TF | DF | OF | NT;
@@ -59,18 +53,79 @@ void iret_real(Cpu& c, u32 old) {
   ++c.interrupt_stats.returns[0][0];
 }
 
+// IRET in virtual-8086 mode (vol. 2, IRET, "IF VM = 1"; vol. 3, 20.2.7): with IOPL = 3 it returns as in
+// real mode, within the V86 task, and VM, IOPL, VIP and VIF keep their values; with IOPL < 3 it is #GP(0) to
+// the monitor (no CR4.VME: the 386 and 486 have none).
+template <class T>
+void iret_v86(Cpu& c, u32 old) {
+  constexpr u32 n = sizeof(T);
+  if (iopl_of(old) != 3) raise_fault(Vector::GP, 0);
+  const u32 ip = c.peek<T>(0);
+  const u16 cs = static_cast<u16>(c.peek<T>(n));
+  const u32 image = c.peek<T>(2 * n);
+  if (ip > c.seg[CS].limit) raise_fault(Vector::GP, 0);
+  const u32 kept = VM | IOPL | VIP | VIF | (sizeof(T) == 2 ? 0xFFFF0000u : 0);
+  c.set_esp_masked(c.gpr[ESP] + 3 * n);
+  fill_real_mode_segment(c.seg[CS], cs, true);
+  c.next_eip = ip;
+  c.set_flags((old & kept) | (image & ~kept & 0x003F7FD5u) | Reserved1);
+  c.charge(c.costs().events.iret);
+  ++c.interrupt_stats.returns[3][3];
+}
+
+// RETURN-TO-VIRTUAL-8086-MODE (vol. 2, IRET; vol. 3, 20.2.1): a 32-bit IRET at CPL 0 whose EFLAGS image
+// has VM set pops, after EIP, CS and EFLAGS, the V86 task's ESP, SS, ES, DS, FS and GS (the frame that
+// interrupt delivery from V86 built) and resumes at CPL 3 with real-mode style segments. EIP beyond the
+// 64 KiB V86 code segment is #GP(0); a frame beyond the stack's limit is #SS(0) (the peeks).
+void iret_to_v86(Cpu& c, u32 eip, u16 cs, u32 image) {
+  u16 sel[kSegCount];
+  const u32 esp = c.peek<u32>(12);
+  sel[CS] = cs;
+  sel[SS] = static_cast<u16>(c.peek<u32>(16));
+  sel[ES] = static_cast<u16>(c.peek<u32>(20));
+  sel[DS] = static_cast<u16>(c.peek<u32>(24));
+  sel[FS] = static_cast<u16>(c.peek<u32>(28));
+  sel[GS] = static_cast<u16>(c.peek<u32>(32));
+  if (eip > 0xFFFF) raise_fault(Vector::GP, 0);
+  const u8 from = c.cpl;
+  const u16 from_cs = c.seg[CS].selector;
+  c.set_flags((image & 0x003F7FD5u) | Reserved1);  // at CPL 0 every flag loads, VM, IOPL, VIF and VIP too
+  for (u8 r = 0; r < kSegCount; ++r) fill_real_mode_segment(c.seg[r], sel[r], true);
+  c.gpr[ESP] = esp;
+  c.cpl = 3;
+  c.next_eip = eip;
+  c.charge(c.costs().events.iret_ring_change);
+  ++c.interrupt_stats.returns[from][3];
+  c.note_transition(TransitionCause::Iret, 0, from, from_cs, c.eip, eip);
+}
+
+// TASK-RETURN (vol. 2, IRET; vol. 3, 7.3): NT = 1 returns to the task named by the current TSS's back-link,
+// which must be a busy TSS in the GDT (#TS(selector) otherwise, #NP(selector) if not present). The task
+// being left becomes available again and its saved EFLAGS has NT clear.
+void iret_task_return(Cpu& c) {
+  if (c.tr.limit < 1) raise_fault(Vector::TS, selector_error(c.tr.selector));
+  const u16 link = c.mmu().read<u16>(c.tr.base, false);
+  Descriptor d;
+  if ((link & 4) || !probe_descriptor(c, link, d) || !is_tss(d) || !tss_busy(d))
+    raise_fault(Vector::TS, selector_error(link));
+  if (!d.present()) raise_fault(Vector::NP, selector_error(link));
+  const u8 from = c.cpl;
+  if (task_switch(c, link, d, TaskSwitchSource::Iret, c.next_eip)) raise_trap(static_cast<u8>(Vector::DB));
+  ++c.interrupt_stats.returns[from][c.cpl];
+}
+
 template <class T>
 void iret(Cpu& c, const Insn&) {
   constexpr u32 n = sizeof(T);
   const u32 old = c.flags();
   if (!(c.cr0 & 1)) return iret_real<T>(c, old);
-  if (old & VM) return not_implemented(c, "IRET in virtual-8086 mode");
-  if (old & NT) return not_implemented(c, "IRET with NT = 1 (a task return)");
+  if (old & VM) return iret_v86<T>(c, old);
+  if (old & NT) return iret_task_return(c);
 
   const u32 eip = c.peek<T>(0);
   const u16 cs_sel = static_cast<u16>(c.peek<T>(n));
   const u32 image = c.peek<T>(2 * n);
-  if (n == 4 && (image & VM) && c.cpl == 0) return not_implemented(c, "IRET to virtual-8086 mode");
+  if (n == 4 && (image & VM) && c.cpl == 0) return iret_to_v86(c, eip, cs_sel, image);
 
   // The return code segment (vol. 2, IRET, PROTECTED-MODE-RETURN): the same checks as a far RET's.
   Descriptor cs = check_return_code_segment(c, cs_sel);

@@ -48,8 +48,7 @@ void popa(Cpu& c, const Insn&) {
   c.set_esp_masked(sp + 8 * n);
 }
 
-// Virtual-8086 mode with IOPL < 3 makes PUSHF/POPF #GP(0) (SDM vol. 2, PUSHF/POPF). ring1 does not enter
-// V86 mode yet; the check keeps the instructions right if VM is ever set.
+// Virtual-8086 mode with IOPL < 3 makes PUSHF/POPF #GP(0) to the monitor (SDM vol. 2, PUSHF/POPF; no VME).
 inline void v86_iopl_check(const Cpu& c) {
   if ((c.eflags & VM) && (c.eflags & IOPL) != IOPL) [[unlikely]] raise_fault(Vector::GP, 0);
 }
