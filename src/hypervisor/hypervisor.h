@@ -125,6 +125,7 @@ class Hypervisor {
 
  private:
   static void on_escape(void* self, Cpu& cpu);
+  static void on_coherence_flush(void* self);  // the frame table's TLB flush (FrameTable::attach_tlb)
   void escape(Cpu& cpu);
   void handle(Cpu& cpu);
   void hypercall(Cpu& cpu);

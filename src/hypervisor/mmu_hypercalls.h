@@ -27,9 +27,12 @@ namespace ring1::hv {
 
 // TLB work a hypercall asks of the CPU before the guest runs again.
 struct TlbActions {
-  std::optional<Mfn> new_base;     // load CR3 with this page directory (flushes every non-global entry)
-  bool flush_all = false;          // flush every non-global entry (Xen's deferred DOP_FLUSH_TLB)
-  std::vector<LinearAddr> invlpg;  // single-entry flushes, in request order
+  // What each means is the same in every layout and TLB kind (docs/tlb-coherence.md):
+  std::optional<Mfn> new_base;     // load CR3 with this page directory: the guest's MOV to CR3 (untagged: flushes
+                                   // every non-global entry; tagged: switches to the directory's tag)
+  bool flush_all = false;          // flush every non-global entry of every address space (Xen's deferred
+                                   // DOP_FLUSH_TLB; its flush_tlb_local drops every PCID too)
+  std::vector<LinearAddr> invlpg;  // single-entry flushes in the guest's current address space, in request order
 
   bool empty() const { return !new_base && !flush_all && invlpg.empty(); }
   void merge(const TlbActions& later);  // for a multicall: the later base pointer wins
@@ -68,8 +71,13 @@ class MmuHypercalls {
   MmuOutcome update_va_mapping(Domain& d, GuestMemory& mem, LinearAddr va, u32 new_pte, u32 flags);
 
   // After the handler: the TLB work on `mmu`, then the done count into guest memory (a fault there is ignored,
-  // as Xen ignores its __put_user result).
-  void complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem);
+  // as Xen ignores its __put_user result). Says what the TLB work was, for the charges: a flush asked for is
+  // skipped only when the new base's CR3 load already flushed every address space (untagged).
+  struct TlbWorkDone {
+    bool loaded_base = false, flushed = false;
+    u32 invlpgs = 0;
+  };
+  TlbWorkDone complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem);
 
   // Installs `m` as the vCPU's base pointer (Xen's new_guest_cr3, what NEW_BASEPTR does): m must be d's and
   // be, or validate as, an L2; the old base's references go. The domain builder installs the first base so.
