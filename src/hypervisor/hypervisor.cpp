@@ -46,6 +46,7 @@ Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
   for (u32 i = 0; i < kHvL2Slots; ++i) l2.entries[i] = space_.l2_entry(i);
   frames_.set_hypervisor_l2(l2);
   frames_.attach_tlb(TlbShootdown{&m.mmu(), &Hypervisor::on_coherence_flush, this});
+  mmu_ops_.set_preemption(&preemption_);
   m.cpu().host_escape = {&Hypervisor::on_escape, this};
   m.cpu().exception_mode = Cpu::ExceptionMode::Deliver;
 }
@@ -187,7 +188,9 @@ void Hypervisor::handle(Cpu& c) {
 
 void Hypervisor::hypercall(Cpu& c) {
   const u32 nr = c.gpr[EAX];
-  ++stats_.hypercalls[nr < HypervisorStats::kHypercalls ? nr : HypervisorStats::kHypercalls - 1];
+  preemption_.enter(nr, stack_word(kEipAt));
+  // A continuation's re-execution is the same hypercall (preemption.h): counted once.
+  if (!preemption_.resumed()) ++stats_.hypercalls[nr < HypervisorStats::kHypercalls ? nr : HypervisorStats::kHypercalls - 1];
   const HypercallArgs a{c.gpr[EBX], c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI]};
   const HypercallHandler h = hypercall_handler(nr);
   const i32 result = h ? h(*this, a) : -xen::err::kENOSYS;

@@ -21,6 +21,7 @@
 #include "hypervisor/frame_table.h"
 #include "hypervisor/guest_memory.h"
 #include "hypervisor/mach_to_phys.h"
+#include "hypervisor/preemption.h"
 #include "mmu/mmu.h"
 
 namespace ring1::hv {
@@ -43,6 +44,11 @@ struct MmuOutcome {
   TlbActions tlb;
   std::optional<LinearAddr> done_ptr;  // where the done count goes (absent if the guest passed NULL)
   u32 done = 0;
+  // Preempted (Preemption::check) before request `done`: the rest of the list, to continue with
+  // (list, remaining | MMU_UPDATE_PREEMPTED, done, foreigndom), as Xen's do_mmu_update/do_mmuext_op do.
+  bool preempted = false;
+  LinearAddr rest{0};
+  u32 remaining = 0;
 };
 
 // Requests per mmu_update / mmuext_op call, in power-of-two buckets: [0], [1], [2,3], [4,7], ... [4096, inf).
@@ -87,12 +93,15 @@ class MmuHypercalls {
 
   const MmuCounters& counters() const { return counters_; }
   FrameTable& frames() { return frames_; }
+  // Where batches check for preemption and count their work; null: never preempted.
+  void set_preemption(Preemption* p) { preemption_ = p; }
 
  private:
   // The batch loop both list-taking hypercalls share (Xen's do_mmu_update / do_mmuext_op): the caller must
   // be the domain itself; a resumed call (MMU_UPDATE_PREEMPTED) carries on the count it had reported; the
   // whole list must lie below the hypervisor; requests run in order until the first failure, which stops the
-  // batch with its error; `done` says how many succeeded.
+  // batch with its error, or until the entry's work is done (Preemption), which leaves the rest for a
+  // continuation; `done` says how many succeeded so far, over all the pieces.
   template <class Req, class One>
   MmuOutcome run_batch(Domain& d, GuestMemory& mem, LinearAddr list, u32 count, LinearAddr done_ptr,
                        u32 foreigndom, One&& one) {
@@ -102,8 +111,9 @@ class MmuHypercalls {
     if (count & xen::kMmuUpdatePreempted) {
       count &= ~xen::kMmuUpdatePreempted;
       if (out.done_ptr && !mem.read(*out.done_ptr, done_before)) done_before = 0;
+    } else {
+      ++counters_.batch_sizes[batch_bucket(count)];  // a call counts once, with its whole list
     }
-    ++counters_.batch_sizes[batch_bucket(count)];
     u32 i = 0;
     if (!foreigndom_is_self(d, foreigndom)) {
       out.rc = -xen::err::kEINVAL;
@@ -111,12 +121,21 @@ class MmuHypercalls {
       out.rc = -xen::err::kEFAULT;
     } else {
       for (; i < count; ++i) {
+        if (preemption_ && preemption_->check()) {
+          out.preempted = true;
+          out.rest = LinearAddr{list.value + i * u32(sizeof(Req))};
+          out.remaining = count - i;
+          break;
+        }
         Req req;
         if (!mem.read(LinearAddr{list.value + i * u32(sizeof req)}, req)) {
           out.rc = -xen::err::kEFAULT;
           break;
         }
-        if (const i32 rc = one(req, out.tlb); rc != 0) {
+        const u64 checked = entries_checked();
+        const i32 rc = one(req, out.tlb);
+        if (preemption_) preemption_->did_work(Preemption::work_of(entries_checked() - checked));
+        if (rc != 0) {
           out.rc = rc;
           ++counters_.requests_failed;
           break;
@@ -133,10 +152,15 @@ class MmuHypercalls {
   i32 do_mmu_update_one(Domain& d, const xen::MmuUpdate& req);
   i32 do_mmuext_one(Domain& d, GuestMemory& mem, const xen::MmuextOp& op, TlbActions& tlb);
   void finish(MmuOutcome& out);
+  u64 entries_checked() const {
+    const FrameTableStats& f = frames_.stats();
+    return f.l1_entries_checked + f.l2_entries_checked + f.descriptors_checked;
+  }
 
   FrameTable& frames_;
   MachToPhys& m2p_;
   MmuCounters counters_;
+  Preemption* preemption_ = nullptr;
 };
 
 

@@ -9,7 +9,7 @@ namespace ring1::hv {
 
 MmuOutcome MmuHypercalls::mmuext_op(Domain& d, GuestMemory& mem, LinearAddr ops, u32 count, LinearAddr done_ptr,
                                     u32 foreigndom) {
-  ++counters_.mmuext_op_calls;
+  if (!(count & xen::kMmuUpdatePreempted)) ++counters_.mmuext_op_calls;  // a continuation is the same call
   return run_batch<xen::MmuextOp>(d, mem, ops, count, done_ptr, foreigndom,
                                   [&](const xen::MmuextOp& r, TlbActions& tlb) { return do_mmuext_one(d, mem, r, tlb); });
 }
