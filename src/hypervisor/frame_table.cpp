@@ -48,7 +48,12 @@ bool FrameTable::assign(Mfn m, DomainId d) {
   if (!valid(m) || d.value >= xen::kDomidFirstReserved) return false;
   FrameInfo& f = at(m);
   if (f.owner != kNoOwner || f.ref_count != 0) return false;
+  // Xen's alloc_heap_pages: a frame freed since the last full flush may still be reachable through a stale
+  // entry of its old owner; it is not handed out until no TLB can hold one.
+  if (flush_if_cached(m)) ++stats_.reuse_flushes;
+  const u64 stamp = f.tlbflush_timestamp;
   f = FrameInfo{};
+  f.tlbflush_timestamp = stamp;
   f.owner = d;
   f.allocated = true;  // Xen's assign_pages: count_info = PGC_allocated | 1
   f.ref_count = 1;
@@ -59,7 +64,10 @@ bool FrameTable::assign_to_hypervisor(Mfn m) {
   if (!valid(m)) return false;
   FrameInfo& f = at(m);
   if (f.owner != kNoOwner || f.ref_count != 0) return false;
+  if (flush_if_cached(m)) ++stats_.reuse_flushes;
+  const u64 stamp = f.tlbflush_timestamp;
   f = FrameInfo{};
+  f.tlbflush_timestamp = stamp;
   f.owner = kHypervisorOwner;
   f.allocated = true;
   f.ref_count = 1;
@@ -78,7 +86,22 @@ bool FrameTable::release(Mfn m, DomainId d) {
 void FrameTable::free_frame(Mfn m) {
   FrameInfo& f = at(m);
   if (f.type_count != 0 || f.pinned || f.allocated) frame_bug("freeing a frame still in use", m, f);
+  // Xen's free_heap_pages stamps the frame: any mapping it had, read-only ones too, may still be cached.
   f = FrameInfo{};
+  stamp(f);
+}
+
+bool FrameTable::may_be_cached(Mfn m) const {
+  const u64 t = frames_.at(m.value).tlbflush_timestamp;
+  return tlb_.tlb && t != FrameInfo::kNotCached && t == flush_clock();
+}
+
+bool FrameTable::flush_if_cached(Mfn m) {
+  if (!may_be_cached(m)) return false;
+  ++stats_.coherence_flushes;
+  tlb_.flush(tlb_.context);
+  // The flush moved the clock on (Mmu::flush): the frame is no longer cached anywhere.
+  return true;
 }
 
 void FrameTable::relinquish(DomainId d) {
@@ -130,12 +153,10 @@ bool FrameTable::get_page_type(Mfn m, FrameType t) {
   if (f.type_count == kCountMax) return false;
   if (f.type_count == 0) {
     if (f.type != t) {
-      // A type change. The frame may still be writable through a stale TLB entry if its last writable
-      // mapping went since the last full flush: the new type may not be relied on until the TLB is flushed.
-      if (f.type == FrameType::Writable && f.stale_since >= flush_clock_) {
-        flush_requested_ = true;
-        ++stats_.stale_tlb_flushes;
-      }
+      // A type change (Xen's _get_page_type). Into a page-table or descriptor type, the frame must not be
+      // writable through a stale TLB entry: if its last writable mapping went (or it was freed) since the
+      // last full flush, the TLB is flushed now, before the new type exists.
+      if (t != FrameType::Writable && flush_if_cached(m)) ++stats_.retype_flushes;
       f.type = t;
       f.validated = (t == FrameType::Writable);  // only tables and descriptor pages need scanning
       ++stats_.type_changes;
@@ -174,7 +195,7 @@ void FrameTable::put_page_type(Mfn m) {
     ++stats_.unvalidations;
     free_page_type(m, f.type);
   } else if (f.type == FrameType::Writable) {
-    f.stale_since = flush_clock_;
+    stamp(f);  // Xen: page->tlbflush_timestamp = tlbflush_current_time()
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "hypervisor/hv_types.h"
 #include "hypervisor/xen_abi.h"
+#include "mmu/mmu.h"
 #include "mmu/physical_memory.h"
 
 namespace ring1::hv {
@@ -35,7 +36,10 @@ struct FrameInfo {
   bool validated = false;  // PGT_validated: every entry was checked for the current type
   u32 type_count = 0;      // PGT_count: uses in the current type (mappings, pins, base pointers, parent tables)
   u32 ref_count = 0;       // PGC_count: all references (allocation, mappings, type references)
-  u64 stale_since = 0;     // flush clock when the last writable mapping went (Xen's tlbflush_timestamp)
+  // Xen's tlbflush_timestamp: the TLB flush clock (Mmu::flush_clock) when the last writable mapping went or
+  // the frame was freed; kNotCached if neither ever happened. Kept across free and reuse on purpose.
+  static constexpr u64 kNotCached = ~0ull;
+  u64 tlbflush_timestamp = kNotCached;
 };
 
 // Validation work, for the report: entries checked and tables validated or torn down.
@@ -49,7 +53,18 @@ struct FrameTableStats {
   u64 validation_failures = 0;
   u64 unvalidations = 0;  // page tables whose last type reference went (free_l1_table / free_l2_table)
   u64 type_changes = 0;
-  u64 stale_tlb_flushes = 0;  // type changes that needed a TLB flush first (writable mapping maybe cached)
+  u64 coherence_flushes = 0;  // TLB flushes the coherence rule made (a retype or a reuse of a maybe-cached frame)
+  u64 retype_flushes = 0;     //   of which before a writable frame became a page table or descriptor page
+  u64 reuse_flushes = 0;      //   of which before a freed frame was handed out again
+};
+
+// The TLB side of the coherence rule: the TLB whose flush clock stamps frames, and how to flush it (every
+// address space's non-global entries, cause Coherence, charged as the hypervisor charges a flush). Guest
+// mappings are never global (kL1DisallowMask), so non-global entries are all a guest frame can be cached in.
+struct TlbShootdown {
+  const Mmu* tlb = nullptr;
+  void (*flush)(void* context) = nullptr;
+  void* context = nullptr;
 };
 
 // The L2 slots at and above HYPERVISOR_VIRT_START belong to the hypervisor. Whenever a frame becomes a
@@ -111,12 +126,16 @@ class FrameTable {
 
   u32 read_entry(Mfn table, u32 slot) const;
 
-  // ---- TLB coherence (Xen's tlbflush_timestamp / tlbflush_filter) ----
-  // A frame whose last writable mapping went since the last full TLB flush may still be writable through a
-  // stale TLB entry; retyping it as a page table or descriptor page must be followed by a flush before the
-  // guest runs again. The hypercalls collect that here and turn it into a flush action.
-  bool take_flush_request() { bool r = flush_requested_; flush_requested_ = false; return r; }
-  void note_full_tlb_flush() { ++flush_clock_; }
+  // ---- TLB coherence (Xen's tlbflush_timestamp / tlbflush_clock, arch/x86/flushtlb.c and mm.c) ----
+  // A frame is stamped with the TLB's flush clock when its last writable mapping goes (put_page_type of the
+  // writable type) and when it is freed. It may still be cached exactly while the clock reads its stamp
+  // (no flush of every address space since). Then, before it takes a page-table or descriptor type
+  // (get_page_type) or is handed out again (assign), the TLB is flushed at once, so the new type or owner
+  // never takes effect while a stale entry can reach the frame: whatever the TLB kind (a flush drops every
+  // tag) and layout (the clock moves only on flushes the MMU really did). Without a TLB attached nothing
+  // is cached and nothing is flushed.
+  void attach_tlb(const TlbShootdown& s) { tlb_ = s; }
+  bool may_be_cached(Mfn m) const;
 
   // Counts of frames by owner and the totals of all counts, for tests and the report.
   struct Totals {
@@ -145,13 +164,16 @@ class FrameTable {
   void put_page_from_l2e(u32 e, Mfn self);
 
   void write_entry(Mfn table, u32 slot, u32 value);
+  u64 flush_clock() const { return tlb_.tlb ? tlb_.tlb->flush_clock() : 0; }
+  void stamp(FrameInfo& f) const { f.tlbflush_timestamp = flush_clock(); }
+  // Flushes if the frame may be cached; true if it did.
+  bool flush_if_cached(Mfn m);
 
   PhysicalMemory& ram_;
   std::vector<FrameInfo> frames_;
   HypervisorL2Template hv_l2_;
   FrameTableStats stats_;
-  u64 flush_clock_ = 1;
-  bool flush_requested_ = false;
+  TlbShootdown tlb_;
 };
 
 // Bits a guest may not set in a present entry (Xen x86_32 page.h: BASE_DISALLOW_MASK 0xFFFFF180 reduced to

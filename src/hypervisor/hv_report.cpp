@@ -81,6 +81,13 @@ std::string hv_report_text(const Hypervisor& hv) {
   if (mc.flush_all_requested + mc.invlpg_requested + mc.new_base_requested)
     out += fmt::format("    tlb asks:    {} full flushes, {} single pages, {} new base pointers\n",
                        mc.flush_all_requested, mc.invlpg_requested, mc.new_base_requested);
+  if (fs.coherence_flushes)
+    out += fmt::format("    coherence:   {} TLB flushes before a frame maybe still cached became a page table ({}) or "
+                       "was reused ({})\n",
+                       fs.coherence_flushes, fs.retype_flushes, fs.reuse_flushes);
+  if (hv.preemption().continuations())
+    out += fmt::format("    preempted:   {} continuations (hypercalls left and made again)\n",
+                       hv.preemption().continuations());
   std::string bounces;
   for (u32 v = 0; v < 256; ++v)
     if (st.bounces[v]) bounces += fmt::format("{}{} x{}", bounces.empty() ? "" : ", ", v, st.bounces[v]);
@@ -105,12 +112,14 @@ std::string hv_report_json(const Hypervisor& hv) {
   return fmt::format(
       R"({{"domain":{},"state":"{}","shutdown_reason":"{}","entries":{},"hypercalls":{{{}}},"multicall_entries":{},)"
       R"("batch_sizes":{{{}}},"requests_done":{},"requests_failed":{},"l1_entries_checked":{},"l2_entries_checked":{},)"
-      R"("flush_all_requested":{},"invlpg_requested":{},"new_base_requested":{},"bounces":{{{}}},)"
+      R"("flush_all_requested":{},"invlpg_requested":{},"new_base_requested":{},"coherence_flushes":{},)"
+      R"("continuations":{},"bounces":{{{}}},)"
       R"("syscalls_direct":{},"syscalls_via_hypervisor":{}}})",
       hv.domain().id.value, state_name(hv.state()),
       hv.state() == DomainState::Running ? "" : shutdown_reason_name(hv.shutdown_reason()), st.entries, calls,
       st.multicall_entries, hist, mc.requests_done, mc.requests_failed, fs.l1_entries_checked, fs.l2_entries_checked,
-      mc.flush_all_requested, mc.invlpg_requested, mc.new_base_requested, bounces,
+      mc.flush_all_requested, mc.invlpg_requested, mc.new_base_requested, fs.coherence_flushes,
+      hv.preemption().continuations(), bounces,
       hv.cpu().interrupt_stats.deliveries[3][1], st.syscalls_via_hypervisor);
 }
 

@@ -45,6 +45,8 @@ Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
   HypervisorL2Template l2;
   for (u32 i = 0; i < kHvL2Slots; ++i) l2.entries[i] = space_.l2_entry(i);
   frames_.set_hypervisor_l2(l2);
+  frames_.attach_tlb(TlbShootdown{&m.mmu(), &Hypervisor::on_coherence_flush, this});
+  mmu_ops_.set_preemption(&preemption_);
   m.cpu().host_escape = {&Hypervisor::on_escape, this};
   m.cpu().exception_mode = Cpu::ExceptionMode::Deliver;
 }
@@ -68,29 +70,33 @@ void Hypervisor::charge_work(u64 requests_before, u64 entries_before) {
 i32 Hypervisor::finish_mmu(const MmuOutcome& out) {
   Cpu& c = cpu();
   const EventCosts& e = c.costs().events;
+  MmuHypercalls::TlbWorkDone did;
   if (layout_ == Layout::Separate) {
-    // The guest's new base takes effect when the hypervisor switches back to the guest (escape()), whose
-    // CR3 load also flushes: only what the guest asked beyond that is done here.
-    // Single-page flushes wait for that switch too: INVLPG drops the translation of the current address
-    // space only, which with a tagged TLB is the hypervisor's here, not the guest's (escape() does them).
+    // The guest's new base takes effect when the hypervisor switches back to the guest (escape()); its
+    // load is that switch's CR3 write. Single-page flushes wait for that switch too: INVLPG drops the
+    // translation of the current address space only, which with a tagged TLB is the hypervisor's here, not
+    // the guest's (escape() does them). A full flush drops every address space's entries, so it is done
+    // here, and charged as in the shared layout: the guest gets the same flushes in both layouts.
     MmuOutcome rest = out;
     if (out.tlb.new_base) guest_cr3_ = machine_addr(*out.tlb.new_base).value;
     rest.tlb.new_base.reset();
     deferred_invlpg_.insert(deferred_invlpg_.end(), rest.tlb.invlpg.begin(), rest.tlb.invlpg.end());
     rest.tlb.invlpg.clear();
-    mmu_ops_.complete(rest, c.mmu(), walking_);
-    c.charge(out.tlb.invlpg.size() * e.invlpg);
-    return out.rc;
+    did = mmu_ops_.complete(rest, c.mmu(), walking_);
+    did.invlpgs = static_cast<u32>(out.tlb.invlpg.size());
+  } else {
+    did = mmu_ops_.complete(out, c.mmu(), guest_);
+    if (did.loaded_base) c.cr3 = machine_addr(*out.tlb.new_base).value;  // the CPU's copy follows the MMU
   }
-  mmu_ops_.complete(out, c.mmu(), guest_);
-  if (out.tlb.new_base) {
-    c.cr3 = machine_addr(*out.tlb.new_base).value;  // the MMU was loaded by complete(); the CPU's copy follows
-    c.charge(e.cr3_write);
-  } else if (out.tlb.flush_all) {
-    c.charge(e.cr3_write);  // Xen flushes by reloading CR3
-  }
-  c.charge(out.tlb.invlpg.size() * e.invlpg);
+  // Xen loads CR3 for a new base and flushes by reloading it: one cr3_write each.
+  c.charge((u32(did.loaded_base) + u32(did.flushed)) * e.cr3_write + did.invlpgs * e.invlpg);
   return out.rc;
+}
+
+void Hypervisor::on_coherence_flush(void* self) {
+  Cpu& c = static_cast<Hypervisor*>(self)->cpu();
+  c.mmu().flush(/*include_global=*/false, FlushCause::Coherence);
+  c.charge(c.costs().events.cr3_write);
 }
 
 void Hypervisor::enter_guest(u32 cr3, u32 eip, u32 esp, u32 esi) {
@@ -150,7 +156,6 @@ void Hypervisor::escape(Cpu& c) {
     handle(c);
     c.set_cr3(guest_cr3_);
     c.charge(c.costs().events.cr3_write);
-    frames_.note_full_tlb_flush();
     for (LinearAddr a : deferred_invlpg_) c.mmu().invlpg(a.value);  // charged by finish_mmu
     deferred_invlpg_.clear();
     return;
@@ -183,7 +188,9 @@ void Hypervisor::handle(Cpu& c) {
 
 void Hypervisor::hypercall(Cpu& c) {
   const u32 nr = c.gpr[EAX];
-  ++stats_.hypercalls[nr < HypervisorStats::kHypercalls ? nr : HypervisorStats::kHypercalls - 1];
+  preemption_.enter(nr, stack_word(kEipAt));
+  // A continuation's re-execution is the same hypercall (preemption.h): counted once.
+  if (!preemption_.resumed()) ++stats_.hypercalls[nr < HypervisorStats::kHypercalls ? nr : HypervisorStats::kHypercalls - 1];
   const HypercallArgs a{c.gpr[EBX], c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI]};
   const HypercallHandler h = hypercall_handler(nr);
   const i32 result = h ? h(*this, a) : -xen::err::kENOSYS;

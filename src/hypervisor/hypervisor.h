@@ -17,6 +17,7 @@
 #include "hypervisor/hypervisor_space.h"
 #include "hypervisor/mach_to_phys.h"
 #include "hypervisor/mmu_hypercalls.h"
+#include "hypervisor/preemption.h"
 #include "hypervisor/vcpu.h"
 #include "machine/machine.h"
 
@@ -112,6 +113,14 @@ class Hypervisor {
   HvObserver observer;
   // True while a multicall runs its entries (no nested multicall, no iret inside one).
   bool in_multicall = false;
+  // ---- preemptible hypercalls (preemption.h, continuation.cpp) ----
+  Preemption& preemption() { return preemption_; }
+  const Preemption& preemption() const { return preemption_; }
+  // Leaves the running hypercall so that the guest makes call `c` next (Xen's hypercall_create_continuation):
+  // its EIP goes back to the `int $0x82` and the arguments into its registers. Inside a multicall the
+  // arguments go back into the multicall's entry instead (do_multicall then continues itself). Returns what
+  // EAX holds meanwhile: the hypercall's number, which the re-executed instruction needs there.
+  i32 create_continuation(const Continuation& c);
   GuestMemory& guest() { return layout_ == Layout::Separate ? static_cast<GuestMemory&>(walking_) : guest_; }
   Layout layout() const { return layout_; }
   // The IRET frame the entry stub will return through: where the guest continues.
@@ -130,6 +139,7 @@ class Hypervisor {
 
  private:
   static void on_escape(void* self, Cpu& cpu);
+  static void on_coherence_flush(void* self);  // the frame table's TLB flush (FrameTable::attach_tlb)
   void escape(Cpu& cpu);
   void note_stop_frame();
   void handle(Cpu& cpu);
@@ -155,6 +165,7 @@ class Hypervisor {
   u32 guest_cr3_ = 0;  // separate layout: the guest's CR3 while the hypervisor runs in its own
   std::vector<LinearAddr> deferred_invlpg_;  // separate layout: INVLPGs to do once back in the guest's space
   HypervisorStats stats_;
+  Preemption preemption_;
   DomainState state_ = DomainState::Running;
   u32 shutdown_reason_ = 0;
   std::string crash_message_;

@@ -41,24 +41,30 @@ void MmuHypercalls::drop_base(Domain& d) {
 }
 
 void MmuHypercalls::finish(MmuOutcome& out) {
-  // A type change during the call may need a flush (a frame retyped while perhaps still writable in the TLB).
-  if (frames_.take_flush_request()) out.tlb.flush_all = true;
+  // Only what the guest asked for: the frame table's coherence flushes happened already, at the type
+  // change itself (FrameTable::attach_tlb), and are counted under their own cause.
   if (out.tlb.flush_all) ++counters_.flush_all_requested;
   if (out.tlb.new_base) ++counters_.new_base_requested;
   counters_.invlpg_requested += out.tlb.invlpg.size();
 }
 
-void MmuHypercalls::complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem) {
+MmuHypercalls::TlbWorkDone MmuHypercalls::complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem) {
+  TlbWorkDone did;
+  const u64 clock = mmu.flush_clock();
   if (out.tlb.new_base) {
     mmu.set_cr3(machine_addr(*out.tlb.new_base).value);
-    frames_.note_full_tlb_flush();
+    did.loaded_base = true;
   }
-  if (out.tlb.flush_all) {
+  // A flush asked for anywhere in the batch is due unless the CR3 load just did it (Xen drops DOP_FLUSH_TLB
+  // after new_guest_cr3 because its CR3 write flushes; a tagged TLB's does not, so the flush stays).
+  if (out.tlb.flush_all && mmu.flush_clock() == clock) {
     mmu.flush(/*include_global=*/false);
-    frames_.note_full_tlb_flush();
+    did.flushed = true;
   }
   for (LinearAddr a : out.tlb.invlpg) mmu.invlpg(a.value);
+  did.invlpgs = static_cast<u32>(out.tlb.invlpg.size());
   if (out.done_ptr) (void)mem.write(*out.done_ptr, out.done);
+  return did;
 }
 
 }  // namespace ring1::hv

@@ -21,15 +21,19 @@
 #include "hypervisor/frame_table.h"
 #include "hypervisor/guest_memory.h"
 #include "hypervisor/mach_to_phys.h"
+#include "hypervisor/preemption.h"
 #include "mmu/mmu.h"
 
 namespace ring1::hv {
 
 // TLB work a hypercall asks of the CPU before the guest runs again.
 struct TlbActions {
-  std::optional<Mfn> new_base;     // load CR3 with this page directory (flushes every non-global entry)
-  bool flush_all = false;          // flush every non-global entry (Xen's deferred DOP_FLUSH_TLB)
-  std::vector<LinearAddr> invlpg;  // single-entry flushes, in request order
+  // What each means is the same in every layout and TLB kind (docs/tlb-coherence.md):
+  std::optional<Mfn> new_base;     // load CR3 with this page directory: the guest's MOV to CR3 (untagged: flushes
+                                   // every non-global entry; tagged: switches to the directory's tag)
+  bool flush_all = false;          // flush every non-global entry of every address space (Xen's deferred
+                                   // DOP_FLUSH_TLB; its flush_tlb_local drops every PCID too)
+  std::vector<LinearAddr> invlpg;  // single-entry flushes in the guest's current address space, in request order
 
   bool empty() const { return !new_base && !flush_all && invlpg.empty(); }
   void merge(const TlbActions& later);  // for a multicall: the later base pointer wins
@@ -40,6 +44,11 @@ struct MmuOutcome {
   TlbActions tlb;
   std::optional<LinearAddr> done_ptr;  // where the done count goes (absent if the guest passed NULL)
   u32 done = 0;
+  // Preempted (Preemption::check) before request `done`: the rest of the list, to continue with
+  // (list, remaining | MMU_UPDATE_PREEMPTED, done, foreigndom), as Xen's do_mmu_update/do_mmuext_op do.
+  bool preempted = false;
+  LinearAddr rest{0};
+  u32 remaining = 0;
 };
 
 // Requests per mmu_update / mmuext_op call, in power-of-two buckets: [0], [1], [2,3], [4,7], ... [4096, inf).
@@ -68,8 +77,13 @@ class MmuHypercalls {
   MmuOutcome update_va_mapping(Domain& d, GuestMemory& mem, LinearAddr va, u32 new_pte, u32 flags);
 
   // After the handler: the TLB work on `mmu`, then the done count into guest memory (a fault there is ignored,
-  // as Xen ignores its __put_user result).
-  void complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem);
+  // as Xen ignores its __put_user result). Says what the TLB work was, for the charges: a flush asked for is
+  // skipped only when the new base's CR3 load already flushed every address space (untagged).
+  struct TlbWorkDone {
+    bool loaded_base = false, flushed = false;
+    u32 invlpgs = 0;
+  };
+  TlbWorkDone complete(const MmuOutcome& out, Mmu& mmu, GuestMemory& mem);
 
   // Installs `m` as the vCPU's base pointer (Xen's new_guest_cr3, what NEW_BASEPTR does): m must be d's and
   // be, or validate as, an L2; the old base's references go. The domain builder installs the first base so.
@@ -79,12 +93,15 @@ class MmuHypercalls {
 
   const MmuCounters& counters() const { return counters_; }
   FrameTable& frames() { return frames_; }
+  // Where batches check for preemption and count their work; null: never preempted.
+  void set_preemption(Preemption* p) { preemption_ = p; }
 
  private:
   // The batch loop both list-taking hypercalls share (Xen's do_mmu_update / do_mmuext_op): the caller must
   // be the domain itself; a resumed call (MMU_UPDATE_PREEMPTED) carries on the count it had reported; the
   // whole list must lie below the hypervisor; requests run in order until the first failure, which stops the
-  // batch with its error; `done` says how many succeeded.
+  // batch with its error, or until the entry's work is done (Preemption), which leaves the rest for a
+  // continuation; `done` says how many succeeded so far, over all the pieces.
   template <class Req, class One>
   MmuOutcome run_batch(Domain& d, GuestMemory& mem, LinearAddr list, u32 count, LinearAddr done_ptr,
                        u32 foreigndom, One&& one) {
@@ -94,8 +111,9 @@ class MmuHypercalls {
     if (count & xen::kMmuUpdatePreempted) {
       count &= ~xen::kMmuUpdatePreempted;
       if (out.done_ptr && !mem.read(*out.done_ptr, done_before)) done_before = 0;
+    } else {
+      ++counters_.batch_sizes[batch_bucket(count)];  // a call counts once, with its whole list
     }
-    ++counters_.batch_sizes[batch_bucket(count)];
     u32 i = 0;
     if (!foreigndom_is_self(d, foreigndom)) {
       out.rc = -xen::err::kEINVAL;
@@ -103,12 +121,21 @@ class MmuHypercalls {
       out.rc = -xen::err::kEFAULT;
     } else {
       for (; i < count; ++i) {
+        if (preemption_ && preemption_->check()) {
+          out.preempted = true;
+          out.rest = LinearAddr{list.value + i * u32(sizeof(Req))};
+          out.remaining = count - i;
+          break;
+        }
         Req req;
         if (!mem.read(LinearAddr{list.value + i * u32(sizeof req)}, req)) {
           out.rc = -xen::err::kEFAULT;
           break;
         }
-        if (const i32 rc = one(req, out.tlb); rc != 0) {
+        const u64 checked = entries_checked();
+        const i32 rc = one(req, out.tlb);
+        if (preemption_) preemption_->did_work(Preemption::work_of(entries_checked() - checked));
+        if (rc != 0) {
           out.rc = rc;
           ++counters_.requests_failed;
           break;
@@ -125,10 +152,15 @@ class MmuHypercalls {
   i32 do_mmu_update_one(Domain& d, const xen::MmuUpdate& req);
   i32 do_mmuext_one(Domain& d, GuestMemory& mem, const xen::MmuextOp& op, TlbActions& tlb);
   void finish(MmuOutcome& out);
+  u64 entries_checked() const {
+    const FrameTableStats& f = frames_.stats();
+    return f.l1_entries_checked + f.l2_entries_checked + f.descriptors_checked;
+  }
 
   FrameTable& frames_;
   MachToPhys& m2p_;
   MmuCounters counters_;
+  Preemption* preemption_ = nullptr;
 };
 
 

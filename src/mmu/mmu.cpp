@@ -16,6 +16,7 @@ std::string_view flush_cause_name(FlushCause c) {
     case FlushCause::Invlpg: return "invlpg";
     case FlushCause::ControlRegister: return "cr0-cr4";
     case FlushCause::Explicit: return "explicit";
+    case FlushCause::Coherence: return "coherence";
     case FlushCause::Count: break;
   }
   return "?";
@@ -65,6 +66,7 @@ void Mmu::flush(bool include_global, FlushCause cause) {
   live_ng_ = 0;
   if (include_global) live_g_ = 0;
   new_generation(include_global);
+  ++flush_clock_;  // a new generation kills every tag's non-global entries: a full flush
   ++stats_.flushes[static_cast<size_t>(cause)];
   stats_.entries_dropped[static_cast<size_t>(cause)] += dropped;
   if (flush_observer.flushed) flush_observer.flushed(flush_observer.context, cause, dropped, 0);
@@ -117,6 +119,7 @@ void Mmu::reset() {
   cur_tag_ = mode_ == TlbMode::Tagged ? 1 : 0;
   if (mode_ == TlbMode::Tagged) tags_[0] = 1;
   new_generation(true);
+  ++flush_clock_;
   live_ng_ = live_g_ = 0;
   stats_ = MmuStats{};
 }

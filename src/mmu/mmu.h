@@ -24,7 +24,11 @@ namespace ring1 {
 
 enum class Access : u8 { Read, Write, Execute };
 
-enum class FlushCause : u8 { Cr3Write, Invlpg, ControlRegister, Explicit, Count };
+// Why a flush happened. Explicit: a flush asked for outside the instruction set (a guest's MMUEXT_TLB_FLUSH_*
+// or UVMF_TLB_FLUSH through the hypervisor). Coherence: the hypervisor's own flush before a frame that a TLB
+// may still map writable becomes a page table, or before a freed frame is handed out again (Xen's
+// tlbflush_timestamp rule, docs/tlb-coherence.md); never asked for by the guest.
+enum class FlushCause : u8 { Cr3Write, Invlpg, ControlRegister, Explicit, Coherence, Count };
 std::string_view flush_cause_name(FlushCause c);
 
 // `lookups` doubles as the TLB's clock: a used entry's age is the lookup count (LRU).
@@ -81,16 +85,33 @@ class Mmu {
   }
 
   // ---- control registers (the CPU calls these from MOV CRn and task/mode changes) ----
-  // CR0.PG/WP and CR4.PSE/PGE changes flush the whole TLB, global entries included (SDM vol. 3, 4.10.4.1).
+  // What drops which entries (SDM vol. 3, 4.10.4.1; in the tagged model a tag is an address space, as a
+  // PCID or an ASID is):
+  //   event                          untagged                      tagged
+  //   CR0.PG/WP or CR4.PSE/PGE change  every entry, globals too      every entry of every tag, globals too
+  //   CR3 write                      every non-global entry        none: translation switches to the tag of
+  //                                                                the new page directory (an exhausted tag
+  //                                                                space drops every tag's non-global entries)
+  //   INVLPG lin                     lin's entry and a global one  lin's entry in the current tag and a global
+  //                                                                one; other tags keep theirs
+  //   flush(include_global)          every non-global entry (and   every non-global entry of every tag (and
+  //                                  globals if asked)             globals if asked)
+  // So on a tagged TLB the architectural way to drop everything is toggling CR4.PGE (the guest kit's native
+  // plat_flush_tlb does), as on x86 with PCIDs enabled.
   void set_cr0(u32 cr0);
   void set_cr4(u32 cr4);
-  // A CR3 write flushes every non-global entry (untagged) or switches the address-space tag (tagged).
   void set_cr3(u32 cr3);
   void invlpg(u32 lin);
   // Power-on / reset state: paging off, CR3 0, an empty TLB and zeroed counters (not a guest flush).
   void reset();
-  // A flush asked for outside the instruction set (the hypervisor's TLB_FLUSH requests).
+  // A flush asked for outside the instruction set (the hypervisor's TLB_FLUSH requests, its coherence rule).
+  // It drops every address space's non-global entries, and the global ones too if asked.
   void flush(bool include_global, FlushCause cause = FlushCause::Explicit);
+  // The TLB flush clock (Xen's tlbflush_clock, arch/x86/flushtlb.c): how many flushes so far dropped every
+  // non-global entry of every address space, whatever their cause (a CR3 write counts only on an untagged
+  // TLB; INVLPG never). A frame stamped with the clock when its last mapping went can still be cached
+  // exactly while the clock has not moved on.
+  u64 flush_clock() const { return flush_clock_; }
 
   bool paging() const { return paging_; }
   TlbMode mode() const { return mode_; }
@@ -252,6 +273,7 @@ class Mmu {
   TlbArray itlb_small_, itlb_large_, dtlb_small_, dtlb_large_;
   TlbKeys keys_;
   u32 next_gen_ = 1;
+  u64 flush_clock_ = 0;
   u32 live_ng_ = 0, live_g_ = 0;
   std::unordered_map<u32, u32> tags_;  // tagged mode: CR3 page-directory base -> address-space tag
   u32 cur_tag_ = 0;

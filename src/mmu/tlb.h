@@ -6,7 +6,8 @@
 // and a flush moves the current generation on, so older entries stop matching. Non-global and global
 // entries have separate generations, so a CR3 write drops only the former (SDM vol. 3, 4.10.4.1). In
 // tagged mode the key also carries the address-space tag the entry was filled under and CR3 writes move
-// no generation. Live entries are counted as they are filled and evicted, so a flush knows exactly how
+// no generation; since the generation is shared by every tag, any flush drops every tag's entries at once,
+// while INVLPG drops only the current tag's (Mmu::set_cr0 lists what drops what). Live entries are counted as they are filled and evicted, so a flush knows exactly how
 // many it dropped.
 #pragma once
 #include <cstdint>

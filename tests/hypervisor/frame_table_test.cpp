@@ -159,22 +159,6 @@ TEST_F(FrameTable_, UnvalidatingATableDropsWhatItsEntriesHeld) {
   EXPECT_EQ(frames.stats().unvalidations, 2u);
 }
 
-TEST_F(FrameTable_, RetypingAFrameThatWasWritableAsksForATlbFlushUntilOneHappens) {
-  const Mfn m{0x200};
-  ASSERT_TRUE(frames.get_page_and_type(m, dom1.id, FrameType::Writable));
-  frames.put_page_and_type(m);  // the writable mapping is gone, but a TLB may still hold it
-  ASSERT_TRUE(frames.pin(m, dom1.id, FrameType::L1PageTable));
-  EXPECT_TRUE(frames.take_flush_request());
-  EXPECT_FALSE(frames.take_flush_request());
-  ASSERT_TRUE(frames.unpin(m, dom1.id));
-  const Mfn n{0x201};
-  ASSERT_TRUE(frames.get_page_and_type(n, dom1.id, FrameType::Writable));
-  frames.put_page_and_type(n);
-  frames.note_full_tlb_flush();  // the guest flushed since: nothing stale can remain
-  ASSERT_TRUE(frames.pin(n, dom1.id, FrameType::L1PageTable));
-  EXPECT_FALSE(frames.take_flush_request());
-}
-
 TEST_F(FrameTable_, AReleasedFrameIsFreeOnlyWhenItsLastReferenceGoes) {
   const Mfn m{0x200};
   ASSERT_TRUE(frames.get_page(m, dom1.id));

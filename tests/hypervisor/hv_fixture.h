@@ -28,17 +28,22 @@ inline constexpr Mfn kM2pFrame{0xF00};
 inline u32 rw(Mfn m) { return machine_addr(m).value | pte::Present | pte::Writable | pte::User; }
 inline u32 ro(Mfn m) { return machine_addr(m).value | pte::Present | pte::User; }
 
+// The frame table keeps the fixture's MMU coherent (FrameTable::attach_tlb): its coherence flushes are the
+// MMU's flushes with cause Coherence.
 struct FrameTableFixture : ::testing::Test {
   PhysicalMemory ram{16u << 20};
+  Mmu mmu;
   FrameTable frames{ram};
   MachToPhys m2p{frames, kM2pFrame};
   Domain dom1{.id = DomainId{1}};
   Domain dom2{.id = DomainId{2}};
 
-  FrameTableFixture() {
+  explicit FrameTableFixture(TlbMode mode = TlbMode::Untagged) : mmu(ram, TlbProfile::p3(), mode) {
+    frames.attach_tlb(TlbShootdown{&mmu, [](void* m) { static_cast<Mmu*>(m)->flush(false, FlushCause::Coherence); }, &mmu});
     for (u32 i = kDom1First; i <= kDom1Last; ++i) frames.assign(Mfn{i}, dom1.id);
     for (u32 i = kDom2First; i <= kDom2Last; ++i) frames.assign(Mfn{i}, dom2.id);
   }
+  u64 flushes(FlushCause c) const { return mmu.stats().flushes[static_cast<size_t>(c)]; }
 
   // Writes an entry the way a guest does before a frame is a page table: straight into the frame.
   void poke(Mfn table, u32 slot, u32 entry) { ram.write_bytes(machine_addr(table).value + slot * 4, &entry, 4); }
@@ -58,11 +63,10 @@ inline constexpr u32 kWindowVa = 0x00400000, kWindowFirstFrame = 0x110, kWindowP
 inline constexpr u32 kDirectoryVa = kWindowVa + 16 * kPageSize, kTableVa = kWindowVa + 17 * kPageSize;
 
 struct RunningDomainFixture : FrameTableFixture {
-  Mmu mmu{ram};
   MmuGuestMemory mem{mmu};
   MmuHypercalls hv{frames, m2p};
 
-  RunningDomainFixture() {
+  explicit RunningDomainFixture(TlbMode mode = TlbMode::Untagged) : FrameTableFixture(mode) {
     for (u32 i = 0; i < kWindowPages; ++i) poke(kWindowL1, i, rw(Mfn{kWindowFirstFrame + i}));
     poke(kWindowL1, 16, ro(kBaseL2));
     poke(kWindowL1, 17, ro(kWindowL1));

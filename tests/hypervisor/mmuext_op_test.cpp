@@ -54,12 +54,15 @@ TEST_F(MmuextOp, NewBaseptrSwitchesAddressSpaceAndReleasesTheOldBase) {
   poke(kDir, kWindowVa >> 22, rw(kWindowL1));
   ASSERT_EQ(mmuext({ext(cmd::kPinL2Table, kDir.value)}).rc, 0);
   ASSERT_EQ(mmuext({ext(cmd::kUnpinTable, kBaseL2.value)}).rc, 0);
+  const u64 explicit_flushes = flushes(FlushCause::Explicit), cr3_flushes = flushes(FlushCause::Cr3Write);
   const MmuOutcome out = mmuext({ext(cmd::kTlbFlushLocal), ext(cmd::kNewBaseptr, kDir.value)});
   EXPECT_EQ(out.rc, 0);
   EXPECT_EQ(done_word(), 2u);
   ASSERT_TRUE(out.tlb.new_base);
   EXPECT_EQ(*out.tlb.new_base, kDir);
-  EXPECT_FALSE(out.tlb.flush_all);  // the CR3 load covers the earlier flush request
+  EXPECT_TRUE(out.tlb.flush_all);  // still asked for; on this untagged TLB the CR3 load is that flush
+  EXPECT_EQ(flushes(FlushCause::Cr3Write), cr3_flushes + 1);
+  EXPECT_EQ(flushes(FlushCause::Explicit), explicit_flushes);
   EXPECT_EQ(dom1.guest_table, kDir);
   EXPECT_EQ(mmu.probe(kWindowVa).phys, machine_addr(Mfn{kWindowFirstFrame}).value);
   // The old directory lost its last type reference: no longer a validated table.
@@ -107,7 +110,9 @@ TEST_F(MmuextOp, RetypingAFrameTheGuestHadMappedWritableFlushesTheTlb) {
   // Pinning it as a page table must come with a flush, or the guest could write its new page table.
   const MmuOutcome out = mmuext({ext(cmd::kPinL1Table, kPage.value)});
   EXPECT_EQ(out.rc, 0);
-  EXPECT_TRUE(out.tlb.flush_all);
+  EXPECT_FALSE(out.tlb.flush_all);  // the guest asked for nothing: the frame table flushed on its own account
+  EXPECT_EQ(flushes(FlushCause::Coherence), 1u);
+  EXPECT_EQ(frames.stats().retype_flushes, 1u);
   bool stale = false;
   mmu.for_each_tlb_entry([&](bool, bool, const TlbEntry& e) { stale |= (e.frame == machine_addr(kPage).value); });
   EXPECT_FALSE(stale);

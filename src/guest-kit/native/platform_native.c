@@ -21,7 +21,9 @@ static void native_pt_change(uint32_t pa, unsigned level) {
 }
 static void native_nothing(void) {}
 static void native_set_mmu_batch(unsigned requests) { (void)requests; }
-static void native_flush_tlb(void) { write_cr3(read_cr3()); }
+// "Flush everything" means every address space's entries: on a tagged TLB a CR3 reload drops none, so the kit
+// toggles CR4.PGE instead (x86.h, flush_tlb_all).
+static void native_flush_tlb(void) { flush_tlb_all(); }
 static void native_invlpg(uint32_t va) { invlpg(va); }
 
 static void native_set_trap(unsigned vector, trap_handler handler, bool user_callable) {

@@ -1,7 +1,9 @@
 // The page-table hypercalls as the guest reaches them (arguments from EBX, ECX, EDX, ESI), and multicall,
 // which runs a list of hypercalls in one entry (xen/include/public/xen.h, struct multicall_entry). The
 // rules live in MmuHypercalls and the frame table; here each call is dispatched, its handler work charged
-// from the cost profile, and its TLB work done before the guest runs again.
+// from the cost profile, and its TLB work done before the guest runs again. The list-taking calls are
+// preemptible (preemption.h): each piece is charged exactly the requests it did, so a split call costs its
+// requests what an unsplit one would, plus the entries its continuations make.
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/xen_abi.h"
@@ -13,21 +15,30 @@ namespace {
 // mmu_update and mmuext_op take the same arguments: (list, count, done, foreigndom).
 using BatchCall = MmuOutcome (MmuHypercalls::*)(Domain&, GuestMemory&, LinearAddr, u32, LinearAddr, u32);
 
-i32 batch(Hypervisor& hv, const HypercallArgs& a, BatchCall call) {
+i32 batch(Hypervisor& hv, const HypercallArgs& a, BatchCall call, u32 nr) {
   const u64 req0 = hv.requests_so_far(), ent0 = hv.entries_checked_so_far();
   const MmuOutcome out =
       (hv.mmu_ops().*call)(hv.domain(), hv.guest(), LinearAddr{a.a1}, a.a2, LinearAddr{a.a3}, a.a4);
   hv.charge_work(req0, ent0);
-  return hv.finish_mmu(out);
+  const i32 rc = hv.finish_mmu(out);  // the TLB work so far and the done count, as Xen does before it leaves
+  if (!out.preempted) return rc;
+  // Xen: hypercall_create_continuation(op, "hihi", ureqs + i, (count - i) | MMU_UPDATE_PREEMPTED, pdone,
+  // foreigndom).
+  return hv.create_continuation(
+      Continuation{nr, {out.rest.value, out.remaining | xen::kMmuUpdatePreempted, a.a3, a.a4, 0}, 4});
 }
 
 }  // namespace
 
 // mmu_update(reqs, count, done, foreigndom).
-i32 do_mmu_update(Hypervisor& hv, const HypercallArgs& a) { return batch(hv, a, &MmuHypercalls::mmu_update); }
+i32 do_mmu_update(Hypervisor& hv, const HypercallArgs& a) {
+  return batch(hv, a, &MmuHypercalls::mmu_update, xen::hypercall::kMmuUpdate);
+}
 
 // mmuext_op(ops, count, done, foreigndom).
-i32 do_mmuext_op(Hypervisor& hv, const HypercallArgs& a) { return batch(hv, a, &MmuHypercalls::mmuext_op); }
+i32 do_mmuext_op(Hypervisor& hv, const HypercallArgs& a) {
+  return batch(hv, a, &MmuHypercalls::mmuext_op, xen::hypercall::kMmuextOp);
+}
 
 // update_va_mapping(va, pte, flags), the non-PAE form.
 i32 do_update_va_mapping(Hypervisor& hv, const HypercallArgs& a) {
@@ -42,12 +53,22 @@ i32 do_update_va_mapping(Hypervisor& hv, const HypercallArgs& a) {
 // written back into the entry (Xen: do_multicall). An entry that cannot be read or written ends the batch
 // with -EFAULT. A multicall inside a multicall, and the iret hypercall (which rewrites the frame the
 // multicall itself returns through), are refused for that entry with -EINVAL.
+// Preemption (Xen's common/multicall.c): before each entry the multicall checks whether this hypervisor
+// entry has done its share; if so, or if the entry's own call was preempted (its continuation's arguments are
+// written back into the entry, as Xen copies back the whole entry), it continues itself from that entry:
+// multicall(call_list + i, nr_calls - i). Each entry is charged and reported once, when its call completes.
 i32 do_multicall(Hypervisor& hv, const HypercallArgs& a) {
   if (hv.in_multicall) return -xen::err::kEINVAL;
   if (!array_access_ok(LinearAddr{a.a1}, a.a2, sizeof(xen::MulticallEntry))) return -xen::err::kEFAULT;
   hv.in_multicall = true;
   i32 rc = 0;
-  for (u32 i = 0; i < a.a2; ++i) {
+  bool preempted = false;
+  u32 i = 0;
+  for (; i < a.a2; ++i) {
+    if (hv.preemption().check()) {
+      preempted = true;
+      break;
+    }
     const LinearAddr at{a.a1 + i * u32(sizeof(xen::MulticallEntry))};
     xen::MulticallEntry e;
     if (!hv.guest().read(at, e)) {
@@ -58,15 +79,28 @@ i32 do_multicall(Hypervisor& hv, const HypercallArgs& a) {
     const i32 r = e.op == xen::hypercall::kMulticall ? -xen::err::kEINVAL
                   : h                                ? h(hv, HypercallArgs{e.args[0], e.args[1], e.args[2], e.args[3], e.args[4]})
                                                      : -xen::err::kENOSYS;
+    e.result = static_cast<u32>(r);
+    if (const std::optional<Continuation> k = hv.preemption().take_subcall()) {
+      for (u32 n = 0; n < k->nargs; ++n) e.args[n] = k->args[n];
+      if (!hv.guest().write(at, e)) {
+        rc = -xen::err::kEFAULT;
+        break;
+      }
+      preempted = true;
+      break;
+    }
     hv.count_multicall_entry();  // the entry's own handling; its call charged its work itself
     hv.note_multicall_call(i, e.op, e.args, r);
-    e.result = static_cast<u32>(r);
+    hv.preemption().did_work();
     if (!hv.guest().write(at, e)) {
       rc = -xen::err::kEFAULT;
       break;
     }
   }
   hv.in_multicall = false;
+  if (preempted)
+    return hv.create_continuation(
+        Continuation{xen::hypercall::kMulticall, {a.a1 + i * u32(sizeof(xen::MulticallEntry)), a.a2 - i, 0, 0, 0}, 2});
   return rc;
 }
 

@@ -9,7 +9,7 @@ namespace ring1::hv {
 
 MmuOutcome MmuHypercalls::mmu_update(Domain& d, GuestMemory& mem, LinearAddr reqs, u32 count, LinearAddr done_ptr,
                                      u32 foreigndom) {
-  ++counters_.mmu_update_calls;
+  if (!(count & xen::kMmuUpdatePreempted)) ++counters_.mmu_update_calls;  // a continuation is the same call
   return run_batch<xen::MmuUpdate>(d, mem, reqs, count, done_ptr, foreigndom,
                                    [&](const xen::MmuUpdate& r, TlbActions&) { return do_mmu_update_one(d, r); });
 }

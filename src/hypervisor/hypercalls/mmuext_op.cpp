@@ -9,7 +9,7 @@ namespace ring1::hv {
 
 MmuOutcome MmuHypercalls::mmuext_op(Domain& d, GuestMemory& mem, LinearAddr ops, u32 count, LinearAddr done_ptr,
                                     u32 foreigndom) {
-  ++counters_.mmuext_op_calls;
+  if (!(count & xen::kMmuUpdatePreempted)) ++counters_.mmuext_op_calls;  // a continuation is the same call
   return run_batch<xen::MmuextOp>(d, mem, ops, count, done_ptr, foreigndom,
                                   [&](const xen::MmuextOp& r, TlbActions& tlb) { return do_mmuext_one(d, mem, r, tlb); });
 }
@@ -26,10 +26,9 @@ i32 MmuHypercalls::do_mmuext_one(Domain& d, GuestMemory& mem, const xen::MmuextO
       return frames_.unpin(mfn, d.id) ? 0 : -xen::err::kEINVAL;
     case xen::mmuext::kNewBaseptr:
       if (const i32 rc = new_guest_cr3(d, mfn); rc != 0) return rc;
-      // The CR3 load flushes; a flush asked for earlier in the batch is covered by it (Xen clears
-      // DOP_FLUSH_TLB here).
+      // A flush asked for earlier in the batch stays asked for: complete() skips it only if the CR3 load
+      // itself flushed (untagged), which is when Xen clears DOP_FLUSH_TLB here.
       tlb.new_base = mfn;
-      tlb.flush_all = false;
       return 0;
     case xen::mmuext::kTlbFlushLocal:
     case xen::mmuext::kTlbFlushAll:  // one vCPU: "all" is this one

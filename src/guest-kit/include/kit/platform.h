@@ -94,7 +94,9 @@ static inline void plat_mmu_flush(void) { kit_plat->mmu_flush(); }
 // How many page-table updates the paravirtual platform batches into one mmu_update (1: every update is its
 // own hypercall; at most 2048, XenoLinux's batch). Native: ignored.
 static inline void plat_set_mmu_batch(unsigned requests) { kit_plat->set_mmu_batch(requests); }
-// Drops every non-global TLB entry (native: reloads CR3; paravirtual: MMUEXT_TLB_FLUSH_LOCAL).
+// Drops the TLB entries of every address space, whatever the TLB kind (native: toggles CR4.PGE, which drops
+// global entries too, since a CR3 reload keeps other tags' entries on a tagged TLB; paravirtual:
+// MMUEXT_TLB_FLUSH_LOCAL, which drops every address space's non-global entries).
 static inline void plat_flush_tlb(void) { kit_plat->flush_tlb(); }
 // Drops the TLB entry for the page holding va (native: INVLPG, SDM vol. 3, 4.10.4.1).
 static inline void plat_invlpg(uint32_t va) { kit_plat->invlpg(va); }

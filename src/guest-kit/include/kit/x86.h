@@ -31,6 +31,21 @@ static inline uint32_t read_cr3(void) {
 // A CR3 write flushes every non-global TLB entry on x86 (SDM vol. 3, 4.10.4.1), even with the same value.
 static inline void write_cr3(uint32_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 static inline void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+static inline uint32_t read_cr4(void) {
+  uint32_t v;
+  __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+  return v;
+}
+static inline void write_cr4(uint32_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+#define CR4_PGE (1u << 7)
+// Flushes every TLB entry, global ones and every address space's (PCID's, or ring1's tagged TLB's) included:
+// a MOV to CR4 that changes PGE does (SDM vol. 3, 4.10.4.1), and the second write puts PGE back, as Linux's
+// __native_flush_tlb_global does. A CR3 reload keeps global entries and, on a tagged TLB, other tags'.
+static inline void flush_tlb_all(void) {
+  uint32_t cr4 = read_cr4();
+  write_cr4(cr4 ^ CR4_PGE);
+  write_cr4(cr4);
+}
 
 // RDTSC: the time-stamp counter, which ring1 makes the modelled cycle count (usable in ring 3 unless CR4.TSD).
 static inline uint64_t rdtsc(void) {
