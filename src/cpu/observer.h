@@ -10,7 +10,7 @@
 namespace ring1 {
 
 // Why CPL changed (only transitions that change CPL are reported).
-enum class TransitionCause : u8 { Exception, SoftwareInterrupt, ExternalInterrupt, Iret, FarCall, FarRet };
+enum class TransitionCause : u8 { Exception, SoftwareInterrupt, ExternalInterrupt, Iret, FarCall, FarRet, Sysenter, Sysexit };
 
 struct RingTransition {
   Cycles cycle = 0;

@@ -41,6 +41,8 @@ std::string transition_cause_text(TransitionCause cause, u8 vector) {
     case TransitionCause::Iret: return "iret";
     case TransitionCause::FarCall: return "far-call";
     case TransitionCause::FarRet: return "far-ret";
+    case TransitionCause::Sysenter: return "sysenter";
+    case TransitionCause::Sysexit: return "sysexit";
   }
   return "?";
 }
