@@ -8,6 +8,7 @@ PACKAGES=(
   libzydis-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxen-dev libunicorn-dev
+  zlib1g-dev nlohmann-json3-dev
   gcc-multilib gdb python3 qemu-system-x86
 )
 

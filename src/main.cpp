@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "machine/input_file.h"
 #include "machine/machine.h"
 #include "machine/report.h"
+#include "vectors/vector_runner.h"
 
 namespace ring1 {
 namespace {
@@ -57,6 +59,7 @@ struct RunOptions {
   std::string cost_profile = "p3";
   std::string tlb = "untagged";
   std::string tlb_profile = "p3";
+  std::string cpu = "p6";
   std::string report = "text";
   std::string report_file;
   bool quiet = false;
@@ -191,6 +194,7 @@ int run_command(const RunOptions& o) {
   cfg.cost_profile = o.cost_profile;
   cfg.tlb_profile = o.tlb_profile;
   cfg.tlb_mode = o.tlb == "tagged" ? TlbMode::Tagged : TlbMode::Untagged;
+  cfg.cpu_model = parse_cpu_model(o.cpu).value_or(kDefaultCpuModel);  // CLI11 has checked the name
   std::unique_ptr<Machine> m;
   try {
     m = std::make_unique<Machine>(cfg);
@@ -361,6 +365,28 @@ int run_command(const RunOptions& o) {
   return exit_status(why, dbg_out.killed);
 }
 
+// `ring1 vectors FILE`: one line per failing test, then the counts. Exit status 0 when every test passed,
+// 1 when any failed, 2 for a file that cannot be read or parsed.
+int vectors_command(const VectorOptions& o, const std::string& mask_text) {
+  VectorOptions opts = o;
+  if (!mask_text.empty()) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long v = std::strtoul(mask_text.c_str(), &end, 16);
+    if (errno || end == mask_text.c_str() || *end || v > 0xFFFFFFFFul)
+      return fail(fmt::format("--flags-mask '{}' is not a 32-bit hexadecimal number", mask_text));
+    opts.flags_mask = u32(v);
+  }
+  VectorSummary s;
+  try {
+    s = run_vectors(opts, [](const std::string& line) { fmt::print("{}\n", line); });
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  fmt::print("{} passed, {} failed\n", s.passed, s.failed);
+  return s.failed ? 1 : 0;
+}
+
 }  // namespace
 }  // namespace ring1
 
@@ -411,6 +437,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--tlb-profile", o.tlb_profile, "TLB geometry: p3 (Pentium III), p4 (Pentium 4/Xeon), tiny")
       ->capture_default_str();
+  run->add_option("--cpu", o.cpu,
+                  "Processor generation whose undefined flags, CPUID and paging details ring1 follows: 386, 486 "
+                  "or p6 (docs/cpu-model.md)")
+      ->check(CLI::IsMember({"386", "486", "p6"}))
+      ->capture_default_str();
   run->add_option("--report", o.report, "Report format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -442,6 +473,20 @@ int main(int argc, char** argv) {
       "(the instruction limit counts steps: instructions, faults and interrupts delivered, REP elements, halted\n"
       "waits); 126 host-side error.");
 
+  VectorOptions vo;
+  std::string vectors_cpu = "p6", flags_mask;
+  auto* vectors = app.add_subcommand(
+      "vectors", "Run per-instruction test vectors (SingleStepTests' JSON format, real mode) and compare.");
+  vectors->add_option("file", vo.file, "A JSON array of tests, plain or gzip-compressed (.json or .json.gz)")
+      ->required();
+  vectors->add_option("--flags-mask", flags_mask,
+                      "EFLAGS bits (hexadecimal) not compared: the instructions' undefined flags; also masked in "
+                      "the flags image an exception pushes (the test's flag_address)");
+  vectors->add_option("--cpu", vectors_cpu, "Processor generation: 386, 486 or p6")
+      ->check(CLI::IsMember({"386", "486", "p6"}))
+      ->capture_default_str();
+  vectors->footer("Exit status: 0 every test passed; 1 a test failed; 2 the file cannot be read or parsed.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -453,6 +498,10 @@ int main(int argc, char** argv) {
   // No exception leaves ring1 (DESIGN.md, "Failure channels"): one that reaches here escaped every module's
   // handling, before the guest ran or after it stopped (the run loop reports its own with guest context).
   try {
+    if (vectors->parsed()) {
+      vo.model = parse_cpu_model(vectors_cpu).value_or(kDefaultCpuModel);
+      return vectors_command(vo, flags_mask);
+    }
     return run_command(o);
   } catch (const std::exception& e) {
     fmt::print(stderr, "ring1: internal error: {}\nring1: this is a bug in ring1, not in the guest or the input: "

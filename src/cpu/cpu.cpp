@@ -45,6 +45,13 @@ void Cpu::load_segment_flat(SegReg r, u16 selector, u8 dpl, bool code, bool big)
   }
 }
 
+void Cpu::set_model(CpuModel m) {
+  cache_.set_model(m);
+  // SDM vol. 3, 4.8 lets a processor set a paging-structure entry's accessed flag as soon as it uses the
+  // entry; the 386 and 486 set both levels' flags only once the translation has succeeded.
+  mmu_.set_accessed_on_partial_walk(m == CpuModel::P6);
+}
+
 void Cpu::set_cr0(u32 v) {
   cr0 = v;
   mmu_.set_cr0(v);
@@ -78,7 +85,7 @@ void Cpu::reset_power_on() {
   }
   seg[CS].selector = 0xF000;
   seg[CS].base = 0xFFFF0000u;
-  gpr[EDX] = 0x00000543;  // family 5, model 4, stepping 3: the CPUID identity (cpu/isa/misc.cpp)
+  gpr[EDX] = cpu_signature(model());  // the CPUID identity (cpu/isa/misc.cpp)
   cpl = 0;
   cr0 = 0x60000010;
   cr3 = cr4 = cr2 = 0;

@@ -132,6 +132,10 @@ class Cpu {
   SystemSegment ldtr, tr;
   PortBus* ports = nullptr;  // the I/O ports IN/OUT/INS/OUTS reach; none: reads all ones, writes dropped
   u64 tsc_offset = 0;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
+  // IA32_SYSENTER_CS/ESP/EIP (MSRs 0x174-0x176, cpu/msr.h): where SYSENTER goes and SYSEXIT returns to.
+  struct SysenterMsrs {
+    u32 cs = 0, esp = 0, eip = 0;
+  } sysenter;
   // MOV SS, POP SS and STI hold off interrupts (and debug traps) until after the next instruction
   // (SDM vol. 3, 6.8.3): the instruction sets this through set_interrupt_shadow(), the run loop clears it
   // after the following one.
@@ -361,6 +365,10 @@ class Cpu {
   T peek(u32 depth) {
     return read<T>(SS, (gpr[ESP] + depth) & stack_mask());
   }
+
+  // The processor generation (cpu_model.h): decoding, CPUID and the page walker follow it.
+  CpuModel model() const { return cache_.model(); }
+  void set_model(CpuModel m);
 
   bool code32() const { return seg[CS].big; }
   // Charges extra modelled cycles to the current instruction (REP iterations, data-dependent costs).

@@ -19,7 +19,7 @@ enum class LazyOp : u8 {
   Logic,  // AND OR XOR TEST: CF = OF = 0, AF cleared (ring1's choice for the SDM's undefined AF)
   Inc,    // res = a + 1, CF preserved in `carry`
   Dec,    // res = a - 1, CF preserved in `carry`
-  Shift,  // SHL SHR SAR by a non-zero count: CF in `carry`, OF in `b`, AF cleared (shift_rotate.cpp)
+  Shift,  // SHL SHR SAR by a non-zero count: CF in `carry`, OF in bit 0 of `b`, AF in b's bit 4 (shift_rotate.cpp)
 };
 
 struct LazyFlags {
@@ -53,8 +53,8 @@ struct LazyFlags {
       case LazyOp::Dec:
         f |= ((a ^ b ^ res) & eflags::AF) | (((a ^ b) & (a ^ res) & sign()) ? eflags::OF : 0);
         break;
-      case LazyOp::Shift:
-        f |= b ? eflags::OF : 0;
+      case LazyOp::Shift:  // b: OF in bit 0, AF in its own position (set only by the 386/486 models)
+        f |= ((b & 1) ? eflags::OF : 0) | (b & eflags::AF);
         break;
       default:
         break;

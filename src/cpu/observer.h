@@ -10,7 +10,9 @@
 namespace ring1 {
 
 // Why CPL changed (only transitions that change CPL are reported).
-enum class TransitionCause : u8 { Exception, SoftwareInterrupt, ExternalInterrupt, Iret, FarCall, FarRet, TaskSwitch };
+enum class TransitionCause : u8 {
+  Exception, SoftwareInterrupt, ExternalInterrupt, Iret, FarCall, FarRet, TaskSwitch, Sysenter, Sysexit
+};
 
 struct RingTransition {
   Cycles cycle = 0;

@@ -42,6 +42,8 @@ std::string transition_cause_text(TransitionCause cause, u8 vector) {
     case TransitionCause::FarCall: return "far-call";
     case TransitionCause::FarRet: return "far-ret";
     case TransitionCause::TaskSwitch: return "task-switch";
+    case TransitionCause::Sysenter: return "sysenter";
+    case TransitionCause::Sysexit: return "sysexit";
   }
   return "?";
 }

@@ -36,6 +36,7 @@ Machine::Machine(const MachineConfig& cfg)
       mmu_(ram_, tlb_profile_or_throw(cfg.tlb_profile), cfg.tlb_mode),
       cpu_(mmu_, costs_) {
   cpu_.ports = &ports_;
+  cpu_.set_model(cfg.cpu_model);
   cpu_.exception_mode = Cpu::ExceptionMode::Deliver;
 }
 

@@ -15,6 +15,7 @@ struct MachineConfig {
   std::string cost_profile = "p3";  // a profile name or a file of `key = cycles` overrides
   std::string tlb_profile = "p3";
   TlbMode tlb_mode = TlbMode::Untagged;
+  CpuModel cpu_model = kDefaultCpuModel;  // --cpu: the generation whose undefined behaviour ring1 follows
 };
 
 class Machine {

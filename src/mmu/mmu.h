@@ -113,6 +113,11 @@ class Mmu {
   // exactly while the clock has not moved on.
   u64 flush_clock() const { return flush_clock_; }
 
+  // Whether a walk sets the page-directory entry's accessed flag as soon as it uses the entry, even when the
+  // walk then faults at the page-table entry (the P6 and later; SDM vol. 3, 4.8), or only once the whole
+  // translation has succeeded (the 386 and 486). The CPU sets it from its model.
+  void set_accessed_on_partial_walk(bool on) { accessed_on_partial_walk_ = on; }
+
   bool paging() const { return paging_; }
   TlbMode mode() const { return mode_; }
   const TlbProfile& profile() const { return profile_; }
@@ -288,6 +293,7 @@ class Mmu {
   } fetch_;
 
   bool paging_ = false, wp_ = false, pse_ = false, pge_ = false;
+  bool accessed_on_partial_walk_ = true;
   u32 cr3_ = 0;
   Cycles* cycles_ = nullptr;
   const CostProfile* costs_ = nullptr;

@@ -70,7 +70,8 @@ TlbEntry& Mmu::walk(u32 lin, Access a, bool user) {
     entry_addr = pde_addr;
     leaf = pde;
   } else {
-    if (!(pde & kA)) write_phys_slow(pde_addr, 4, pde | kA);  // the PDE is used from here on
+    // The PDE is used from here on: a P6 marks it accessed now, a 386/486 only after the checks below.
+    if (accessed_on_partial_walk_ && !(pde & kA)) write_phys_slow(pde_addr, 4, pde | kA);
     const u32 pte_addr = (pde & ~kPageMask) | (((lin >> 12) & 0x3FF) << 2);
     u32 pte = read_phys_slow(pte_addr, 4);
     charge(step);
@@ -85,6 +86,7 @@ TlbEntry& Mmu::walk(u32 lin, Access a, bool user) {
   const bool ok = (!user || (rw_us & kUs)) && (!write || (rw_us & kRw) || (!user && !wp_));
   if (!ok) fault(err | pf_error::Present);
 
+  if (!large && !(pde & kA) && !accessed_on_partial_walk_) write_phys_slow(pde_addr, 4, pde | kA);
   u32 updated = leaf | kA | (write ? kD : 0);
   if (updated != leaf) write_phys_slow(entry_addr, 4, updated);
   if (large && updated != leaf) pde = updated;

@@ -101,10 +101,10 @@ TEST(Misc, CpuidLeafZeroNamesGenuineIntelWithMaxLeafOne) {
   EXPECT_EQ(std::string(vendor), "GenuineIntel");
 }
 
-TEST(Misc, CpuidLeafOneIsAPentiumMmxSignatureWithTheImplementedFeatures) {
+TEST(Misc, CpuidLeafOneIsAPentiumIiSignatureWithTheImplementedFeatures) {
   TestMachine m;
   m.exec("mov eax, 1\n mov ebx, -1\n mov ecx, -1\n cpuid");
-  EXPECT_EQ(m.r(EAX), 0x543u);
+  EXPECT_EQ(m.r(EAX), 0x633u);
   EXPECT_EQ(m.r(EBX), 0u);
   EXPECT_EQ(m.r(ECX), 0u);
   const u32 edx = m.r(EDX);
@@ -115,10 +115,11 @@ TEST(Misc, CpuidLeafOneIsAPentiumMmxSignatureWithTheImplementedFeatures) {
   EXPECT_TRUE(edx & (1u << 4)) << "TSC";
   EXPECT_TRUE(edx & (1u << 5)) << "MSR";
   EXPECT_TRUE(edx & (1u << 8)) << "CX8";
+  EXPECT_TRUE(edx & (1u << 11)) << "SEP (SYSENTER/SYSEXIT)";
   EXPECT_TRUE(edx & (1u << 13)) << "PGE";
   EXPECT_TRUE(edx & (1u << 15)) << "CMOV";
   EXPECT_FALSE(edx & (1u << 23)) << "no MMX";
-  EXPECT_EQ(edx, 0x0000a138u);
+  EXPECT_EQ(edx, 0x0000a938u);
 }
 
 TEST(Misc, CpuidMatchesTheSignatureInEdxAtPowerOn) {
@@ -176,6 +177,26 @@ TEST(Misc, Ud2RaisesInvalidOpcodeAtItself) {
   EXPECT_EQ(m.cpu.last_fault().vector, u8(Vector::UD));
   EXPECT_EQ(m.cpu.last_fault().eip, TestMachine::kCode + 1);
   EXPECT_EQ(m.r(EAX), 0u);
+}
+
+TEST(Misc, SalcSetsAlFromTheCarryAndLeavesTheFlags) {
+  TestMachine m;
+  m.load({0xB8, 0x34, 0x12, 0x00, 0x00, 0xF9, 0xD6});  // mov eax, 0x1234; stc; salc
+  m.run();
+  EXPECT_EQ(m.r(EAX), 0x12FFu);
+  EXPECT_TRUE(m.flag(CF));
+  m.load({0xB8, 0x34, 0x12, 0x00, 0x00, 0xF8, 0xD6});  // mov eax, 0x1234; clc; salc
+  m.run();
+  EXPECT_EQ(m.r(EAX), 0x1200u);
+  EXPECT_FALSE(m.flag(CF));
+}
+
+TEST(Misc, PauseIsANop) {
+  TestMachine m;
+  EXPECT_EQ(m.exec("mov eax, 5\n stc\n pause\n pause"), StopReason::Breakpoint);
+  EXPECT_EQ(m.r(EAX), 5u);
+  EXPECT_TRUE(m.flag(CF));
+  EXPECT_EQ(m.cpu.instret, 4u);
 }
 
 }  // namespace

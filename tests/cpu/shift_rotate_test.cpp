@@ -185,11 +185,18 @@ TEST(ShiftRotate, RotateThroughCarryOfAByteByNineOrAWordBySeventeenChangesNothin
   });
 }
 
-TEST(ShiftRotate, RotateThroughCarryByMoreThanOneSetsOverflowFromTheChangedSignAsQemuDoes) {
+// OF for counts > 1 is the count-1 formula applied to the result (the 386's answer, and Bochs's for the P6):
+// RCL: CF XOR MSB(result); RCR: the result's two top bits XORed.
+TEST(ShiftRotate, RotateThroughCarryByMoreThanOneSetsOverflowFromTheResultAsTheHardwareDoes) {
   check_rows({
-      {"rcl al, 2", {.eax = 0x40}, 0x00, CF, OF},  // the 1-bit formula would give OF = 1
-      {"rcr eax, 2", {.eax = 0x80000000}, 0x20000000, OF, CF},
+      {"rcl al, 2", {.eax = 0x40}, 0x00, CF | OF, 0},
+      {"rcl al, 7", {.eax = 0x02}, 0x00, CF | OF, 0},
+      {"rcl al, 7", {.eax = 0x03}, 0x80, CF, OF},
+      {"rcr eax, 2", {.eax = 0x80000000}, 0x20000000, 0, CF | OF},
       {"rcr eax, 2", {.eax = 0x00000002}, 0x00000000, CF, OF},
+      {"rcr al, 7", {.eax = 0x00, .flags = CF}, 0x02, 0, CF | OF},
+      {"rcr al, 7", {.eax = 0x80}, 0x01, 0, CF | OF},
+      {"rcr ax, 2", {.eax = 0x0000, .flags = CF}, 0x4000, OF, CF},
   });
 }
 

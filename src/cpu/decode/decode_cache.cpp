@@ -7,6 +7,32 @@
 
 namespace ring1 {
 
+namespace {
+
+// The first generation that executes a mnemonic, for the ones later than the 386 (SDM vol. 2 and the
+// "Architecture Compatibility" chapters of vol. 3): on an earlier model the bytes are #UD, as there.
+CpuModel first_model(const DecodedInsn& d) {
+  using M = Mnemonic;
+  switch (d.mnemonic) {
+    case M::BSWAP: case M::CMPXCHG: case M::XADD: case M::INVD: case M::WBINVD: case M::INVLPG:
+    case M::CPUID:  // the late 486 steppings ring1's 486 stands for have it
+      return CpuModel::I486;
+    // The Pentium's (ring1 has no Pentium model: they come with the P6) and the P6's own.
+    case M::RDTSC: case M::RDMSR: case M::WRMSR: case M::CMPXCHG8B: case M::SYSENTER: case M::SYSEXIT:
+    case M::ENDBR32:
+    case M::CMOVO: case M::CMOVNO: case M::CMOVB: case M::CMOVNB: case M::CMOVZ: case M::CMOVNZ:
+    case M::CMOVBE: case M::CMOVNBE: case M::CMOVS: case M::CMOVNS: case M::CMOVP: case M::CMOVNP:
+    case M::CMOVL: case M::CMOVNL: case M::CMOVLE: case M::CMOVNLE:
+      return CpuModel::P6;
+    case M::NOP:  // 90 on every model; the multi-byte NOP r/m (0F 1F) is the P6's
+      return d.escape == 1 ? CpuModel::P6 : CpuModel::I386;
+    default:
+      return CpuModel::I386;
+  }
+}
+
+}  // namespace
+
 DecodeCache::DecodeCache(PhysicalMemory& ram, const CostProfile& costs)
     : ram_(ram), costs_(costs), fast_(kFastSlots, nullptr) {}
 
@@ -14,6 +40,7 @@ bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out)
   DecodedInsn d;
   DecodeStatus st = decoder_.decode(bytes, std::min<u32>(avail, 15), code32, d);
   if (st == DecodeStatus::NeedMoreBytes && avail < 15) return false;
+  d.model = model_;
 
   out = Insn{};
   out.base = out.index = kNoReg;
@@ -22,7 +49,8 @@ bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out)
   bool ok = false;
   if (st == DecodeStatus::Ok && d.mnemonic != Mnemonic::Invalid) {
     const IsaTable& isa = IsaTable::instance();
-    if (Builder b = isa.builder(d.mnemonic)) {
+    Builder b = isa.builder(d.mnemonic);
+    if (b && u8(d.model) >= u8(first_model(d))) {
       ok = b(d, out, info) && out.fn != nullptr;
       if (ok && isa.ends_block(d.mnemonic)) out.flags |= insn_flag::EndsBlock;
     }
@@ -35,6 +63,8 @@ bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out)
     out.amask = 0xFFFFFFFFu;
     out.fn = &exec_ud;
     out.op = (st == DecodeStatus::Ok && d.mnemonic != Mnemonic::Invalid) ? kUdNotImplemented : kUdInvalid;
+    // An x87 instruction ring1 does not execute still honours CR0.EM/TS (#NM) first (fpu_absent.cpp).
+    if (st == DecodeStatus::Ok && d.escape == 0 && d.opcode >= 0xD8 && d.opcode <= 0xDF) out.fn = &exec_esc_absent;
     out.flags |= insn_flag::EndsBlock;
     info.cost = CostClass::Simple;
   }

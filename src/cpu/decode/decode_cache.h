@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/cost_profile.h"
+#include "cpu/cpu_model.h"
 #include "cpu/decode/zydis_decoder.h"
 #include "cpu/insn.h"
 #include "mmu/physical_memory.h"
@@ -51,6 +52,14 @@ class DecodeCache {
   void invalidate_all();
   void collect() { graveyard_.clear(); }
 
+  // The generation builders decode for (cpu_model.h): some forms bind a model's own handler, so the
+  // hot path never asks. Changing it drops every decoded block.
+  void set_model(CpuModel m) {
+    model_ = m;
+    invalidate_all();
+  }
+  CpuModel model() const { return model_; }
+
   const ZydisDecoder& decoder() const { return decoder_; }
   const DecodeCacheStats& stats() const { return stats_; }
 
@@ -66,6 +75,7 @@ class DecodeCache {
   std::unordered_map<u32, std::vector<std::unique_ptr<Block>>> by_frame_;
   std::vector<std::unique_ptr<Block>> graveyard_;
   DecodeCacheStats stats_;
+  CpuModel model_ = kDefaultCpuModel;
 };
 
 }  // namespace ring1

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "common/types.h"
+#include "cpu/cpu_model.h"
 
 namespace ring1 {
 
@@ -50,10 +51,14 @@ struct DecodedInsn {
   // those operands as hidden, and only visible operands are copied into op[].
   u8 seg_override = 0xFF;
   u8 opcode = 0;        // the primary opcode byte (distinguishes forms Zydis gives one mnemonic)
+  u8 escape = 0;        // the opcode map: 0 one-byte, 1 0F, 2 anything longer (0F38, 0F3A, VEX...)
   u8 operand_count = 0; // visible operands only
   Operand op[4];
   // EFLAGS masks (architectural bit positions): read, written, and left undefined by the SDM.
   u32 flags_tested = 0, flags_modified = 0, flags_undefined = 0;
+  // The processor generation decoded for (the decode cache fills it in; builders of model-dependent forms
+  // read it).
+  CpuModel model = kDefaultCpuModel;
 };
 
 }  // namespace ring1

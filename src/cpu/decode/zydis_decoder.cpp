@@ -114,6 +114,7 @@ DecodeStatus ZydisDecoder::decode(const u8* bytes, u32 avail, bool code32, Decod
       {ZYDIS_ATTRIB_HAS_SEGMENT_DS, 3}, {ZYDIS_ATTRIB_HAS_SEGMENT_FS, 4}, {ZYDIS_ATTRIB_HAS_SEGMENT_GS, 5}};
   for (auto [attr, s] : kSegmentPrefixes)
     if (zi.attributes & attr) out.seg_override = s;
+  out.escape = zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT ? 0 : zi.opcode_map == ZYDIS_OPCODE_MAP_0F ? 1 : 2;
   if (zi.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT && zi.opcode_map != ZYDIS_OPCODE_MAP_0F) {
     out.mnemonic = Mnemonic::Invalid;  // 0F38/0F3A/VEX/... are beyond a Pentium-class integer core
   }

@@ -19,6 +19,8 @@ IsaTable::IsaTable() {
   register_system_misc(*this);
   register_segmentation(*this);
   register_interrupt_control(*this);
+  register_fast_system_call(*this);
+  register_fpu_absent(*this);
 }
 
 const IsaTable& IsaTable::instance() {

@@ -42,5 +42,7 @@ void register_io(IsaTable&);
 void register_system_misc(IsaTable&);
 void register_segmentation(IsaTable&);
 void register_interrupt_control(IsaTable&);
+void register_fast_system_call(IsaTable&);
+void register_fpu_absent(IsaTable&);
 
 }  // namespace ring1

@@ -34,18 +34,23 @@ void flag_op(Cpu& c, const Insn&) {
   c.set_flags(((c.flags() & ~Clear) | Set) ^ Toggle);
 }
 
-// CPUID (SDM vol. 2, CPUID). ring1 identifies as a Pentium with MMX technology's signature, family 5,
-// model 4, stepping 3 (0x543, the value Cpu::reset_power_on() leaves in EDX), made by "GenuineIntel".
+// CPUID (SDM vol. 2, CPUID). ring1 identifies as a "GenuineIntel" part of the generation it models
+// (cpu_model.h), with no FPU, since ring1 has no x87:
+//   p6:  family 6, model 3, stepping 3 (0x633, a Pentium II: the first P6 whose SYSENTER works; Pentium Pro
+//        parts report SEP but must not use it, SDM vol. 2, CPUID, "SEP").
+//   486: family 4, model 2, stepping 3 (0x423, an i486SX: a 486 without an FPU, of the steppings with CPUID).
+//   386: no CPUID (#UD; the builder refuses it), and POPF cannot set EFLAGS.ID (stack_frame.cpp).
+// The signature is also what Cpu::reset_power_on() leaves in EDX.
 //   Leaf 0: EAX = 1 (the highest basic leaf), EBX:EDX:ECX = "GenuineIntel".
-//   Leaf 1: EAX = 0x543, EBX = ECX = 0, EDX = the features ring1 implements (kFeatures below).
+//   Leaf 1: EAX = the signature, EBX = ECX = 0, EDX = the features ring1 implements for that model.
 //   Any higher leaf: all four registers 0. (Real Intel parts answer an out-of-range basic leaf with the
 //   highest basic leaf's data; ring1 returns zeros instead, so a guest probing beyond leaf 1 sees nothing.)
-// kFeatures: FPU (bit 0) clear, since ring1 has no x87; VME (1) and DE (2) clear, not modelled; PSE (3),
-// TSC (4, RDTSC below), MSR (5, RDMSR/WRMSR), CX8 (8, CMPXCHG8B), PGE (13) and CMOV (15) set, because the
-// core and its paging model implement them. MMX (23) and everything else clear. CMOV on a family-5 part
-// is anachronistic but honest: the instruction is there and software should be allowed to use it.
-inline constexpr u32 kCpuidSignature = 0x00000543;
-inline constexpr u32 kFeatures = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
+// P6 features: FPU (bit 0) clear, no x87; VME (1) and DE (2) clear, not modelled; PSE (3), TSC (4, RDTSC
+// below), MSR (5, RDMSR/WRMSR), CX8 (8, CMPXCHG8B), SEP (11, SYSENTER/SYSEXIT), PGE (13) and CMOV (15) set,
+// because the core and its paging model implement them. MMX (23) and everything else clear. The 486 has
+// none of these.
+inline constexpr u32 kFeaturesP6 =
+    (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 11) | (1u << 13) | (1u << 15);
 inline constexpr u32 kMaxLeaf = 1;
 
 void cpuid(Cpu& c, const Insn&) {
@@ -58,8 +63,8 @@ void cpuid(Cpu& c, const Insn&) {
       cc = 0x6c65746e;  // "ntel"
       break;
     case 1:
-      a = kCpuidSignature;
-      d = kFeatures;
+      a = cpu_signature(c.model());
+      d = c.model() == CpuModel::P6 ? kFeaturesP6 : 0;
       break;
     default:
       break;
@@ -69,6 +74,13 @@ void cpuid(Cpu& c, const Insn&) {
   c.gpr[ECX] = cc;
   c.gpr[EDX] = d;
 }
+
+// SALC (D6, SDM vol. 2 lists it only in the opcode map as reserved; every Intel and AMD part since the 8086
+// executes it): AL = CF ? 0xFF : 0x00, flags unchanged.
+void salc(Cpu& c, const Insn&) { c.set_reg<u8>(gpr_offset(EAX), c.carry() ? 0xFF : 0x00); }
+
+// PAUSE (F3 90): a spin-wait hint since the Pentium 4 and REP NOP before it; a NOP here on every model.
+void pause(Cpu&, const Insn&) {}
 
 // RDTSC: EDX:EAX <- the modelled cycle counter as it stood when this instruction began (the run loop adds
 // an instruction's own cost after its handler returns), plus Cpu::tsc_offset (which WRMSR to the TSC sets).
@@ -86,6 +98,13 @@ template <Handler H, CostClass Cost = CostClass::Simple>
 bool build_fixed(const DecodedInsn&, Insn& i, BuildInfo& info) {
   info.cost = Cost;
   i.fn = H;
+  return true;
+}
+
+bool build_cpuid(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  if (d.model == CpuModel::I386) return false;  // the 386 has no CPUID
+  info.cost = CostClass::Complex;
+  i.fn = &cpuid;
   return true;
 }
 
@@ -122,7 +141,9 @@ void register_misc(IsaTable& t) {
   t.add(M::CMC, &build_fixed<&flag_op<0, 0, CF>>);
   t.add(M::CLD, &build_fixed<&flag_op<DF, 0, 0>>);
   t.add(M::STD, &build_fixed<&flag_op<0, DF, 0>>);
-  t.add(M::CPUID, &build_fixed<&cpuid, CostClass::Complex>);
+  t.add(M::CPUID, &build_cpuid);
+  t.add(M::SALC, &build_fixed<&salc>);
+  t.add(M::PAUSE, &build_fixed<&pause>);
   // RDTSC is microcoded (tens of cycles on P6-class parts): priced as Complex.
   t.add(M::RDTSC, &build_fixed<&rdtsc, CostClass::Complex>);
   t.add(M::UD2, &build_ud2, true);

@@ -1,26 +1,36 @@
 // Shifts and rotates (SDM vol. 2: SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, SHLD, SHRD). Each operation is a small
-// struct; one template executes every size (8/16/32), destination kind (register or memory) and count source
-// (an immediate, which is 1 for the D0/D1 forms, or CL), and one builder per template binds the forms to it.
+// struct; one template executes every size (8/16/32), destination kind (register or memory), count source
+// (an immediate, which is 1 for the D0/D1 forms, or CL) and processor generation, and one builder per
+// template binds the forms to it (the generation is chosen when the instruction is decoded, cpu_model.h).
 //
-// Counts are masked to 5 bits (SDM). A masked count of 0 (or an RCL/RCR count that is 0 modulo 9 or 17 on
-// 8/16-bit operands) changes no register, flag or memory; a memory operand is still read, and can fault.
+// Counts are masked to 5 bits (SDM). A masked count of 0 changes no register, flag or memory; a memory
+// operand is still read, and can fault.
 //
-// Flags the SDM leaves undefined, one documented choice each, following QEMU (Unicorn 2.0.1, the oracle for the
-// forms the host cannot run; every form here agreed with it on randomized operands when written):
-//  - AF after a shift (SHL/SHR/SAR/SHLD/SHRD) by a non-zero count: cleared (QEMU; flags.h).
-//  - OF for counts > 1 (QEMU, which computes it the same way for every count):
+// Flags the SDM leaves undefined, one documented choice each (docs/cpu-model.md has the table):
+//  - OF of RCL/RCR for counts > 1, every model: the count-1 formula applied to the result, RCL: OF = CF XOR
+//    MSB(result), RCR: OF = MSB(result) XOR bit MSB-1 of the result. This is what the 386 does (test386.asm's
+//    hardware-verified undefined-behaviour tests) and what Bochs computes for its P6-and-later models.
+//  - RCL/RCR of an 8/16-bit operand by a count that is a non-zero multiple of 9/17 (tempCOUNT = 0 in the SDM's
+//    pseudo-code): the P6 model changes nothing (Bochs); the 386 and 486 leave the value and CF alone but
+//    still set OF by the formula above, as the SDM's "masked count is not 0, so the flags are affected"
+//    reading and test386's hardware results say.
+//  - AF after a shift (SHL/SHR/SAR/SHLD/SHRD) by a non-zero count: cleared on the P6 (QEMU and Bochs; flags.h);
+//    set on the 386 and 486 (test386).
+//  - OF for counts > 1 (QEMU, which computes it the same way for every count; test386 agrees on the 386):
 //      SHL, SHLD, ROL: OF = CF XOR MSB(result) (the 1-bit formula applied to the result);
 //      SHR: OF = 0 for counts > 1 (MSB of the operand shifted right count-1 places, which is 0); SAR: OF = 0;
 //      ROR: OF = MSB(result) XOR bit MSB-1 of the result (the 1-bit formula applied to the result);
-//      RCL, RCR: OF = MSB(original XOR result), which equals the SDM's 1-bit formula when the count is 1;
 //      SHRD: OF = MSB(result) XOR bit MSB-1 of the result (like ROR; the SDM's formula for count 1).
 //  - CF of SHL/SHR on 8/16-bit operands with a count >= the operand size: the bit the shift moves past the
-//    operand edge, i.e. 0 for SHL/SHR once the count exceeds the size, the sign for SAR (QEMU).
+//    operand edge, i.e. 0 for SHL/SHR once the count exceeds the size, the sign for SAR (QEMU). The 386 and
+//    486 differ for a byte shifted by 16 or 24: CF is the operand's LSB (SHL) or MSB (SHR), as for a count of
+//    8, and SHL's OF equals that CF (test386).
 //  - SHLD/SHRD r/m16 with a count of 17..31: the result is bits of the 48-bit value dest:src:dest shifted by
 //    the count (the Intel behaviour QEMU implements: "shrdw C, B, A shifts A:B:A"); CF is the last bit shifted
 //    out of that value, OF as above; SF ZF PF from the result.
 #include <type_traits>
 
+#include "cpu/cpu_model.h"
 #include "cpu/exec/flags.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
@@ -40,9 +50,10 @@ inline unsigned masked_count(const Cpu& c, const Insn& i) {
   else return c.gpr[ECX] & 31u;
 }
 
-// Shifts update SF ZF PF from the result, CF, OF, and clear AF (undefined; see the header).
-inline u32 shift_flags(u32 f, u32 szp, u32 cf, u32 of) {
-  return flags::keep(f, eflags::Status) | szp | cf | (of << 11);
+// Shifts update SF ZF PF from the result, CF, OF, and AF (undefined: cleared, or set by a 386/486; see the
+// header).
+inline u32 shift_flags(u32 f, u32 szp, u32 cf, u32 of, u32 af = 0) {
+  return flags::keep(f, eflags::Status) | szp | cf | (of << 11) | af;
 }
 // Rotates touch only CF and OF (SDM vol. 2, RCL/RCR/ROL/ROR, "Flags Affected").
 inline u32 rotate_flags(u32 f, u32 cf, u32 of) {
@@ -110,53 +121,74 @@ struct Ror {
   }
 };
 // RCL/RCR rotate the (size+1)-bit value CF:operand; on 8/16-bit operands the masked count is taken
-// modulo 9/17 (SDM vol. 2, RCL, tempCOUNT).
+// modulo 9/17 (SDM vol. 2, RCL, tempCOUNT). Old: the 386/486 behaviour for a tempCOUNT of 0 (see the header).
+template <bool Old>
 struct Rcl {
   static constexpr bool kLazy = false;
-  template <class T> static unsigned count(unsigned n) { return n % (kBits<T> + 1); }
+  template <class T> static unsigned count(unsigned n) { return Old ? n : n % (kBits<T> + 1); }
   template <class T> static T apply(T a, unsigned n, u32& f) {
     constexpr unsigned B = kBits<T>;
     constexpr u64 mask = (u64(1) << (B + 1)) - 1;
+    if constexpr (Old) n %= B + 1;
     u64 v = (u64(f & eflags::CF) << B) | a;
-    v = ((v << n) | (v >> (B + 1 - n))) & mask;
+    if (n) v = ((v << n) | (v >> (B + 1 - n))) & mask;
     T r = T(v);
-    f = rotate_flags(f, u32(v >> B) & 1u, sign_bit(T(a ^ r)));
+    const u32 cf = u32(v >> B) & 1u;
+    f = rotate_flags(f, cf, cf ^ sign_bit(r));
     return r;
   }
 };
+template <bool Old>
 struct Rcr {
   static constexpr bool kLazy = false;
-  template <class T> static unsigned count(unsigned n) { return n % (kBits<T> + 1); }
+  template <class T> static unsigned count(unsigned n) { return Old ? n : n % (kBits<T> + 1); }
   template <class T> static T apply(T a, unsigned n, u32& f) {
     constexpr unsigned B = kBits<T>;
     constexpr u64 mask = (u64(1) << (B + 1)) - 1;
+    if constexpr (Old) n %= B + 1;
     u64 v = (u64(f & eflags::CF) << B) | a;
-    v = ((v >> n) | (v << (B + 1 - n))) & mask;
+    if (n) v = ((v >> n) | (v << (B + 1 - n))) & mask;
     T r = T(v);
-    f = rotate_flags(f, u32(v >> B) & 1u, sign_bit(T(a ^ r)));
+    f = rotate_flags(f, u32(v >> B) & 1u, sign_bit(r) ^ ((u32(r) >> (B - 2)) & 1u));
     return r;
   }
 };
 
-// SHL/SHR/SAR/ROL/ROR/RCL/RCR r/m, count. The flags are committed after the memory write.
-template <class T, class Op, bool Mem, Cnt C>
+// The 386/486 answers for a shift's undefined flags (see the header): AF set, and a byte shifted by 16 or 24
+// gives SHL CF = OF = LSB(operand), SHR CF = MSB(operand).
+template <class T, class Op>
+inline void old_shift_flags(T a, unsigned n, u32& cf, u32& of, u32& af) {
+  af = eflags::AF;
+  if constexpr (sizeof(T) == 1) {
+    if (n == 16 || n == 24) {
+      if constexpr (std::is_same_v<Op, Shl>) cf = of = u32(a) & 1u;
+      else if constexpr (std::is_same_v<Op, Shr>) cf = sign_bit(a);
+    }
+  }
+}
+
+// SHL/SHR/SAR/ROL/ROR/RCL/RCR r/m, count. The flags are committed after the memory write. Old: the 386/486
+// choices for undefined flags (lazy shifts record AF in bit 4 of LazyFlags::b).
+template <class T, class Op, bool Mem, Cnt C, bool Old>
 void shift(Cpu& c, const Insn& i) {
   unsigned n = Op::template count<T>(masked_count<C>(c, i));
   if constexpr (Op::kLazy) {
-    u32 cf, of;
+    u32 cf, of, af = 0;
     if constexpr (Mem) {
       u32 ea = c.effective_address(i);
       T a = c.read<T>(i.seg, ea);
       if (n == 0) return;
       T r = Op::template compute<T>(a, n, cf, of);
+      if constexpr (Old) old_shift_flags<T, Op>(a, n, cf, of, af);
       c.write<T>(i.seg, ea, r);
-      c.set_lazy<T>(LazyOp::Shift, r, a, T(of), cf);
+      c.set_lazy<T>(LazyOp::Shift, r, a, T(of | af), cf);
     } else {
       if (n == 0) return;
       T a = c.reg<T>(i.r1);
       T r = Op::template compute<T>(a, n, cf, of);
+      if constexpr (Old) old_shift_flags<T, Op>(a, n, cf, of, af);
       c.set_reg<T>(i.r1, r);
-      c.set_lazy<T>(LazyOp::Shift, r, a, T(of), cf);
+      c.set_lazy<T>(LazyOp::Shift, r, a, T(of | af), cf);
     }
   } else if constexpr (Mem) {
     u32 ea = c.effective_address(i);
@@ -177,28 +209,29 @@ void shift(Cpu& c, const Insn& i) {
 // SHLD: dest is shifted left, filled from the top of src. Computed on dest:src (32-bit) or dest:src:dest
 // (16-bit, for counts above 16; see the header) in a 64-bit value whose bits 32.. hold the result window.
 template <class T>
-T shld(T dst, T src, unsigned n, u32& f) {
+T shld(T dst, T src, unsigned n, u32& f, u32 af) {
   u64 w = sizeof(T) == 4 ? (u64(dst) << 32) | src : (u64(dst) << 32) | (u64(src) << 16) | dst;
   T before = T((w << (n - 1)) >> 32);  // the window shifted count-1 places: its MSB is CF
   T r = T((w << n) >> 32);
   u32 cf = sign_bit(before);
-  f = shift_flags(f, flags::szp(r), cf, cf ^ sign_bit(r));
+  f = shift_flags(f, flags::szp(r), cf, cf ^ sign_bit(r), af);
   return r;
 }
 
 // SHRD: dest is shifted right, filled from the bottom of src: src:dest (32-bit) or dest:src:dest (16-bit)
 // shifted right, the low half kept.
 template <class T>
-T shrd(T dst, T src, unsigned n, u32& f) {
+T shrd(T dst, T src, unsigned n, u32& f, u32 af) {
   u64 w = sizeof(T) == 4 ? (u64(src) << 32) | dst : (u64(dst) << 32) | (u64(src) << 16) | dst;
   T before = T(w >> (n - 1));  // bit 0 is CF
   T r = T(w >> n);
-  f = shift_flags(f, flags::szp(r), u32(before) & 1u, sign_bit(T(before ^ r)));
+  f = shift_flags(f, flags::szp(r), u32(before) & 1u, sign_bit(T(before ^ r)), af);
   return r;
 }
 
-template <class T, bool Left, bool Mem, Cnt C>
+template <class T, bool Left, bool Mem, Cnt C, bool Old>
 void shift_double(Cpu& c, const Insn& i) {
+  constexpr u32 af = Old ? eflags::AF : 0;
   unsigned n = masked_count<C>(c, i);
   T src = c.reg<T>(i.r2);
   if constexpr (Mem) {
@@ -206,14 +239,14 @@ void shift_double(Cpu& c, const Insn& i) {
     T a = c.read<T>(i.seg, ea);
     if (n == 0) return;
     u32 f = c.flags();
-    T r = Left ? shld<T>(a, src, n, f) : shrd<T>(a, src, n, f);
+    T r = Left ? shld<T>(a, src, n, f, af) : shrd<T>(a, src, n, f, af);
     c.write<T>(i.seg, ea, r);
     c.set_flags(f);
   } else {
     if (n == 0) return;
     u32 f = c.flags();
     T a = c.reg<T>(i.r1);
-    c.set_reg<T>(i.r1, Left ? shld<T>(a, src, n, f) : shrd<T>(a, src, n, f));
+    c.set_reg<T>(i.r1, Left ? shld<T>(a, src, n, f, af) : shrd<T>(a, src, n, f, af));
     c.set_flags(f);
   }
 }
@@ -232,8 +265,8 @@ bool count_operand(const Operand& o, Insn& i, Cnt& kind) {
   return false;
 }
 
-template <class Op>
-bool build_shift(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+template <class Op, bool Old>
+bool build_shift_for(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (d.operand_count != 2) return false;
   const Operand& dst = d.op[0];
   Cnt kind;
@@ -242,19 +275,30 @@ bool build_shift(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (is_gpr(dst)) {
     i.r1 = gpr_offset(dst);
     info.cost = CostClass::Simple;
-    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE(size, shift, Op, false, Cnt::Imm)
-                            : RING1_BY_SIZE(size, shift, Op, false, Cnt::Cl);
+    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE(size, shift, Op, false, Cnt::Imm, Old)
+                            : RING1_BY_SIZE(size, shift, Op, false, Cnt::Cl, Old);
   } else if (dst.kind == OpKind::Mem) {
     set_mem(i, dst, d);
     info.cost = CostClass::Store;
-    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE(size, shift, Op, true, Cnt::Imm)
-                            : RING1_BY_SIZE(size, shift, Op, true, Cnt::Cl);
+    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE(size, shift, Op, true, Cnt::Imm, Old)
+                            : RING1_BY_SIZE(size, shift, Op, true, Cnt::Cl, Old);
   }
   return i.fn != nullptr;
 }
 
-template <bool Left>
-bool build_shift_double(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+// The generation picks the handler: ROL/ROR have no model-dependent flags; the others follow the header.
+template <class Op>
+bool build_shift(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  return pre_pentium(d.model) ? build_shift_for<Op, true>(d, i, info) : build_shift_for<Op, false>(d, i, info);
+}
+template <template <bool> class Op>
+bool build_rotate_carry(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  return pre_pentium(d.model) ? build_shift_for<Op<true>, true>(d, i, info)
+                              : build_shift_for<Op<false>, false>(d, i, info);
+}
+
+template <bool Left, bool Old>
+bool build_shift_double_for(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (d.operand_count != 3 || !is_gpr(d.op[1])) return false;
   const Operand& dst = d.op[0];
   Cnt kind;
@@ -264,15 +308,20 @@ bool build_shift_double(const DecodedInsn& d, Insn& i, BuildInfo& info) {
   if (is_gpr(dst)) {
     i.r1 = gpr_offset(dst);
     info.cost = CostClass::Simple;
-    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE_16_32(size, shift_double, Left, false, Cnt::Imm)
-                            : RING1_BY_SIZE_16_32(size, shift_double, Left, false, Cnt::Cl);
+    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE_16_32(size, shift_double, Left, false, Cnt::Imm, Old)
+                            : RING1_BY_SIZE_16_32(size, shift_double, Left, false, Cnt::Cl, Old);
   } else if (dst.kind == OpKind::Mem) {
     set_mem(i, dst, d);
     info.cost = CostClass::Store;
-    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE_16_32(size, shift_double, Left, true, Cnt::Imm)
-                            : RING1_BY_SIZE_16_32(size, shift_double, Left, true, Cnt::Cl);
+    i.fn = kind == Cnt::Imm ? RING1_BY_SIZE_16_32(size, shift_double, Left, true, Cnt::Imm, Old)
+                            : RING1_BY_SIZE_16_32(size, shift_double, Left, true, Cnt::Cl, Old);
   }
   return i.fn != nullptr;
+}
+template <bool Left>
+bool build_shift_double(const DecodedInsn& d, Insn& i, BuildInfo& info) {
+  return pre_pentium(d.model) ? build_shift_double_for<Left, true>(d, i, info)
+                              : build_shift_double_for<Left, false>(d, i, info);
 }
 
 }  // namespace
@@ -284,8 +333,8 @@ void register_shift_rotate(IsaTable& t) {
   t.add(Mnemonic::SAR, &build_shift<Sar>);
   t.add(Mnemonic::ROL, &build_shift<Rol>);
   t.add(Mnemonic::ROR, &build_shift<Ror>);
-  t.add(Mnemonic::RCL, &build_shift<Rcl>);
-  t.add(Mnemonic::RCR, &build_shift<Rcr>);
+  t.add(Mnemonic::RCL, &build_rotate_carry<Rcl>);
+  t.add(Mnemonic::RCR, &build_rotate_carry<Rcr>);
   t.add(Mnemonic::SHLD, &build_shift_double<true>);
   t.add(Mnemonic::SHRD, &build_shift_double<false>);
 }

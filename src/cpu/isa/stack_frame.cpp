@@ -85,6 +85,9 @@ void popf(Cpu& c, const Insn&) {
     if (c.cpl > iopl) writable &= ~IF;
   }
   if constexpr (sizeof(T) == 2) writable &= 0xFFFFu;
+  // The 386 has neither AC (a 486 addition) nor ID (CPUID): both stay 0, which is how software tells a 386
+  // (SDM vol. 1, 19.1 "Using EFLAGS flags to distinguish between 32-bit IA-32 processors").
+  if (c.model() == CpuModel::I386) writable &= ~(AC | ID);
   f = (f & ~writable) | (v & writable);
   if constexpr (sizeof(T) == 4) if (!(c.eflags & VM)) f &= ~RF;
   f = (f & kDefined) | Reserved1;
@@ -121,6 +124,11 @@ void enter(Cpu& c, const Insn& i) {
     for (u32 k = 1; k < level; ++k) c.write<T>(SS, (sp - (k + 1) * n) & m, c.read<T>(SS, (ebp - k * n) & m));
     c.write<T>(SS, (sp - pushes * n) & m, static_cast<T>(frame));
   }
+  // "#PF if ... a write using the final value of the stack pointer (within the current stack segment) would
+  // cause a page fault" (SDM vol. 2, ENTER): the page holding the new top of stack is checked for a write at
+  // the current privilege, after the pushes and before (E)BP and (E)SP change, so the instruction restarts.
+  // test386.asm checks this with ENTER 1,0 at ring 3 and the final ESP on a supervisor page.
+  if (c.mmu().paging()) c.mmu().translate(c.seg[SS].base + new_sp, Access::Write, c.cpl == 3);
   c.set_reg<T>(gpr_offset(EBP), static_cast<T>(frame));
   c.set_esp_masked(new_sp);
 }
