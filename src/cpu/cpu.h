@@ -14,6 +14,7 @@
 #include "cpu/fault.h"
 #include "cpu/insn.h"
 #include "cpu/lazy_flags.h"
+#include "cpu/msr.h"
 #include "cpu/observer.h"
 #include "cpu/segment.h"
 #include "cpu/types.h"
@@ -124,6 +125,8 @@ class Cpu {
   SystemSegment ldtr, tr;
   PortBus* ports = nullptr;  // the I/O ports IN/OUT/INS/OUTS reach; none: reads all ones, writes dropped
   u64 tsc_offset = 0;  // WRMSR to the TSC (0x10) moves RDTSC's origin; the modelled cycle count is untouched
+  MsrState msr;        // the MSRs that are plain storage (cpu/msr.cpp)
+  ApicLink apic;       // the local APIC, if the machine has one (IA32_APIC_BASE, CPUID's APIC flag)
   // MOV SS, POP SS and STI hold off interrupts (and debug traps) until after the next instruction
   // (SDM vol. 3, 6.8.3): the instruction sets this through set_interrupt_shadow(), the run loop clears it
   // after the following one.

@@ -117,8 +117,11 @@ TEST(Misc, CpuidLeafOneIsAPentiumMmxSignatureWithTheImplementedFeatures) {
   EXPECT_TRUE(edx & (1u << 8)) << "CX8";
   EXPECT_TRUE(edx & (1u << 13)) << "PGE";
   EXPECT_TRUE(edx & (1u << 15)) << "CMOV";
+  EXPECT_TRUE(edx & (1u << 12)) << "MTRR";
+  EXPECT_TRUE(edx & (1u << 16)) << "PAT";
+  EXPECT_FALSE(edx & (1u << 9)) << "no APIC on a bare CPU (the PC platform adds one)";
   EXPECT_FALSE(edx & (1u << 23)) << "no MMX";
-  EXPECT_EQ(edx, 0x0000a138u);
+  EXPECT_EQ(edx, 0x0001b138u);
 }
 
 TEST(Misc, CpuidMatchesTheSignatureInEdxAtPowerOn) {

@@ -1,43 +1,37 @@
-// Privileged odds and ends of the system architecture (SDM vol. 2): RDMSR/WRMSR (the TSC is the only MSR),
+// Privileged odds and ends of the system architecture (SDM vol. 2): RDMSR/WRMSR (the registers are cpu/msr.cpp's table),
 // the cache instructions WBINVD/INVD, the 286-era machine status word instructions LMSW, SMSW and CLTS, and
 // VMCALL, which ring1 gives to its hypervisor as the host escape.
 // All but SMSW are CPL 0 only (#GP(0) otherwise); SMSW is the classic "sensitive but unprivileged"
 // instruction (Popek and Goldberg's test fails on it): it reveals CR0 at any CPL without faulting.
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
+#include "cpu/msr.h"
 
 namespace ring1 {
 namespace {
 
 constexpr u32 kCr0Pe = 1u << 0, kCr0Ts = 1u << 3;
 constexpr u32 kMsw = 0xF;  // the CR0 bits LMSW loads: PE MP EM TS (SDM vol. 2, LMSW)
-constexpr u32 kMsrTsc = 0x10;  // IA32_TIME_STAMP_COUNTER
 
 // CPL 0 only. In virtual-8086 mode CPL is 3, so these fault there too (SDM vol. 3, chapter 20).
 inline void require_ring0(const Cpu& c) {
   if (c.cpl != 0) raise_fault(Vector::GP, 0);
 }
 
-// RDMSR/WRMSR (SDM vol. 2): ECX names the MSR. ring1 models no other MSR than the time-stamp counter
-// (SDM vol. 3, "Time-Stamp Counter"): any other index, reserved or not, is #GP(0), as the SDM prescribes for a reserved or
-// unimplemented MSR address.
+// RDMSR/WRMSR (SDM vol. 2): ECX names the MSR, EDX:EAX holds its value. The registers ring1 models and
+// their rules are one table (cpu/msr.cpp); an index it lacks, a read-only register written, or a reserved
+// bit set is #GP(0), as the SDM prescribes.
 void rdmsr(Cpu& c, const Insn&) {
   require_ring0(c);
-  if (c.gpr[ECX] != kMsrTsc) raise_fault(Vector::GP, 0);
-  // The TSC as RDTSC reads it (misc.cpp): the cycle count when this instruction began, plus the offset.
-  const u64 tsc = c.cycles + c.tsc_offset;
-  c.gpr[EAX] = static_cast<u32>(tsc);
-  c.gpr[EDX] = static_cast<u32>(tsc >> 32);
+  const std::optional<u64> v = read_msr(c, c.gpr[ECX]);
+  if (!v) raise_fault(Vector::GP, 0);
+  c.gpr[EAX] = static_cast<u32>(*v);
+  c.gpr[EDX] = static_cast<u32>(*v >> 32);
 }
 
-// WRMSR to the TSC writes all 64 bits of EDX:EAX (as the Pentium does; P6-class parts clear the upper half
-// instead, SDM vol. 3, 18.17). The modelled cycle counter is never changed: the offset moves so that a read
-// at this instruction's start would return the value written.
 void wrmsr(Cpu& c, const Insn&) {
   require_ring0(c);
-  if (c.gpr[ECX] != kMsrTsc) raise_fault(Vector::GP, 0);
-  const u64 value = (u64(c.gpr[EDX]) << 32) | c.gpr[EAX];
-  c.tsc_offset = value - c.cycles;
+  if (!write_msr(c, c.gpr[ECX], (u64(c.gpr[EDX]) << 32) | c.gpr[EAX])) raise_fault(Vector::GP, 0);
 }
 
 // WBINVD/INVD (SDM vol. 2): ring1 models no cache, so after the privilege check there is nothing to write
