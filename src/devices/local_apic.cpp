@@ -66,6 +66,7 @@ void LocalApic::reset_registers() {
   lvt_[LvtLint0] = kExtInt << 8;
   initial_count_ = divide_config_ = 0;
   timer_start_ = cpu_.cycles;
+  timer_stopped_ = false;
   timer_due_ = TimedEvents::kNever;
   if (slot_ >= 0) events_.schedule(slot_, TimedEvents::kNever);
 }
@@ -183,16 +184,19 @@ void LocalApic::write(u32 offset, u32 value) {
       // A write (re)starts the count from the new value (SDM 10.5.4); 0 stops the timer.
       initial_count_ = value;
       timer_start_ = cpu_.cycles;
+      timer_stopped_ = false;
       timer_schedule();
       return;
     case kDivide: {
       // The count goes on from where it is, at the new rate.
       const u32 now_count = read_current_count(cpu_.cycles);
       divide_config_ = value & 0xB;
-      if (initial_count_) {
+      if (initial_count_ && now_count) {
         const u64 elapsed = u64(initial_count_ - now_count) * divide();
         timer_start_ = cpu_.cycles - elapsed;
         timer_schedule();
+      } else if (initial_count_) {
+        timer_stopped_ = true;  // a one-shot count at 0 stays there at any rate
       }
       return;
     }
@@ -206,6 +210,16 @@ void LocalApic::write(u32 offset, u32 value) {
 void LocalApic::write_lvt(Lvt which, u32 value) {
   u32 v = value & kLvtWritable[which];
   if (!sw_enabled()) v |= kMasked;  // the mask cannot be cleared while software-disabled (SDM 10.4.7.2)
+  if (which == LvtTimer && ((v ^ lvt_[which]) & kPeriodic) && initial_count_) {
+    // A new timer mode neither reloads nor resets the count: it goes on from where it is (and a one-shot
+    // count that has reached 0 stays there), only the reload at the next zero changes.
+    const u32 now_count = read_current_count(cpu_.cycles);
+    if (now_count == 0) {
+      timer_stopped_ = true;
+    } else {
+      timer_start_ = cpu_.cycles - u64(initial_count_ - now_count) * divide();
+    }
+  }
   lvt_[which] = v;
   if (which == LvtTimer) timer_schedule();  // a new mode changes when the next interrupt is due
   if (which == LvtLint0) cpu_.interrupt_requested();  // the virtual wire may have opened
@@ -349,7 +363,7 @@ u32 LocalApic::divide() const {
 // so an interrupt comes every N * divide cycles, exactly.
 u32 LocalApic::read_current_count(Cycles now) const {
   const u64 n = initial_count_;
-  if (n == 0) return 0;
+  if (n == 0 || timer_stopped_) return 0;
   const u64 ticks = (now - timer_start_) / divide();
   if (lvt_[LvtTimer] & kPeriodic) return u32(n - ticks % n);
   return ticks >= n ? 0 : u32(n - ticks);
@@ -357,7 +371,7 @@ u32 LocalApic::read_current_count(Cycles now) const {
 
 void LocalApic::timer_schedule() {
   timer_due_ = TimedEvents::kNever;
-  const u64 period = u64(initial_count_) * divide();
+  const u64 period = timer_stopped_ ? 0 : u64(initial_count_) * divide();
   if (period) {
     const Cycles now = cpu_.cycles;
     if (lvt_[LvtTimer] & kPeriodic) {

@@ -107,6 +107,7 @@ class LocalApic {
   std::array<u32, kLvts> lvt_{};
   u32 initial_count_ = 0, divide_config_ = 0;
   Cycles timer_start_ = 0;  // the cycle the current count was (re)loaded at
+  bool timer_stopped_ = false;  // a one-shot count at 0 switched to periodic: it stays at 0 until reloaded
   Cycles timer_due_ = TimedEvents::kNever;
 };
 

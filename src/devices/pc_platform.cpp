@@ -1,6 +1,9 @@
 #include "devices/pc_platform.h"
 
+#include <algorithm>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace ring1 {
 
@@ -47,6 +50,34 @@ PcPlatform::~PcPlatform() {
   ports_.detach(options_.debug_exit_base, options_.debug_exit_size);
   ports_.detach(0x70, 2);
   fw_cfg_.detach(ports_);
+  if (!bios_.empty()) cpu_.mmu().unmap_mmio(bios_base_);
+}
+
+bool PcPlatform::map_bios(std::vector<u8> image, std::string& error) {
+  const size_t size = image.size();
+  if (size < 0x10000 || size > 0x100000 || size % 0x10000) {
+    error = fmt::format("a ROM image must be 64 KiB to 1 MiB in whole 64 KiB blocks; this one is {} bytes", size);
+    return false;
+  }
+  if (!bios_.empty()) {
+    error = "a ROM is already mapped";
+    return false;
+  }
+  Mmu& mmu = cpu_.mmu();
+  if (mmu.ram().size() < 0x100000) {
+    error = "RAM must reach 1 MiB for the ROM's low alias";
+    return false;
+  }
+  bios_ = std::move(image);
+  bios_base_ = u32(0x100000000ull - size);
+  if (!mmu.map_mmio({bios_base_, u32(size), nullptr, nullptr, nullptr, bios_.data()})) {
+    bios_.clear();
+    error = fmt::format("the ROM's window {:#x}..0xffffffff overlaps another device's", bios_base_);
+    return false;
+  }
+  const u32 low = u32(std::min<size_t>(size, kBiosLowAlias));
+  mmu.ram().write_bytes(0x100000 - low, bios_.data() + size - low, low);
+  return true;
 }
 
 void PcPlatform::put_console(void* self, u8 byte) {

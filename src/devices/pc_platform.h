@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "devices/cmos_rtc.h"
 #include "devices/debug_exit.h"
@@ -63,6 +64,13 @@ class PcPlatform {
   FwCfg& fw_cfg() { return fw_cfg_; }
   const PcOptions& options() const { return options_; }
 
+  // QEMU's -bios: a ROM image of 64 KiB to 1 MiB (a multiple of 64 KiB) mapped read-only so that it ends at
+  // 0xFFFFFFFF, where the reset vector FFFFFFF0 lies, and its last 128 KiB (or all of a smaller image)
+  // copied to RAM so that it ends at 0xFFFFF, as QEMU's isa-bios alias does for real-mode code after the
+  // first far jump. false, with a reason, for an image of another size.
+  bool map_bios(std::vector<u8> image, std::string& error);
+  static constexpr u32 kBiosLowAlias = 128 * 1024;
+
  private:
   static void put_console(void* self, u8 byte);
   static void put_debugcon(void* self, u8 byte);
@@ -81,6 +89,8 @@ class PcPlatform {
   CmosRtc rtc_;
   FwCfg fw_cfg_;
   LocalApic apic_;
+  std::vector<u8> bios_;  // the ROM window's bytes (Mmu::map_mmio keeps a pointer to them)
+  u32 bios_base_ = 0;
 };
 
 }  // namespace ring1
