@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <sstream>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -72,6 +74,11 @@ struct RunOptions {
   std::optional<u32> pv_pages;
   // Which options were given on the command line (an option that would be ignored is refused).
   bool given_cpu_mhz = false, given_rtc = false;
+  std::string initrd;               // QEMU's -initrd: "FILE [ARGS],FILE [ARGS]" multiboot modules
+  std::string bios;                 // QEMU's -bios: a ROM image started at the reset vector
+  std::string serial = "stdio";     // QEMU's -serial: where COM1's output goes
+  std::string debugcon = "stdio";   // QEMU's -debugcon: where port 0xE9's output goes
+  std::string debug_exit = "iobase=0xf4,iosize=0x04";  // QEMU's -device isa-debug-exit,...
 };
 
 // One line on stderr, with any control byte in it (from a file name, a cost file's line, a kernel's Xen
@@ -137,12 +144,75 @@ bool write_all(std::FILE* f, const std::string& text) {
   return std::fflush(f) == 0 && wrote && !std::ferror(f);
 }
 
+// A console destination for --serial / --debugcon: "stdio" (stdout, as the guest writes) or a file.
+struct ConsoleFile {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{nullptr, &std::fclose};
+  std::function<void(u8)> sink() {
+    if (!file) return stdout_byte;
+    std::FILE* f = file.get();
+    return [f](u8 b) { std::fputc(b, f); };
+  }
+};
+
+// "stdio" or a path opened for writing; nullopt (with the message in `err`) if the file cannot be written.
+std::optional<ConsoleFile> open_console(const std::string& option, const std::string& where, std::string& err) {
+  ConsoleFile c;
+  if (where == "stdio") return c;
+  if (where.empty()) {
+    err = fmt::format("{} needs FILE or stdio", option);
+    return std::nullopt;
+  }
+  c.file.reset(std::fopen(where.c_str(), "wb"));
+  if (!c.file) {
+    err = fmt::format("{}: cannot write '{}'", option, where);
+    return std::nullopt;
+  }
+  return c;
+}
+
+// "iobase=0xf4,iosize=0x04" (either key may be left out; numbers in C notation).
+bool parse_debug_exit(const std::string& text, u16& base, u32& size, std::string& err) {
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto eq = item.find('=');
+    const std::string key = item.substr(0, eq);
+    if (eq == std::string::npos || (key != "iobase" && key != "iosize")) {
+      err = fmt::format("--debug-exit '{}': expected iobase=PORT,iosize=N", text);
+      return false;
+    }
+    const std::string num = item.substr(eq + 1);
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long v = std::strtoul(num.c_str(), &end, 0);
+    if (num.empty() || *end || errno || v > 0xFFFF || (key == "iosize" && (v == 0 || v > 4))) {
+      err = fmt::format("--debug-exit: {} '{}' is not a {}", key, num,
+                        key == "iobase" ? "port (0..0xffff)" : "size of 1 to 4 ports");
+      return false;
+    }
+    if (key == "iobase") base = u16(v);
+    else size = u32(v);
+  }
+  if (u32(base) + size > 0x10000) {
+    err = fmt::format("--debug-exit: ports {:#x}+{} run past 0xffff", base, size);
+    return false;
+  }
+  return true;
+}
+
 int run_command(const RunOptions& o) {
+  const bool rom_boot = !o.bios.empty();
+  if (rom_boot && !o.image.empty())
+    return fail("--bios boots the ROM at the reset vector: give either an IMAGE or --bios, not both");
+  if (!rom_boot && o.image.empty()) return fail("an IMAGE to run is required (or --bios ROM)");
+  const std::string& image_path = rom_boot ? o.bios : o.image;
   std::string read_error;
-  auto image = read_input_file(o.image, kMaxImageBytes, read_error);
+  auto image = read_input_file(image_path, kMaxImageBytes, read_error);
   if (!image) return fail(read_error);
-  const std::vector<u8>& bytes = *image;
-  if (bytes.empty()) return fail(fmt::format("'{}' is empty", o.image));
+  std::vector<u8> bytes = std::move(*image);
+  if (bytes.empty()) return fail(fmt::format("'{}' is empty", image_path));
+  if (rom_boot && (o.load_addr || o.entry || !o.initrd.empty() || !o.cmdline.empty() || o.pv))
+    return fail("--bios starts the ROM at F000:FFF0: --load-addr, --entry, --initrd, --cmdline and --pv do not apply");
 
   // Counts: strictly unsigned, and never 0 (a limit of 0 would read as "no limit" and be ignored).
   const auto max_insns = o.max_instructions.empty() ? std::optional<u64>(0) : parse_count(o.max_instructions, ~u64(0));
@@ -183,10 +253,11 @@ int run_command(const RunOptions& o) {
   // A 32-bit PC can address at most 4 GiB; below 1 MiB nothing useful boots. Anything else is a typo.
   if (*mem < (1u << 20) || *mem > (u64(3) << 30))
     return fail(fmt::format("--memory {} is outside 1M..3G", o.memory));
+  if (o.load_addr && !o.initrd.empty()) return fail("--initrd loads multiboot modules: it needs an ELF multiboot kernel, not --load-addr");
   if (o.load_addr && u64(*o.load_addr) + bytes.size() > *mem)
     return fail(fmt::format("'{}' ({} bytes at {:#x}) does not fit in {} of RAM", o.image, bytes.size(),
                             *o.load_addr, o.memory));
-  if (!o.load_addr && !is_elf(bytes))
+  if (!rom_boot && !o.load_addr && !is_elf(bytes))
     return fail(fmt::format("'{}' is not an ELF file (a raw binary needs --load-addr)", o.image));
 
   MachineConfig cfg;
@@ -214,7 +285,7 @@ int run_command(const RunOptions& o) {
   // --pv asks for the hypervisor (an image may carry both entries).
   std::optional<Elf32Image> elf;
   std::optional<hv::XenGuestInfo> xen;
-  if (!o.load_addr) {
+  if (!o.load_addr && !rom_boot) {
     std::string error;
     elf = parse_elf32(bytes, error);
     if (!elf) return fail(fmt::format("'{}': {}", o.image, error));
@@ -230,6 +301,26 @@ int run_command(const RunOptions& o) {
   if (pv && (o.given_rtc || o.given_cpu_mhz))
     return fail(fmt::format("{}: '{}' boots as a PV kernel, which has no PC clock devices (no PIT, no CMOS)",
                             o.given_rtc ? "--rtc" : "--cpu-mhz", o.image));
+  if (pv && (!o.initrd.empty() || o.serial != "stdio" || o.debugcon != "stdio" || o.debug_exit != RunOptions{}.debug_exit))
+    return fail("--initrd, --serial, --debugcon and --debug-exit apply to the native PC, not to a paravirtual guest");
+  u16 exit_base = DebugExit::kPort;
+  u32 exit_size = DebugExit::kPorts;
+  std::string console_error;
+  if (!parse_debug_exit(o.debug_exit, exit_base, exit_size, console_error)) return fail(console_error);
+  auto serial_out = open_console("--serial", o.serial, console_error);
+  if (!serial_out) return fail(console_error);
+  auto debugcon_out = open_console("--debugcon", o.debugcon, console_error);
+  if (!debugcon_out) return fail(console_error);
+  std::vector<MultibootModule> modules;
+  if (!o.initrd.empty()) {
+    for (const std::string& item : split_initrd_list(o.initrd)) {
+      const std::string file = item.substr(0, item.find(' '));
+      if (file.empty()) return fail(fmt::format("--initrd '{}': an empty module name", o.initrd));
+      auto data = read_input_file(file, kMaxImageBytes, read_error);
+      if (!data) return fail(fmt::format("--initrd: {}", read_error));
+      modules.push_back({std::move(*data), item});
+    }
+  }
 
   Cpu& cpu = m->cpu();
   std::optional<PcPlatform> platform;
@@ -250,12 +341,26 @@ int run_command(const RunOptions& o) {
       return fail(fmt::format("'{}': {}", o.image, error));
   } else {
     PcOptions pc;
-    pc.console = stdout_byte;
+    pc.console = serial_out->sink();
+    pc.debugcon = debugcon_out->sink();
     pc.serial_input = stdin_byte;
     pc.rtc = o.rtc == "host" ? RtcMode::Host : RtcMode::Fixed;
     pc.cpu_hz = *cpu_mhz * 1'000'000;
-    platform.emplace(*m, pc);
-    if (o.load_addr) {
+    pc.debug_exit_base = exit_base;
+    pc.debug_exit_size = exit_size;
+    try {
+      platform.emplace(*m, pc);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    if (rom_boot) {
+      // The ROM at the top of the address space and its last 128 KiB below 1 MiB; the CPU at its power-on
+      // state (real mode, CS F000 with base FFFF0000, IP FFF0), the APIC as at reset.
+      std::string error;
+      if (!platform->map_bios(std::move(bytes), error)) return fail(fmt::format("--bios '{}': {}", o.bios, error));
+      cpu.reset_power_on();
+      platform->apic().reset();
+    } else if (o.load_addr) {
       // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
       m->ram().write_bytes(*o.load_addr, bytes.data(), u32(bytes.size()));
       cpu.reset_flat32();
@@ -265,10 +370,13 @@ int run_command(const RunOptions& o) {
       // QEMU hands a multiboot kernel "KERNEL-FILE ARGS" as its command line (hw/i386/multiboot.c), as GRUB
       // passes the kernel's path first; ring1 does the same, so a kernel prints the same on both.
       std::string error;
-      if (!load_multiboot(m->ram(), cpu, bytes, fmt::format("{} {}", o.image, o.cmdline), error))
+      if (!load_multiboot(m->ram(), cpu, bytes, fmt::format("{} {}", o.image, o.cmdline), error, modules))
         return fail(fmt::format("'{}': {}", o.image, error));
       if (o.entry) cpu.eip = *o.entry;
     }
+    // A kernel is started as firmware leaves the machine (SeaBIOS under QEMU): the APIC software-enabled
+    // with LINT0 as the 8259A's virtual wire.
+    if (!rom_boot) platform->apic().firmware_setup();
   }
 
   // ring1's exit status for a run that ended with `why`: what run_command returns and what the gdb stub
@@ -326,10 +434,14 @@ int run_command(const RunOptions& o) {
   std::fflush(console_out);  // the console first, then the report
 
   const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
+  if (serial_out->file && !write_all(serial_out->file.get(), "") && write_error.empty())
+    write_error = fmt::format("cannot write --serial '{}': {}", o.serial, std::strerror(errno));
+  if (debugcon_out->file && !write_all(debugcon_out->file.get(), "") && write_error.empty())
+    write_error = fmt::format("cannot write --debugcon '{}': {}", o.debugcon, std::strerror(errno));
   RunSummary s;
   s.reason = why;
   s.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
-  s.image = o.image;
+  s.image = image_path;
   s.guest_exit_status = guest_exit;
   s.hypervisor = hyp.get();
   s.killed = dbg_out.killed;
@@ -409,8 +521,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Load a guest image, run it, and print a report of what it cost.");
   run->add_option("image", o.image,
                   "Guest image: an ELF multiboot kernel (loaded as qemu -kernel does), a Xen PV kernel (an ELF "
-                  "with Xen notes, booted under the hypervisor), or a raw flat binary with --load-addr")
-      ->required();
+                  "with Xen notes, booted under the hypervisor), or a raw flat binary with --load-addr (not with "
+                  "--bios)");
   run->add_option("--memory", o.memory, "Guest RAM size, e.g. 128M, 1G")->capture_default_str();
   run->add_option("--load-addr", o.load_addr,
                   "Load IMAGE as a raw flat binary at this physical address (flat 32-bit protected mode, no "
@@ -463,9 +575,23 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"shared", "separate"}))
       ->capture_default_str();
   run->add_option("--pv-pages", o.pv_pages, "Memory of a PV domain in 4 KiB pages (default: all the hypervisor leaves)");
+  run->add_option("--initrd", o.initrd,
+                  "Multiboot modules, as QEMU's -initrd: \"FILE [ARGS],FILE [ARGS]\" (',,' is a literal comma); "
+                  "each module's string is \"FILE ARGS\"");
+  run->add_option("--bios", o.bios,
+                  "Boot a ROM image (64 KiB..1 MiB, a multiple of 64 KiB) at the reset vector instead of IMAGE, as "
+                  "QEMU's -bios: mapped to end at 0xFFFFFFFF, its last 128 KiB also to end at 0xFFFFF");
+  run->add_option("--serial", o.serial, "Where COM1's output goes: stdio or FILE (QEMU's -serial)")
+      ->capture_default_str();
+  run->add_option("--debugcon", o.debugcon, "Where port 0xE9's output goes: stdio or FILE (QEMU's -debugcon)")
+      ->capture_default_str();
+  run->add_option("--debug-exit", o.debug_exit,
+                  "isa-debug-exit's ports, as QEMU's -device isa-debug-exit,iobase=PORT,iosize=N (N 1..4)")
+      ->capture_default_str();
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
-      "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC.\n"
+      "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC, local APIC at\n"
+      "0xFEE00000, QEMU's fw_cfg at 0x510/0x511 (docs/pc-machine.md).\n"
       "Exit status: the guest's isa-debug-exit status ((value << 1) | 1, odd) when it wrote one; 0 guest halted;\n"
       "a PV domain's poweroff or reboot 0; 2 bad input; 116 the guest used something ring1 does not model (the\n"
       "message names it); 118 a bug in ring1 (an internal check failed); 120 guest crashed (triple fault,\n"

@@ -72,6 +72,7 @@ void Cpu::reset_flat32() {
   cpl = 0;
   cr0 = 0x11;  // PE | ET
   cr3 = cr4 = cr2 = 0;
+  msr = {};
   mmu_.reset();
   set_flags(eflags::Reserved1);
   eip = next_eip = 0;
@@ -89,6 +90,7 @@ void Cpu::reset_power_on() {
   cpl = 0;
   cr0 = 0x60000010;
   cr3 = cr4 = cr2 = 0;
+  msr = {};
   mmu_.reset();
   set_flags(eflags::Reserved1);
   eip = next_eip = 0xFFF0;
@@ -196,12 +198,15 @@ const Block* Cpu::fetch_block_slow() {
   if (eip > cs.limit) raise_fault(Vector::GP, 0);
   u32 lin = cs.base + eip;
   u32 phys;
-  if (!mmu_.translate_fetch(lin, phys, cpl == 3)) {
+  // Outside RAM only a ROM window (Mmu::map_mmio) holds code: it runs one instruction at a time, uncached.
+  const bool in_ram = mmu_.translate_fetch(lin, phys, cpl == 3);
+  if (!in_ram && !mmu_.fetchable(phys)) {
     host_stop(fmt::format("instruction fetch from unassigned physical address {:#010x}", lin));
     return nullptr;
   }
   u8 mode = cs.big ? 1 : 0;
-  if (const Block* b = cache_.get(phys, mode); b && u64(eip) + b->bytes - 1 <= cs.limit) return b;
+  if (in_ram)
+    if (const Block* b = cache_.get(phys, mode); b && u64(eip) + b->bytes - 1 <= cs.limit) return b;
 
   // One instruction on its own: it straddles a page boundary, or its block would run past the CS limit.
   // Bytes of the next page are fetched only if the instruction really needs them.
@@ -211,8 +216,8 @@ const Block* Cpu::fetch_block_slow() {
     for (; n < 15 && u64(eip) + n <= cs.limit; ++n) {
       if (until_page_end && ((lin + n) & (kPageSize - 1)) == 0 && n > 0) break;
       u32 p;
-      if (!mmu_.translate_fetch(lin + n, p, cpl == 3)) break;
-      buf[n] = *mmu_.ram().host(p);
+      if (!mmu_.translate_fetch(lin + n, p, cpl == 3) && !mmu_.fetchable(p)) break;
+      buf[n] = mmu_.fetch_byte(p);
     }
   };
   gather(1);

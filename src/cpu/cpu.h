@@ -16,6 +16,7 @@
 #include "common/fault.h"
 #include "cpu/insn.h"
 #include "cpu/lazy_flags.h"
+#include "cpu/msr.h"
 #include "cpu/observer.h"
 #include "cpu/segment.h"
 #include "common/types.h"
@@ -136,6 +137,8 @@ class Cpu {
   struct SysenterMsrs {
     u32 cs = 0, esp = 0, eip = 0;
   } sysenter;
+  MsrState msr;        // the MSRs that are plain storage (cpu/msr.cpp)
+  ApicLink apic;       // the local APIC, if the machine has one (IA32_APIC_BASE, CPUID's APIC flag)
   // MOV SS, POP SS and STI hold off interrupts (and debug traps) until after the next instruction
   // (SDM vol. 3, 6.8.3): the instruction sets this through set_interrupt_shadow(), the run loop clears it
   // after the following one.

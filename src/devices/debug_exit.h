@@ -16,7 +16,11 @@ class DebugExit {
   static constexpr u32 kPorts = 4;  // iosize=0x04: 8-, 16- and 32-bit writes all land here
 
   explicit DebugExit(Cpu& cpu) : cpu_(cpu) {}
-  bool attach(PortBus& bus, u16 port = kPort) { return bus.attach(port, kPorts, {nullptr, &port_write, this}); }
+  // QEMU's `iobase` and `iosize` properties: the ports the device decodes. ring1's default is what test
+  // kernels pass (iobase=0xf4,iosize=0x04); QEMU's own property defaults are 0x501 and 2.
+  bool attach(PortBus& bus, u16 port = kPort, u32 count = kPorts) {
+    return bus.attach(port, count, {nullptr, &port_write, this});
+  }
 
   // The status the guest asked for, once it wrote one: (value << 1) | 1. QEMU passes it to exit(), so the
   // process status a shell sees is its low 8 bits.

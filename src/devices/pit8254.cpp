@@ -26,6 +26,11 @@ void Pit8254::install() {
   cpu_.event_hook = {[](void* p, Cycles now) { static_cast<Pit8254*>(p)->fire(now); }, this};
 }
 
+void Pit8254::install(TimedEvents& events) {
+  events_ = &events;
+  slot_ = events.add([](void* p, Cycles now) { static_cast<Pit8254*>(p)->fire(now); }, this);
+}
+
 u64 Pit8254::clocks(const Channel& c, Cycles now) const {
   if (now <= c.start) return 0;
   return u64(u128(now - c.start) * kInputHz / cpu_hz_);
@@ -81,7 +86,7 @@ void Pit8254::schedule() {
       case 4: case 5: next_edge_ = u64(c.count) + 1; break;
     }
   }
-  cpu_.schedule_event(next_edge_ ? cycle_of_clock(0, next_edge_) : ~Cycles(0));
+  set_deadline(next_edge_ ? cycle_of_clock(0, next_edge_) : ~Cycles(0));
 }
 
 void Pit8254::fire(Cycles now) {
@@ -102,7 +107,7 @@ void Pit8254::fire(Cycles now) {
   // have already passed (a long wait with the CPU stopped) merge into this one, as IRR holds one request.
   do next_edge_ += c.count;
   while (cycle_of_clock(0, next_edge_) <= now);
-  cpu_.schedule_event(cycle_of_clock(0, next_edge_));
+  set_deadline(cycle_of_clock(0, next_edge_));
 }
 
 void Pit8254::load(int ch, u32 n) {

@@ -16,6 +16,7 @@
 #pragma once
 #include "cpu/cpu.h"
 #include "devices/streams.h"
+#include "devices/timed_events.h"
 #include "mmu/port_bus.h"
 
 namespace ring1 {
@@ -30,8 +31,9 @@ class Pit8254 {
 
   // Claims 0x40-0x43 and 0x61.
   bool attach(PortBus& bus);
-  // Makes the PIT the CPU's timed-event hook (one per CPU; a platform with more timed devices multiplexes).
+  // Makes the PIT the CPU's timed-event hook (one per CPU), or one client of a platform's TimedEvents.
   void install();
+  void install(TimedEvents& events);
 
   u8 read(u16 port);
   void write(u16 port, u8 value);
@@ -80,8 +82,14 @@ class Pit8254 {
   void load(int ch, u32 n);
   void set_gate2(bool level);
   void schedule();  // channel 0's next rising edge as the CPU's event
+  void set_deadline(Cycles at) {
+    if (events_) events_->schedule(slot_, at);
+    else cpu_.schedule_event(at);
+  }
 
   Cpu& cpu_;
+  TimedEvents* events_ = nullptr;  // shared with other timed devices; null: the CPU's hook is the PIT's own
+  int slot_ = -1;
   IrqLine irq0_;
   u64 cpu_hz_;
   Channel ch_[3];

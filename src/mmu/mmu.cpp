@@ -163,23 +163,81 @@ void Mmu::write_flat_slow(u32 lin, u32 size, u32 value) {
   if (!watch_pages_.empty()) watch_check(lin, size, true);
 }
 
+// An access that lies wholly in one window is one device access (a 32-bit APIC register read is one read);
+// anything else goes byte by byte: RAM, a window's byte, or the unassigned bus (all ones, writes dropped).
 u32 Mmu::read_phys_slow(u32 phys, u32 size) const {
+  if (!mmio_.empty()) [[unlikely]] {
+    if (const MmioRegion* r = mmio_at(phys); r && u64(phys - r->base) + size <= r->size) return read_mmio(*r, phys, size);
+  }
   u32 v = 0;
   for (u32 i = 0; i < size; ++i) {
     u32 a = phys + i;
-    u32 byte = ram_.contains(a, 1) ? *ram_.host(a) : 0xFF;
+    u32 byte = 0xFF;
+    if (ram_.contains(a, 1)) byte = *ram_.host(a);
+    else if (const MmioRegion* r = mmio_.empty() ? nullptr : mmio_at(a)) byte = read_mmio(*r, a, 1) & 0xFF;
     v |= byte << (8 * i);
   }
   return v;
 }
 
 void Mmu::write_phys_slow(u32 phys, u32 size, u32 value) {
+  if (!mmio_.empty()) [[unlikely]] {
+    if (const MmioRegion* r = mmio_at(phys); r && u64(phys - r->base) + size <= r->size) {
+      if (r->write) r->write(r->context, phys - r->base, size, value);
+      return;
+    }
+  }
   for (u32 i = 0; i < size; ++i) {
     u32 a = phys + i;
-    if (!ram_.contains(a, 1)) continue;
+    if (!ram_.contains(a, 1)) {
+      if (const MmioRegion* r = mmio_.empty() ? nullptr : mmio_at(a); r && r->write)
+        r->write(r->context, a - r->base, 1, (value >> (8 * i)) & 0xFF);
+      continue;
+    }
     ram_.note_write(a, 1);
     *ram_.host(a) = static_cast<u8>(value >> (8 * i));
   }
+}
+
+const MmioRegion* Mmu::mmio_at(u32 phys) const {
+  for (const MmioRegion& r : mmio_)
+    if (phys - r.base < r.size) return &r;
+  return nullptr;
+}
+
+u32 Mmu::read_mmio(const MmioRegion& r, u32 phys, u32 size) const {
+  const u32 off = phys - r.base;
+  if (r.rom) {
+    u32 v = 0;
+    for (u32 i = 0; i < size; ++i) v |= u32(r.rom[off + i]) << (8 * i);
+    return v;
+  }
+  return r.read ? r.read(r.context, off, size) : (size == 4 ? ~0u : (1u << (8 * size)) - 1);
+}
+
+bool Mmu::map_mmio(const MmioRegion& region) {
+  if (region.size == 0 || u64(region.base) + region.size > (u64(1) << 32)) return false;
+  if (region.base < ram_.size()) return false;
+  for (const MmioRegion& r : mmio_)
+    if (region.base < u64(r.base) + r.size && r.base < u64(region.base) + region.size) return false;
+  mmio_.push_back(region);
+  return true;
+}
+
+void Mmu::unmap_mmio(u32 base) {
+  std::erase_if(mmio_, [&](const MmioRegion& r) { return r.base == base; });
+}
+
+bool Mmu::fetchable(u32 phys) const {
+  if (phys < size_) return true;
+  const MmioRegion* r = mmio_.empty() ? nullptr : mmio_at(phys);
+  return r && r->rom;
+}
+
+u8 Mmu::fetch_byte(u32 phys) const {
+  if (phys < size_) return *ram_.host(phys);
+  const MmioRegion* r = mmio_at(phys);
+  return r && r->rom ? r->rom[phys - r->base] : 0xFF;
 }
 
 bool Mmu::translate_fetch_slow(u32 lin, u32& phys, bool user) {

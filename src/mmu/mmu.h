@@ -71,6 +71,20 @@ struct DataWatch {
   void* context = nullptr;
 };
 
+// A window of the physical address space above RAM that is not RAM: a device's registers (the local APIC at
+// 0xFEE00000) or a ROM (a BIOS image's alias below 4 GiB). Only the slow paths reach it (the TLB keeps no host
+// pointer for a page without RAM behind it), so every access still goes through segmentation, paging and the
+// TLB model first, and RAM's fast path pays nothing for it. `read`/`write` get the offset in the window and an
+// access of 1, 2 or 4 bytes that lies inside it; a ROM (`rom` set) is read from its bytes, ignores writes
+// (as a PC's flash does outside its programming sequence), and may hold instructions.
+struct MmioRegion {
+  u32 base = 0, size = 0;
+  u32 (*read)(void* context, u32 offset, u32 size) = nullptr;
+  void (*write)(void* context, u32 offset, u32 size, u32 value) = nullptr;
+  void* context = nullptr;
+  const u8* rom = nullptr;
+};
+
 class Mmu {
  public:
   explicit Mmu(PhysicalMemory& ram, const TlbProfile& profile = TlbProfile::p3(), TlbMode mode = TlbMode::Untagged);
@@ -237,6 +251,15 @@ class Mmu {
   }
   u32 live_entries() const { return live_ng_ + live_g_; }
 
+  // ---- the physical address space above RAM (cold paths) ----
+  // Maps a window; false if it overlaps RAM or another window (a wiring bug, or a guest's APIC relocation
+  // into RAM, which ring1 does not decode).
+  bool map_mmio(const MmioRegion& region);
+  void unmap_mmio(u32 base);
+  // Whether an instruction may be fetched from physical `phys` outside RAM (a ROM window), and the byte there.
+  bool fetchable(u32 phys) const;
+  u8 fetch_byte(u32 phys) const;
+
   // ---- debugger and tracer hooks (cold paths) ----
   FlushObserver flush_observer;
   // Watches the linear pages `pages` (page numbers, lin >> 12) with `hook`; an empty list watches nothing.
@@ -246,6 +269,8 @@ class Mmu {
   static constexpr u32 kPageMask = kPageSize - 1;
 
   u32 read_phys_slow(u32 phys, u32 size) const;
+  const MmioRegion* mmio_at(u32 phys) const;
+  u32 read_mmio(const MmioRegion& r, u32 phys, u32 size) const;
   void write_phys_slow(u32 phys, u32 size, u32 value);
   u32 read_flat_slow(u32 lin, u32 size);
   void write_flat_slow(u32 lin, u32 size, u32 value);
@@ -298,6 +323,7 @@ class Mmu {
   Cycles* cycles_ = nullptr;
   const CostProfile* costs_ = nullptr;
   MmuStats stats_;
+  std::vector<MmioRegion> mmio_;  // a handful at most: the local APIC, a ROM alias
   DataWatch watch_;
   std::vector<u32> watch_pages_;  // sorted linear page numbers
 };

@@ -118,8 +118,11 @@ TEST(Misc, CpuidLeafOneIsAPentiumIiSignatureWithTheImplementedFeatures) {
   EXPECT_TRUE(edx & (1u << 11)) << "SEP (SYSENTER/SYSEXIT)";
   EXPECT_TRUE(edx & (1u << 13)) << "PGE";
   EXPECT_TRUE(edx & (1u << 15)) << "CMOV";
+  EXPECT_TRUE(edx & (1u << 12)) << "MTRR";
+  EXPECT_TRUE(edx & (1u << 16)) << "PAT";
+  EXPECT_FALSE(edx & (1u << 9)) << "no APIC on a bare CPU (the PC platform adds one)";
   EXPECT_FALSE(edx & (1u << 23)) << "no MMX";
-  EXPECT_EQ(edx, 0x0000a938u);
+  EXPECT_EQ(edx, 0x0001b938u);
 }
 
 TEST(Misc, CpuidMatchesTheSignatureInEdxAtPowerOn) {

@@ -56,7 +56,7 @@ TEST(SystemMisc, WrmsrToTheTscMakesRdtscAndRdmsrCountOnFromTheWrittenValue) {
   EXPECT_GT(m.cpu.cycles, 12345u);  // the modelled cycle counter itself never moves back
 }
 
-TEST(SystemMisc, AnyOtherMsrIsGeneralProtectionBecauseRing1ModelsNone) {
+TEST(SystemMisc, AnMsrTheModelLacksIsGeneralProtectionAndSoIsTheApicBaseOfACpuWithoutAnApic) {
   for (const char* src : {"mov ecx, 0x1b\n rdmsr", "mov ecx, 0x1b\n wrmsr", "mov ecx, 0x11\n rdmsr",
                           "mov ecx, 0x80000010\n wrmsr"}) {
     TestMachine m;

@@ -15,9 +15,9 @@ namespace {
 struct Loaded : TestMachine {
   std::string error;
   std::optional<MultibootBoot> boot;
-  void load_elf(const ElfSpec& s, const std::string& cmdline = "kernel") {
+  void load_elf(const ElfSpec& s, const std::string& cmdline = "kernel", std::vector<MultibootModule> mods = {}) {
     auto bytes = build_elf(s);
-    boot = load_multiboot(ram, cpu, bytes, cmdline, error);
+    boot = load_multiboot(ram, cpu, bytes, cmdline, error, mods);
   }
   std::string cstr(u32 addr) const {
     std::string s;
@@ -138,9 +138,6 @@ TEST(MultibootLoader, RefusesBadKernelsWithOneLineSayingWhy) {
   s.segments[1].paddr = 0x101000;
   refuse(s, "segments at physical 0x100000 and 0x101000 overlap");
   s = kernel();
-  s.segments[0].paddr = 0x8000;
-  refuse(s, "overlaps the multiboot information area");
-  s = kernel();
   s.segments[1].filesz_override = 0x100;
   refuse(s, "p_filesz 0x100 larger than p_memsz 0x2");
   s = kernel();
@@ -152,6 +149,71 @@ TEST(MultibootLoader, RefusesBadKernelsWithOneLineSayingWhy) {
   s = kernel();
   s.multiboot_flags = 0x8;
   refuse(s, "requires features ring1 does not know");
+}
+
+TEST(MultibootLoader, ModulesArePageAlignedAfterTheKernelWithTheirStringsInTheModuleList) {
+  Loaded m;
+  std::vector<MultibootModule> mods{{std::vector<u8>(5000, 0xAB), "env.txt NR_CPUS=1"}, {{1, 2, 3}, "second"}};
+  m.load_elf(kernel(), "kernel", mods);
+  ASSERT_TRUE(m.boot) << m.error;
+  const u32 mbi = m.r(EBX);
+  EXPECT_EQ(mbi, 0x9000u) << "QEMU's place, free here";
+  EXPECT_TRUE(m.mem<u32>(mbi) & (1u << 3)) << "mods fields valid";
+  ASSERT_EQ(m.mem<u32>(mbi + 20), 2u) << "mods_count";
+  const u32 list = m.mem<u32>(mbi + 24);
+  // The kernel ends at 0x200002: the first module starts on the next page, the second on the page after
+  // the first one's end; mod_end is exclusive.
+  EXPECT_EQ(m.mem<u32>(list + 0), 0x201000u);
+  EXPECT_EQ(m.mem<u32>(list + 4), 0x201000u + 5000);
+  EXPECT_EQ(m.cstr(m.mem<u32>(list + 8)), "env.txt NR_CPUS=1");
+  EXPECT_EQ(m.mem<u32>(list + 16), 0x203000u);
+  EXPECT_EQ(m.mem<u32>(list + 20), 0x203003u);
+  EXPECT_EQ(m.cstr(m.mem<u32>(list + 24)), "second");
+  EXPECT_EQ(m.mem<u8>(0x201000 + 4999), 0xABu);
+  EXPECT_EQ(m.mem<u8>(0x203002), 3u);
+  EXPECT_EQ(m.cstr(m.mem<u32>(mbi + 16)), "kernel");
+}
+
+TEST(MultibootLoader, TheInformationMovesAfterTheKernelWhenASegmentCoversQemusPlace) {
+  // A real-mode test image's layout: one segment over 0x8000-0xa84c.
+  Loaded m;
+  ElfSpec s;
+  s.entry = 0x8000;
+  s.segments.push_back({0x8000, {0xF4}, 0x284C});
+  m.load_elf(s, "realmode.flat");
+  ASSERT_TRUE(m.boot) << m.error;
+  const u32 mbi = m.r(EBX);
+  EXPECT_EQ(mbi, 0xB000u) << "the first page after the kernel";
+  EXPECT_EQ(m.mem<u8>(0x9000), 0u) << "the kernel's BSS is untouched";
+  EXPECT_EQ(m.cstr(m.mem<u32>(mbi + 16)), "realmode.flat");
+  EXPECT_EQ(m.mem<u32>(mbi + 48), mbi + kMultibootMmapOffset);
+  EXPECT_EQ(m.mem<u32>(m.mem<u32>(mbi + 48) + 4), 0u) << "the memory map starts at 0";
+}
+
+TEST(MultibootLoader, AModuleThatCannotFitInRamIsRefusedNamingItsRange) {
+  Loaded m;
+  std::vector<MultibootModule> mods{{std::vector<u8>(TestMachine::kRam, 0), "huge.bin"}};
+  m.load_elf(kernel(), "kernel", mods);
+  EXPECT_FALSE(m.boot);
+  EXPECT_NE(m.error.find("module 'huge.bin'"), std::string::npos) << m.error;
+  EXPECT_NE(m.error.find("0x201000..0x1201000 lies outside RAM"), std::string::npos) << m.error;
+}
+
+TEST(MultibootLoader, InformationWithNoRoomAnywhereIsRefusedNamingBothRanges) {
+  // A kernel over 0x9000 whose end leaves no room before the end of RAM.
+  Loaded m;
+  ElfSpec s;
+  s.entry = 0x100000;
+  s.segments.push_back({0x8000, {0x90}, 0x2000});
+  s.segments.push_back({0x100000, {0xF4}, TestMachine::kRam - 0x100000});
+  m.load_elf(s);
+  EXPECT_FALSE(m.boot);
+  EXPECT_NE(m.error.find("overlaps the kernel segment 0x8000..0xa000"), std::string::npos) << m.error;
+}
+
+TEST(MultibootLoader, InitrdListsSplitOnCommasWithDoubledCommasLiteral) {
+  EXPECT_EQ(split_initrd_list("a.bin x=1,b.bin"), (std::vector<std::string>{"a.bin x=1", "b.bin"}));
+  EXPECT_EQ(split_initrd_list("a.bin list=1,,2"), (std::vector<std::string>{"a.bin list=1,2"}));
 }
 
 }  // namespace

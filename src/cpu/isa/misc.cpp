@@ -46,11 +46,15 @@ void flag_op(Cpu& c, const Insn&) {
 //   Any higher leaf: all four registers 0. (Real Intel parts answer an out-of-range basic leaf with the
 //   highest basic leaf's data; ring1 returns zeros instead, so a guest probing beyond leaf 1 sees nothing.)
 // P6 features: FPU (bit 0) clear, no x87; VME (1) and DE (2) clear, not modelled; PSE (3), TSC (4, RDTSC
-// below), MSR (5, RDMSR/WRMSR), CX8 (8, CMPXCHG8B), SEP (11, SYSENTER/SYSEXIT), PGE (13) and CMOV (15) set,
-// because the core and its paging model implement them. MMX (23) and everything else clear. The 486 has
-// none of these.
-inline constexpr u32 kFeaturesP6 =
-    (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 11) | (1u << 13) | (1u << 15);
+// below), MSR (5, RDMSR/WRMSR), CX8 (8, CMPXCHG8B), SEP (11, SYSENTER/SYSEXIT), MTRR (12: MTRRCAP and
+// MTRR_DEF_TYPE, cpu/msr.cpp), PGE (13), CMOV (15) and PAT (16, IA32_PAT) set, because the core and its
+// paging model implement them. APIC (9) is set while the machine has a local APIC and IA32_APIC_BASE enables
+// it (SDM vol. 3, 10.4.3: the flag follows the global enable). MMX (23) and everything else clear. The 486
+// has none of these (and no APIC base MSR, so no APIC flag either).
+inline constexpr u32 kFeaturesP6 = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 11) | (1u << 12) |
+                                   (1u << 13) | (1u << 15) | (1u << 16);
+inline constexpr u32 kFeatureApic = 1u << 9;
+inline constexpr u64 kApicGlobalEnable = 1u << 11;
 inline constexpr u32 kMaxLeaf = 1;
 
 void cpuid(Cpu& c, const Insn&) {
@@ -65,6 +69,8 @@ void cpuid(Cpu& c, const Insn&) {
     case 1:
       a = cpu_signature(c.model());
       d = c.model() == CpuModel::P6 ? kFeaturesP6 : 0;
+      if (c.model() == CpuModel::P6 && c.apic.present() && (c.apic.read_base(c.apic.context) & kApicGlobalEnable))
+        d |= kFeatureApic;
       break;
     default:
       break;

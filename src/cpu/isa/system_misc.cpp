@@ -1,4 +1,4 @@
-// Privileged odds and ends of the system architecture (SDM vol. 2): RDMSR/WRMSR (over the table in cpu/msr.h),
+// Privileged odds and ends of the system architecture (SDM vol. 2): RDMSR/WRMSR (the registers are cpu/msr.cpp's table),
 // the cache instructions WBINVD/INVD, the 286-era machine status word instructions LMSW, SMSW and CLTS, and
 // VMCALL, which ring1 gives to its hypervisor as the host escape.
 // All but SMSW are CPL 0 only (#GP(0) otherwise); SMSW is the classic "sensitive but unprivileged"
@@ -6,6 +6,7 @@
 #include "cpu/exec/operands.h"
 #include "cpu/msr.h"
 #include "cpu/isa/isa_table.h"
+#include "cpu/msr.h"
 
 namespace ring1 {
 namespace {
@@ -18,8 +19,9 @@ inline void require_ring0(const Cpu& c) {
   if (c.cpl != 0) raise_fault(Vector::GP, 0);
 }
 
-// RDMSR/WRMSR (SDM vol. 2): ECX names the MSR; the MSRs themselves are one table (cpu/msr.h), and an
-// index it does not hold is #GP(0), as the SDM prescribes for a reserved or unimplemented MSR address.
+// RDMSR/WRMSR (SDM vol. 2): ECX names the MSR, EDX:EAX holds its value. The registers ring1 models and
+// their rules are one table (cpu/msr.cpp); an index it lacks, a read-only register written, or a reserved
+// bit set is #GP(0), as the SDM prescribes.
 void rdmsr(Cpu& c, const Insn&) {
   require_ring0(c);
   const std::optional<u64> v = read_msr(c, c.gpr[ECX]);
