@@ -459,5 +459,31 @@ start:
   EXPECT_EQ(g.hv.hv_log(), "");
 }
 
+// Console input (stdin in the CLI) goes into the ring's `in` half and raises the console port: here it wakes
+// a guest blocked with no timer, whose callback then finds the bytes.
+TEST(HypervisorEvents, ConsoleInputFillsTheInRingAndWakesTheBlockedGuest) {
+  PvGuest g(R"(
+start:
+  set_callbacks
+  stop_periodic
+  mov ebx, 1
+  hcall 29               # SCHEDOP_block: only input can wake it
+  mov eax, [0x30c04]
+  mov [0x1000], eax      # in_prod
+  mov eax, [0x30000]
+  mov [0x1004], eax      # in[0..3]
+  shutdown 0
+)");
+  static const char* input = "ok";
+  static u32 at = 0;
+  at = 0;
+  g.hv.set_console_input([]() -> int { return input[at] ? input[at++] : -1; });
+  ASSERT_EQ(g.run(), StopReason::Requested);
+  EXPECT_EQ(g.word(0x1000), 2u);
+  EXPECT_EQ(g.word(0x1004) & 0xFFFF, u32('o' | ('k' << 8)));
+  EXPECT_EQ(g.upcalls_seen(), 1u);
+  EXPECT_EQ(g.hv.stats().blocked_cycles, 0u);  // the input was there at once
+}
+
 }  // namespace
 }  // namespace ring1::hv
