@@ -83,6 +83,7 @@ class Hypervisor {
   // ---- the domain's fate ----
   DomainState state() const { return state_; }
   u32 shutdown_reason() const { return shutdown_reason_; }  // SHUTDOWN_* (xen/sched.h)
+  // Why the domain crashed, or why it is blocked for good (DomainState::Blocked).
   const std::string& crash_message() const { return crash_message_; }
   // SCHEDOP_shutdown_code: the reason latched for a later shutdown (Xen reports it to the tools).
   std::optional<u32> shutdown_code;
