@@ -125,6 +125,7 @@ class Hypervisor {
   VirtualTime& time() { return time_; }
   const VirtualTime& time() const { return time_; }
   VcpuTimers& timers() { return timers_; }
+  const VcpuTimers& timers() const { return timers_; }
   // The modelled clock's frequency and the wall clock's epoch (seconds since 1970); before the domain starts.
   void set_clock(u64 cpu_hz, i64 epoch_sec) { time_ = VirtualTime(cpu_hz, epoch_sec); }
   // The shared-info page at machine address `ma` is the domain's: events and time are published there.
