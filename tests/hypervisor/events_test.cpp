@@ -459,6 +459,106 @@ start:
   EXPECT_EQ(g.hv.hv_log(), "");
 }
 
+TEST(HypervisorEvents, VcpuOpAnswersForVcpuZeroAsXenDoes) {
+  PvGuest g(R"(
+start:
+  mov ebx, 3             # VCPUOP_is_up(0)
+  mov ecx, 0
+  hcall 24
+  mov [0x1000], eax
+  mov ebx, 0             # VCPUOP_initialise(0): already
+  mov ecx, 0
+  hcall 24
+  mov [0x1004], eax
+  mov ebx, 3             # VCPUOP_is_up(1): no such vCPU
+  mov ecx, 1
+  hcall 24
+  mov [0x1008], eax
+  mov ebx, 3             # past XEN_LEGACY_MAX_VCPUS
+  mov ecx, 32
+  hcall 24
+  mov [0x100c], eax
+  mov ebx, 6             # VCPUOP_set_periodic_timer under 1 ms
+  mov ecx, 0
+  mov edx, offset short_period
+  hcall 24
+  mov [0x1010], eax
+  mov ebx, 8             # VCPUOP_set_singleshot_timer in the past with VCPU_SSHOTTMR_future
+  mov ecx, 0
+  mov edx, offset past_future
+  hcall 24
+  mov [0x1014], eax
+  mov ebx, 4             # VCPUOP_get_runstate_info
+  mov ecx, 0
+  mov edx, 0x1100 + 0x40
+  hcall 24
+  mov [0x1018], eax
+  shutdown 0
+short_period: .long 999999, 0
+past_future: .long 0, 0, 1
+)");
+  ASSERT_EQ(g.run(), StopReason::Requested);
+  EXPECT_EQ(g.word(0x1000), 1u);
+  EXPECT_EQ(i32(g.word(0x1004)), -xen::err::kEEXIST);
+  EXPECT_EQ(i32(g.word(0x1008)), -xen::err::kENOENT);
+  EXPECT_EQ(i32(g.word(0x100c)), -xen::err::kEINVAL);
+  EXPECT_EQ(i32(g.word(0x1010)), -xen::err::kEINVAL);
+  EXPECT_EQ(i32(g.word(0x1014)), -xen::err::kETIME);
+  EXPECT_EQ(g.word(0x1018), 0u);
+  EXPECT_EQ(g.word(0x1140), xen::kRunstateRunning);
+}
+
+TEST(HypervisorEvents, ADeadlineAlreadyPastFiresBeforeTheSetTimerOpReturns) {
+  PvGuest g(R"(
+start:
+  set_callbacks
+  stop_periodic
+  bind_timer_virq
+  unmask_upcalls
+  set_timer 1, 0         # 1 ns: long past
+  mov eax, [0x1100]
+  mov [0x1000], eax      # the upcall already ran
+  shutdown 0
+)");
+  ASSERT_EQ(g.run(), StopReason::Requested);
+  EXPECT_EQ(g.word(0x1000), 1u);
+  EXPECT_EQ(g.hv.stats().event_interrupts, 0u);
+}
+
+TEST(HypervisorEvents, AnEventPendingWhenAnExceptionIsBouncedRunsItsUpcallFirst) {
+  PvGuest g(R"(
+start:
+  set_callbacks
+  mov eax, 0             # set_trap_table: #UD to ud_handler, events not masked
+  mov ebx, offset traps
+  int 0x82
+  bind_ipi
+  mask_upcalls
+  evtchn 4, [ipi_arg + 4]
+  unmask_upcalls         # pending, unmasked by a store: nothing until the next entry
+  ud2                    # the #UD bounce is that entry: the upcall frame goes on top of the #UD frame
+after_ud:
+  shutdown 0
+ud_handler:
+  mov eax, [0x1100]
+  mov [0x1000], eax      # 1: the upcall ran before the handler
+  add dword ptr [esp], 2 # skip the ud2
+  push eax
+  hcall 23
+  .align 8
+traps:
+  .byte 6, 0
+  .word 0xe019
+  .long ud_handler
+  .long 0, 0
+)");
+  ASSERT_EQ(g.run(), StopReason::Requested);
+  EXPECT_EQ(g.hv.state(), DomainState::Shutdown) << g.hv.crash_message();
+  EXPECT_EQ(g.word(0x1000), 1u);
+  EXPECT_EQ(g.hv.stats().bounces[6], 1u);
+  EXPECT_EQ(g.hv.stats().upcalls, 1u);
+}
+
 // Console input (stdin in the CLI) goes into the ring's `in` half and raises the console port: here it wakes
 // a guest blocked with no timer, whose callback then finds the bytes.
 TEST(HypervisorEvents, ConsoleInputFillsTheInRingAndWakesTheBlockedGuest) {
