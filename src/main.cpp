@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -79,6 +80,7 @@ struct RunOptions {
   std::string serial = "stdio";     // QEMU's -serial: where COM1's output goes
   std::string debugcon = "stdio";   // QEMU's -debugcon: where port 0xE9's output goes
   std::string debug_exit = "iobase=0xf4,iosize=0x04";  // QEMU's -device isa-debug-exit,...
+  std::string hv_log;
 };
 
 // One line on stderr, with any control byte in it (from a file name, a cost file's line, a kernel's Xen
@@ -136,6 +138,11 @@ void stdout_byte(u8 b) {
 }
 void stdout_chars(void*, const char* s, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) stdout_byte(static_cast<u8>(s[i]));
+}
+// The hypervisor's own log (console_io output, "(d1) ..."): stderr or the --hv-log file.
+void log_chars(void* file, const char* s, std::size_t n) {
+  std::fwrite(s, 1, n, static_cast<std::FILE*>(file));
+  std::fflush(static_cast<std::FILE*>(file));
 }
 
 // Writes `text` to `f` and flushes it; false (errno set) if any of it could not be written.
@@ -325,6 +332,8 @@ int run_command(const RunOptions& o) {
   Cpu& cpu = m->cpu();
   std::optional<PcPlatform> platform;
   std::unique_ptr<hv::Hypervisor> hyp;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
+  if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
     try {
       hyp = std::make_unique<hv::Hypervisor>(*m, true, o.hv_layout == "separate" ? hv::Layout::Separate
@@ -333,6 +342,14 @@ int run_command(const RunOptions& o) {
       return fail(e.what());
     }
     hyp->set_console_sink(&stdout_chars, nullptr);
+    hyp->set_console_input(&stdin_byte);
+    if (!o.hv_log.empty()) {
+      hv_log_file.reset(std::fopen(o.hv_log.c_str(), "w"));
+      if (!hv_log_file) return fail(fmt::format("cannot write the hypervisor log to '{}'", o.hv_log));
+    }
+    hyp->set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
+    // Virtual time runs on the modelled clock; the wall clock's epoch is the CMOS clock's (--rtc).
+    hyp->set_clock(o.cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
     hv::PvBootConfig boot;
     boot.cmdline = o.cmdline;
     boot.nr_pages = o.pv_pages.value_or(0);
@@ -464,6 +481,8 @@ int run_command(const RunOptions& o) {
     write_error = fmt::format("cannot write to stdout: {}", std::strerror(errno));
   if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
     fmt::print(stderr, "ring1: domain crashed: {}\n", hyp->crash_message());
+  else if (hyp && hyp->state() == hv::DomainState::Blocked)
+    fmt::print(stderr, "ring1: domain blocked for good: {}\n", hyp->crash_message());
   else if (why == StopReason::UnhandledFault)
     fmt::print(stderr, "ring1: guest crashed: {}\n", describe_fault(*m));
   else if (why == StopReason::TripleFault)
@@ -574,6 +593,9 @@ int main(int argc, char** argv) {
                   "(its own page directory: every entry and exit reloads CR3)")
       ->check(CLI::IsMember({"shared", "separate"}))
       ->capture_default_str();
+  run->add_option("--hv-log", o.hv_log,
+                  "PV: write the hypervisor's log (the guest's console_io lines, \"(d1) ...\") to this file "
+                  "instead of stderr");
   run->add_option("--pv-pages", o.pv_pages, "Memory of a PV domain in 4 KiB pages (default: all the hypervisor leaves)");
   run->add_option("--initrd", o.initrd,
                   "Multiboot modules, as QEMU's -initrd: \"FILE [ARGS],FILE [ARGS]\" (',,' is a literal comma); "

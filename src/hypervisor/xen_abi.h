@@ -303,3 +303,5 @@ static_assert(sizeof(MulticallEntry) == 32);
 static_assert(sizeof(TrapInfo) == 8);
 
 }  // namespace ring1::xen
+
+#include "hypervisor/xen_abi_events.h"  // events, callbacks, timers, vCPU and poll

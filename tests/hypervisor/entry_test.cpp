@@ -34,7 +34,7 @@ struct PvGuest {
     const u32 pde = kPt | kP | kRw | kUser;
     m.ram().write_bytes(kPd, &pde, 4);
     hv.space().fill_l2_slots(kPd);
-    hv.vcpu().vcpu_info = kSharedInfo;  // vcpu_info[0] opens shared_info
+    hv.attach_shared_info(kSharedInfo);  // vcpu_info[0] opens shared_info; events and time live there
     const std::vector<u8> code = test::assemble(source, test::Bits::b32, kCode);
     m.ram().write_bytes(kCode, code.data(), u32(code.size()));
     hv.enter_guest(kPd, kCode, kKernelStack, 0);
@@ -106,7 +106,8 @@ slow_syscall_handler:
   hlt
 )");
   ASSERT_EQ(g.run(), StopReason::Requested) << g.m.cpu().host_error();
-  EXPECT_EQ(g.hv.console(), "hello from ring 1\n");
+  EXPECT_EQ(g.hv.hv_log(), "(d1) hello from ring 1\n");  // console_io: the hypervisor's log, not the console
+  EXPECT_EQ(g.hv.console(), "");
   EXPECT_EQ(g.word(0x1000), 0u);
   EXPECT_EQ(g.word(0x1004), 0x30000u);
   EXPECT_EQ(i32(g.word(0x1008)), -xen::err::kENOSYS);

@@ -22,6 +22,12 @@ HypercallHandler hypercall_handler(u32 nr) {
     case xen::hypercall::kMulticall: return &do_multicall;
     case xen::hypercall::kSetGdt: return &do_set_gdt;
     case xen::hypercall::kUpdateDescriptor: return &do_update_descriptor;
+    case xen::hypercall::kEventChannelOp: return &do_event_channel_op;
+    case xen::hypercall::kEventChannelOpCompat: return &do_event_channel_op_compat;
+    case xen::hypercall::kSchedOpCompat: return &do_sched_op_compat;
+    case xen::hypercall::kSetTimerOp: return &do_set_timer_op;
+    case xen::hypercall::kVcpuOp: return &do_vcpu_op;
+    case xen::hypercall::kCallbackOp: return &do_callback_op;
     default: return nullptr;
   }
 }
