@@ -5,6 +5,7 @@
 
 #include "cpu/descriptors.h"
 #include "hypervisor/hypercalls/hypercalls.h"
+#include "hypervisor/privileged_op.h"
 #include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {
@@ -40,7 +41,8 @@ Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
       mmu_ops_(frames_, m2p_),
       guest_(m.mmu()),
       walking_(m.cpu()),
-      layout_(layout) {
+      layout_(layout),
+      store_(m.ram()) {
   domain_.id = DomainId{1};
   HypervisorL2Template l2;
   for (u32 i = 0; i < kHvL2Slots; ++i) l2.entries[i] = space_.l2_entry(i);
@@ -140,6 +142,7 @@ void Hypervisor::set_frame(const Frame& f) {
 void Hypervisor::escape(Cpu& c) {
   ++stats_.entries;
   drain_console_ring();
+  store_.service();  // polled like the console ring until the store's event channel notifies it
   c.charge(c.costs().events.hv_entry);
   if (layout_ == Layout::Separate) {
     // Into the hypervisor's own address space, and back out at the end: two CR3 loads per entry.
@@ -193,6 +196,10 @@ void Hypervisor::hypercall(Cpu& c) {
 }
 
 void Hypervisor::exception(Cpu& c, u8 vector, u32 error_code) {
+  // What Xen completes itself before bouncing anything (privileged_op.h): CPUID behind the forced-emulation
+  // prefix, and the port I/O, CLI/STI and MSR accesses the guest is allowed.
+  if (vector == 6 && emulate_forced_invalid_op(*this)) return;
+  if (vector == 13 && error_code == 0 && emulate_privileged_op(*this)) return;
   const Frame f = frame();
   const u8 from = f.cs & 3;
   // INT n through a gate the guest may not use directly (no direct gate, or DPL 0 in the real IDT) is a
@@ -276,6 +283,12 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
                                                   from, static_cast<u16>(f.cs), f.eip, static_cast<u16>(cs),
                                                   static_cast<u16>(ss), t.address, new_esp});
   return true;
+}
+
+void Hypervisor::deliver_page_fault(u32 addr, u32 error_code) {
+  Cpu& c = cpu();
+  c.cr2 = addr;  // only ring 0 sees the real CR2; exception() copies it to the guest's vcpu_info
+  exception(c, 14, error_code);
 }
 
 bool Hypervisor::stack_base(u16 ss, u32& base) {

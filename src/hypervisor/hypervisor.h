@@ -17,6 +17,7 @@
 #include "hypervisor/mach_to_phys.h"
 #include "hypervisor/mmu_hypercalls.h"
 #include "hypervisor/vcpu.h"
+#include "hypervisor/xenstore_stub.h"
 #include "machine/machine.h"
 
 namespace ring1::hv {
@@ -60,6 +61,9 @@ class Hypervisor {
   VirtualCpu& vcpu() { return vcpu_; }
   const VirtualCpu& vcpu() const { return vcpu_; }
   const HypervisorStats& stats() const { return stats_; }
+  // The far end of the domain's xenstore ring (xenstore_stub.h).
+  XenstoreStub& store() { return store_; }
+  const XenstoreStub& store() const { return store_; }
 
   // Starts the guest kernel in ring 1 at `eip` with stack `esp` on the page directory at machine address
   // `cr3` (which must already hold the hypervisor's slots), flat FLAT_RING1 segments and ESI = `esi`
@@ -120,6 +124,9 @@ class Hypervisor {
   void set_frame(const Frame& f);
   // The base of a guest stack segment (its descriptor in the current GDT/LDT); false if it has none.
   bool stack_base(u16 ss, u32& base);
+  // Bounces a page fault at `addr` to the guest as if the hypervisor had taken it on the guest's behalf
+  // (Xen: propagate_page_fault), for emulation that could not read the guest's instruction.
+  void deliver_page_fault(u32 addr, u32 error_code);
   // Installs or removes the direct system-call gate for vector `v` from the guest's trap table entry.
   void update_direct_gate(u8 v);
 
@@ -154,6 +161,7 @@ class Hypervisor {
   std::string crash_message_;
   std::string console_;
   u32 console_ring_ = 0;
+  XenstoreStub store_;
   void (*sink_)(void*, const char*, std::size_t) = nullptr;
   void* sink_ctx_ = nullptr;
 };

@@ -1,6 +1,7 @@
 // Miscellany with no operand forms to speak of (SDM vol. 2): the accumulator sign extensions CBW/CWDE and
 // CWD/CDQ, the flag transfers LAHF/SAHF, the flag instructions CLC STC CMC CLD STD, and CPUID, RDTSC and
 // UD2, which define the processor ring1 claims to be: a Pentium-class integer core with no FPU.
+#include "cpu/cpuid.h"
 #include "cpu/exec/flags.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
@@ -34,40 +35,13 @@ void flag_op(Cpu& c, const Insn&) {
   c.set_flags(((c.flags() & ~Clear) | Set) ^ Toggle);
 }
 
-// CPUID (SDM vol. 2, CPUID). ring1 identifies as a Pentium with MMX technology's signature, family 5,
-// model 4, stepping 3 (0x543, the value Cpu::reset_power_on() leaves in EDX), made by "GenuineIntel".
-//   Leaf 0: EAX = 1 (the highest basic leaf), EBX:EDX:ECX = "GenuineIntel".
-//   Leaf 1: EAX = 0x543, EBX = ECX = 0, EDX = the features ring1 implements (kFeatures below).
-//   Any higher leaf: all four registers 0. (Real Intel parts answer an out-of-range basic leaf with the
-//   highest basic leaf's data; ring1 returns zeros instead, so a guest probing beyond leaf 1 sees nothing.)
-// kFeatures: FPU (bit 0) clear, since ring1 has no x87; VME (1) and DE (2) clear, not modelled; PSE (3),
-// TSC (4, RDTSC below), MSR (5, RDMSR/WRMSR), CX8 (8, CMPXCHG8B), PGE (13) and CMOV (15) set, because the
-// core and its paging model implement them. MMX (23) and everything else clear. CMOV on a family-5 part
-// is anachronistic but honest: the instruction is there and software should be allowed to use it.
-inline constexpr u32 kCpuidSignature = 0x00000543;
-inline constexpr u32 kFeatures = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
-inline constexpr u32 kMaxLeaf = 1;
-
+// CPUID (SDM vol. 2, CPUID): the answers are data in cpu/cpuid.cpp.
 void cpuid(Cpu& c, const Insn&) {
-  u32 a = 0, b = 0, cc = 0, d = 0;
-  switch (c.gpr[EAX]) {
-    case 0:
-      a = kMaxLeaf;
-      b = 0x756e6547;   // "Genu"
-      d = 0x49656e69;   // "ineI"
-      cc = 0x6c65746e;  // "ntel"
-      break;
-    case 1:
-      a = kCpuidSignature;
-      d = kFeatures;
-      break;
-    default:
-      break;
-  }
-  c.gpr[EAX] = a;
-  c.gpr[EBX] = b;
-  c.gpr[ECX] = cc;
-  c.gpr[EDX] = d;
+  const CpuidResult r = native_cpuid(c.gpr[EAX]);
+  c.gpr[EAX] = r.eax;
+  c.gpr[EBX] = r.ebx;
+  c.gpr[ECX] = r.ecx;
+  c.gpr[EDX] = r.edx;
 }
 
 // RDTSC: EDX:EAX <- the modelled cycle counter as it stood when this instruction began (the run loop adds

@@ -32,5 +32,8 @@ i32 do_update_va_mapping(Hypervisor&, const HypercallArgs&);
 i32 do_multicall(Hypervisor&, const HypercallArgs&);
 i32 do_set_gdt(Hypervisor&, const HypercallArgs&);
 i32 do_update_descriptor(Hypervisor&, const HypercallArgs&);
+i32 do_grant_table_op(Hypervisor&, const HypercallArgs&);
+i32 do_physdev_op(Hypervisor&, const HypercallArgs&);
+i32 do_physdev_op_compat(Hypervisor&, const HypercallArgs&);
 
 }  // namespace ring1::hv
