@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -62,6 +63,7 @@ struct RunOptions {
   bool pv = false;
   std::string hv_layout = "shared";
   u32 pv_pages = 0;
+  std::string hv_log;
 };
 
 int fail(const std::string& msg) {
@@ -95,6 +97,11 @@ void stdout_byte(u8 b) {
 }
 void stdout_chars(void*, const char* s, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) stdout_byte(static_cast<u8>(s[i]));
+}
+// The hypervisor's own log (console_io output, "(d1) ..."): stderr or the --hv-log file.
+void log_chars(void* file, const char* s, std::size_t n) {
+  std::fwrite(s, 1, n, static_cast<std::FILE*>(file));
+  std::fflush(static_cast<std::FILE*>(file));
 }
 
 int run_command(const RunOptions& o) {
@@ -161,6 +168,8 @@ int run_command(const RunOptions& o) {
   Cpu& cpu = m->cpu();
   std::optional<PcPlatform> platform;
   std::unique_ptr<hv::Hypervisor> hyp;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
+  if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
     try {
       hyp = std::make_unique<hv::Hypervisor>(*m, true, o.hv_layout == "separate" ? hv::Layout::Separate
@@ -169,6 +178,14 @@ int run_command(const RunOptions& o) {
       return fail(e.what());
     }
     hyp->set_console_sink(&stdout_chars, nullptr);
+    hyp->set_console_input(&stdin_byte);
+    if (!o.hv_log.empty()) {
+      hv_log_file.reset(std::fopen(o.hv_log.c_str(), "w"));
+      if (!hv_log_file) return fail(fmt::format("cannot write the hypervisor log to '{}'", o.hv_log));
+    }
+    hyp->set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
+    // Virtual time runs on the modelled clock; the wall clock's epoch is the CMOS clock's (--rtc).
+    hyp->set_clock(o.cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
     hv::PvBootConfig boot;
     boot.cmdline = o.cmdline;
     boot.nr_pages = o.pv_pages;
@@ -325,6 +342,9 @@ int main(int argc, char** argv) {
                   "(its own page directory: every entry and exit reloads CR3)")
       ->check(CLI::IsMember({"shared", "separate"}))
       ->capture_default_str();
+  run->add_option("--hv-log", o.hv_log,
+                  "PV: write the hypervisor's log (the guest's console_io lines, \"(d1) ...\") to this file "
+                  "instead of stderr");
   run->add_option("--pv-pages", o.pv_pages, "Memory of a PV domain in 4 KiB pages (default: all the hypervisor leaves)");
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"

@@ -67,6 +67,7 @@ _ring1_guest_compile(RING1_GUEST_KIT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-k
   ${_kit}/native/multiboot.S ${_kit}/native/start_of_day.c ${_kit}/native/descriptors.c
   ${_kit}/native/pic.c ${_kit}/native/pit.c ${_kit}/native/uart16550.c ${_kit}/native/platform_native.c
   ${_kit}/pv/xen_entry.S ${_kit}/pv/start_of_day_pv.c ${_kit}/pv/platform_pv.c
+  ${_kit}/pv/events.c ${_kit}/pv/event_entry.S
   ${_kit}/platform.c ${_kit}/trap_entry.S
   ${_kit}/format.c ${_kit}/string.c ${_kit}/trap.c ${_kit}/frames.c ${_kit}/paging.c ${_kit}/user.c
   ${_kit}/user_entry.S)

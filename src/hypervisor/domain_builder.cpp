@@ -184,7 +184,16 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   si.nr_pages = nr_pages;
   si.shared_info = shared_mfn * kPage;
   si.console.domU.mfn = first + pfn_of(console);
+  // The console's event channel, its far end the hypervisor's console back end (Xen's tools allocate it
+  // unbound for xenconsoled, which then binds it).
+  const i32 console_port = hv.set_console_ring(si.console.domU.mfn * kPage);
+  if (console_port < 0) return fail("no event channel for the console (a ring1 bug)");
+  si.console.domU.evtchn = static_cast<u32>(console_port);
   si.store_mfn = first + pfn_of(xenstore);
+  // The store's event channel, its far end ring1's minimal store (xenstore_stub.h), where xenstored would be.
+  const i32 store_port = hv.set_store_page(si.store_mfn * kPage);
+  if (store_port < 0) return fail("no event channel for the xenstore (a ring1 bug)");
+  si.store_evtchn = static_cast<u32>(store_port);
   si.pt_base = pt_base;
   si.nr_pt_frames = nr_pt;
   si.mfn_list = mfn_list;
@@ -197,9 +206,7 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   sh.vcpu_info[0].evtchn_upcall_mask = 1;
   sh.arch.max_pfn = nr_pages;
   ram.write_bytes(shared_mfn * kPage, &sh, sizeof(sh));
-  hv.vcpu().vcpu_info = shared_mfn * kPage;
-  hv.set_console_ring(si.console.domU.mfn * kPage);
-  hv.store().attach(si.store_mfn * kPage);
+  hv.attach_shared_info(shared_mfn * kPage);  // vcpu_info[0], the event bitmaps, time and the wall clock
 
   hv.enter_guest(l2_mfn * kPage, entry, stack + kPage, start_info);
 

@@ -42,7 +42,9 @@ Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
       guest_(m.mmu()),
       walking_(m.cpu()),
       layout_(layout),
-      store_(m.ram()) {
+      store_(m.ram()),
+      console_backend_(m.ram()),
+      events_(m.ram(), DomainId{1}) {
   domain_.id = DomainId{1};
   HypervisorL2Template l2;
   for (u32 i = 0; i < kHvL2Slots; ++i) l2.entries[i] = space_.l2_entry(i);
@@ -141,8 +143,6 @@ void Hypervisor::set_frame(const Frame& f) {
 
 void Hypervisor::escape(Cpu& c) {
   ++stats_.entries;
-  drain_console_ring();
-  store_.service();  // polled like the console ring until the store's event channel notifies it
   c.charge(c.costs().events.hv_entry);
   if (layout_ == Layout::Separate) {
     // Into the hypervisor's own address space, and back out at the end: two CR3 loads per entry.
@@ -171,17 +171,23 @@ void Hypervisor::handle(Cpu& c) {
   const u32 error_code = stack_word(kErrorAt);
   if ((stack_word(kCsAt) & 3) == 0) {
     // A fault in ring 0 is the hypervisor's own: its IRET to the guest failed on a selector or stack the
-    // guest supplied (a handler CS, a stack_switch SS). Xen kills the domain then.
-    crash(fmt::format("vector {} in the hypervisor (error code {:#x}) returning to the guest: bad handler or stack "
-                      "selector",
-                      vector, error_code));
+    // guest supplied (a handler CS, a stack_switch SS). Xen sends the guest to its failsafe callback then,
+    // and kills the domain if it has none or that fails too.
+    if (!failsafe())
+      crash(fmt::format("vector {} in the hypervisor (error code {:#x}) returning to the guest: bad handler or stack "
+                        "selector{}",
+                        vector, error_code, vcpu_.failsafe_cs & ~3u ? ", and the failsafe callback failed too" : ""));
+    deliver_pending_upcall();
     return;
   }
   if (vector == kHypercallVector) {
     hypercall(c);
+  } else if (vector == kEventCheckVector) {
+    ++stats_.event_interrupts;  // the guest was stopped so that the upcall below can run
   } else {
     exception(c, vector, error_code);
   }
+  deliver_pending_upcall();
 }
 
 void Hypervisor::hypercall(Cpu& c) {
@@ -229,7 +235,7 @@ void Hypervisor::exception(Cpu& c, u8 vector, u32 error_code) {
 }
 
 bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u32 error_code,
-                        u32 resume_eip, bool via_gp) {
+                        u32 resume_eip, bool via_gp, bool upcall) {
   const Frame f = frame();
   const u8 from = f.cs & 3;
   u32 ss = f.ss, esp = f.esp;
@@ -271,14 +277,15 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
     const u8 one = 1;
     m_.ram().write_bytes(vcpu_.vcpu_info + kUpcallMaskAt, &one, 1);
   }
-  ++stats_.bounces[vector];
+  if (upcall) ++stats_.upcalls;
+  else ++stats_.bounces[vector];
   cpu().charge(cpu().costs().events.hv_bounce);
   // A handler selector with RPL 0 is taken as RPL 1 (Xen: fixup_guest_code_selector); a bad one makes the
   // stub's IRET fault, which crashes the domain (escape()).
   const u32 cs = (t.cs & 3) == 0 ? (t.cs | 1) : t.cs;
   const u32 fl = (f.eflags & ~(eflags::TF | eflags::NT | eflags::VM | eflags::RF)) | eflags::IF;
   set_frame(Frame{t.address, cs, fl, new_esp, ss});
-  if (observer.bounce) [[unlikely]]
+  if (observer.bounce && !upcall) [[unlikely]]
     observer.bounce(observer.context, BounceEvent{cpu().cycles, vector, has_error_code, error_code, cpu().cr2, via_gp,
                                                   from, static_cast<u16>(f.cs), f.eip, static_cast<u16>(cs),
                                                   static_cast<u16>(ss), t.address, new_esp});
@@ -325,32 +332,59 @@ void Hypervisor::crash(std::string why) {
 
 void Hypervisor::shutdown(u32 reason) {
   drain_console_ring();
+  // A code latched by SCHEDOP_shutdown_code is what the domain reports (Xen's domain_shutdown).
+  if (shutdown_code) reason = *shutdown_code;
   state_ = reason == xen::kShutdownCrash ? DomainState::Crashed : DomainState::Shutdown;
   shutdown_reason_ = reason;
   if (reason == xen::kShutdownCrash) crash_message_ = "the guest asked to be crashed (SCHEDOP_shutdown, SHUTDOWN_crash)";
   cpu().request_stop(StopReason::Requested);
 }
 
+// console_io goes to the hypervisor's log as a debug Xen prints a guest's (d<id>) lines: each line prefixed
+// with the domain, never into the guest's own console.
 void Hypervisor::console_write(const char* s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (log_line_start_) out += fmt::format("(d{}) ", domain_.id.value);
+    out += s[i];
+    log_line_start_ = s[i] == '\n';
+  }
+  hv_log_ += out;
+  if (log_sink_) log_sink_(log_ctx_, out.data(), out.size());
+}
+
+namespace {
+void append_console(void* self, const char* s, std::size_t n) {
+  auto* hv = static_cast<Hypervisor*>(self);
+  hv->note_console_output(s, n);
+}
+}  // namespace
+
+void Hypervisor::note_console_output(const char* s, std::size_t n) {
   console_.append(s, n);
   if (sink_) sink_(sink_ctx_, s, n);
 }
 
-void Hypervisor::drain_console_ring() {
-  if (!console_ring_) return;
-  // struct xencons_interface: in[1024], out[2048], then in_cons, in_prod, out_cons, out_prod (u32 each).
-  constexpr u32 kOut = 1024, kOutSize = 2048, kOutCons = 3080, kOutProd = 3084;
-  PhysicalMemory& ram = m_.ram();
-  u32 cons, prod;
-  ram.read_bytes(console_ring_ + kOutCons, &cons, 4);
-  ram.read_bytes(console_ring_ + kOutProd, &prod, 4);
-  // Free-running indexes: more than a ring's worth outstanding is the guest's bug; take the last ring's worth.
-  if (prod - cons > kOutSize) cons = prod - kOutSize;
-  char buf[kOutSize];
-  u32 n = 0;
-  for (u32 i = cons; i != prod; ++i) ram.read_bytes(console_ring_ + kOut + (i & (kOutSize - 1)), &buf[n++], 1);
-  if (n) console_write(buf, n);
-  ram.write_bytes(console_ring_ + kOutCons, &prod, 4);
+i32 Hypervisor::set_console_ring(u32 ma) {
+  console_backend_.attach(ma);
+  console_backend_.set_sink(&append_console, this);
+  console_port_ = events_.connect_host(HostEndpoint{&Hypervisor::on_console_notify, this});
+  return console_port_;
+}
+
+void Hypervisor::drain_console_ring() { console_backend_.drain(); }
+
+i32 Hypervisor::set_store_page(u32 ma) {
+  store_.attach(ma);
+  store_port_ = events_.connect_host(HostEndpoint{&Hypervisor::on_store_notify, this});
+  return store_port_;
+}
+
+// The guest sent on the store's port: read its requests, and if anything moved, signal it back as
+// xenstored does after writing replies.
+void Hypervisor::on_store_notify(void* self) {
+  auto* hv = static_cast<Hypervisor*>(self);
+  if (hv->store_.service() && hv->store_port_ > 0) hv->events_.notify_guest(static_cast<u32>(hv->store_port_));
 }
 
 }  // namespace ring1::hv

@@ -6,10 +6,13 @@
 // builds (xen/arch/x86/x86_32/entry.S, create_bounce_frame; XEN-REFERENCE.md 2.8).
 #pragma once
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "devices/xen_console_backend.h"
 #include "hypervisor/domain.h"
+#include "hypervisor/event_channels.h"
 #include "hypervisor/frame_table.h"
 #include "hypervisor/guest_memory.h"
 #include "hypervisor/hv_observer.h"
@@ -18,11 +21,15 @@
 #include "hypervisor/mmu_hypercalls.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/xenstore_stub.h"
+#include "hypervisor/vcpu_timers.h"
+#include "hypervisor/virtual_time.h"
 #include "machine/machine.h"
 
 namespace ring1::hv {
 
-enum class DomainState : u8 { Running, Shutdown, Crashed };
+// Blocked: the run ended while the domain waited in SCHEDOP_block/poll with nothing left that could wake it
+// (no timer armed, no input to come), as a native HLT with interrupts off ends it.
+enum class DomainState : u8 { Running, Shutdown, Crashed, Blocked };
 
 // Where the hypervisor runs (--hv-layout). Shared: the paper's design, in the top 64 MB of the guest's own
 // address space, so entering it changes no CR3. Separate: in an address space of its own; the gates, stubs
@@ -38,6 +45,13 @@ struct HypervisorStats {
   u64 syscalls_via_hypervisor = 0;            // INT n from ring 3 with no direct gate, bounced
   u64 entries = 0;                            // every VMCALL from a stub
   u64 multicall_entries = 0;                  // calls made from inside multicalls
+  // Events (hypervisor_events.cpp).
+  u64 upcalls = 0;            // event callbacks started (bounce frames to the event callback)
+  u64 event_interrupts = 0;   // guests stopped by the event-check interrupt to take an upcall
+  u64 failsafe_callbacks = 0; // returns to the guest that faulted and went to its failsafe callback
+  u64 blocks = 0;             // SCHEDOP_block and SCHEDOP_poll calls that waited
+  Cycles blocked_cycles = 0;  // modelled time spent blocked (the clock jumps to the wake-up)
+  u64 timer_events = 0;       // VIRQ_TIMER raised by the single-shot and periodic timers
 };
 
 class Hypervisor {
@@ -64,6 +78,10 @@ class Hypervisor {
   // The far end of the domain's xenstore ring (xenstore_stub.h).
   XenstoreStub& store() { return store_; }
   const XenstoreStub& store() const { return store_; }
+  // The xenstore page at machine address `ma`; returns the guest's event-channel port for it (start_info's
+  // store_evtchn), or -errno. The store answers when the guest notifies the port, and notifies it back.
+  i32 set_store_page(u32 ma);
+  i32 store_port() const { return store_port_; }
 
   // Starts the guest kernel in ring 1 at `eip` with stack `esp` on the page directory at machine address
   // `cr3` (which must already hold the hypervisor's slots), flat FLAT_RING1 segments and ESI = `esi`
@@ -74,23 +92,70 @@ class Hypervisor {
   DomainState state() const { return state_; }
   u32 shutdown_reason() const { return shutdown_reason_; }  // SHUTDOWN_* (xen/sched.h)
   const std::string& crash_message() const { return crash_message_; }
+  // SCHEDOP_shutdown_code: the reason latched for a later shutdown (Xen reports it to the tools).
+  std::optional<u32> shutdown_code;
   // A guest that broke the rules beyond an error code is killed (Xen: domain_crash); ring1 goes on.
   void crash(std::string why);
   void shutdown(u32 reason);
 
-  // ---- the console (console_io) ----
+  // ---- the consoles ----
+  // The guest's console: what its console ring carried (io/console.h), served by a back end on its event
+  // channel as xenconsoled does: drained when the guest notifies the port and when the domain stops.
   const std::string& console() const { return console_; }
-  // Where console output goes as it is written (stdout in the CLI); null: kept in console() only.
+  // Where the guest's console goes as it is written (stdout in the CLI); null: kept in console() only.
   void set_console_sink(void (*sink)(void* ctx, const char* s, std::size_t n), void* ctx) {
     sink_ = sink;
     sink_ctx_ = ctx;
   }
-  void console_write(const char* s, std::size_t n);
-  // The domain's console ring (xen/include/public/io/console.h, struct xencons_interface) at machine address
-  // `ma`: its output is drained at every entry into the hypervisor and when the domain stops, as a backend
-  // polling the ring would (ring1 has no event channels to notify one).
-  void set_console_ring(u32 ma) { console_ring_ = ma; }
+  // Where console input comes from (stdin in the CLI when it is a pipe or file): the next byte or -1.
+  void set_console_input(int (*source)()) { console_backend_.set_source(source); }
+  // The console ring at machine address `ma`; returns the guest's event-channel port for it (start_info's
+  // console.domU.evtchn), or -errno.
+  i32 set_console_ring(u32 ma);
   void drain_console_ring();
+  // The hypervisor's own log, where console_io output goes as a debug Xen prints it ("(d1) " before every
+  // line), never into the guest's console. Kept in hv_log(); also written to the log sink (stderr or
+  // --hv-log FILE in the CLI) when one is set.
+  const std::string& hv_log() const { return hv_log_; }
+  void set_log_sink(void (*sink)(void* ctx, const char* s, std::size_t n), void* ctx) {
+    log_sink_ = sink;
+    log_ctx_ = ctx;
+  }
+  void console_write(const char* s, std::size_t n);
+  // The console back end's output (the guest's console).
+  void note_console_output(const char* s, std::size_t n);
+  i32 console_port() const { return console_port_; }
+
+  // ---- events and time (hypervisor_events.cpp) ----
+  EventChannels& events() { return events_; }
+  const EventChannels& events() const { return events_; }
+  VirtualTime& time() { return time_; }
+  const VirtualTime& time() const { return time_; }
+  VcpuTimers& timers() { return timers_; }
+  // The modelled clock's frequency and the wall clock's epoch (seconds since 1970); before the domain starts.
+  void set_clock(u64 cpu_hz, i64 epoch_sec) { time_ = VirtualTime(cpu_hz, epoch_sec); }
+  // The shared-info page at machine address `ma` is the domain's: events and time are published there.
+  void attach_shared_info(u32 ma);
+  // System time now (ns), as the guest computes it from vcpu_info.time.
+  u64 now_ns() const { return time_.system_time(cpu().cycles); }
+  // Re-arms the CPU's timed event for the earliest timer deadline (after any timer change).
+  void arm_timers();
+  // Fires the timers whose deadline has passed (VIRQ_TIMER), as at a timer interrupt.
+  void fire_due_timers() { fire_timers(false); }
+  // VCPUOP_down on the only vCPU: nothing can run the domain again; the run ends with it blocked.
+  void vcpu_down();
+  // System time at the last wake-up from a block (or the start): the runstate's state_entry_time.
+  u64 last_wake_ns() const { return last_wake_ns_; }
+  // SCHEDOP_block: events unmasked; waits (modelled time jumps) until an upcall is pending. False if nothing
+  // could ever wake the domain: the run ends with the domain blocked.
+  bool block();
+  // SCHEDOP_poll: waits until one of `ports` is pending or system time reaches `timeout_ns` (0: none).
+  bool poll(const u32* ports, u32 n, u64 timeout_ns);
+  // Looks for console input and hands it to the guest.
+  void poll_console_input();
+  // The return path: if the guest is about to resume with an event pending and upcalls unmasked, builds
+  // the event callback's bounce frame (Xen's test_all_events / process_pending_events).
+  void deliver_pending_upcall();
 
   // ---- used by hypercall handlers ----
   // Finishes a page-table hypercall: EAX's value, then the TLB work and the done count (Xen's order), with
@@ -137,9 +202,22 @@ class Hypervisor {
   void hypercall(Cpu& cpu);
   void exception(Cpu& cpu, u8 vector, u32 error_code);
   // Builds the guest's exception frame on its kernel stack and points the IRET frame at its handler
-  // (create_bounce_frame). False if the domain was crashed instead.
+  // (create_bounce_frame). False if the domain was crashed instead. `upcall`: the event callback's frame
+  // (counted as an upcall, not as a bounced vector).
   bool bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u32 error_code, u32 resume_eip,
-              bool via_gp = false);
+              bool via_gp = false, bool upcall = false);
+  // A fault in the stub's IRET back to the guest: the guest's failsafe callback, if it has one.
+  bool failsafe();
+  static void on_timer(void* self, Cycles now);
+  void fire_timers(bool blocked);
+  static bool irq_pending(void* self);
+  static u8 irq_acknowledge(void* self);
+  static void on_kick(void* self);
+  static void on_console_notify(void* self);
+  static void on_store_notify(void* self);
+  // Waits with the clock jumping to each timer deadline until `woken()`; false if nothing can wake it.
+  template <class Woken>
+  bool wait_until(Woken woken, const u64* timeout_ns);
   u32 stack_word(u32 offset) const;
   void set_stack_word(u32 offset, u32 v);
 
@@ -162,8 +240,20 @@ class Hypervisor {
   std::string console_;
   u32 console_ring_ = 0;
   XenstoreStub store_;
+  i32 store_port_ = 0;
+  std::string hv_log_;
+  bool log_line_start_ = true;
+  XenConsoleBackend console_backend_;
+  i32 console_port_ = 0;
   void (*sink_)(void*, const char*, std::size_t) = nullptr;
   void* sink_ctx_ = nullptr;
+  void (*log_sink_)(void*, const char*, std::size_t) = nullptr;
+  void* log_ctx_ = nullptr;
+  EventChannels events_;
+  VirtualTime time_;
+  VcpuTimers timers_;
+  bool kicked_ = false;
+  u64 last_wake_ns_ = 0;  // evtchn_upcall_pending went from 0 to 1 (wakes a blocked or polling vCPU)
 };
 
 }  // namespace ring1::hv

@@ -17,7 +17,8 @@ constexpr u32 kCr4Pge = 1u << 7;
 constexpr u8 kCodeType = 0xB, kDataType = 0x3;
 
 
-u32 stub_slot(u8 vector) { return vector == kHypercallVector ? 32 : vector; }
+constexpr u32 kStubs = 34;  // vectors 0-31, the hypercall and the event check
+u32 stub_slot(u8 vector) { return vector == kHypercallVector ? 32 : vector == kEventCheckVector ? 33 : vector; }
 
 }  // namespace
 
@@ -82,8 +83,8 @@ void HypervisorSpace::write_gdt_entry(u32 index, u64 desc) {
 // One stub per vector, 16 bytes apart: push a zero error code where the CPU pushes none, push the vector,
 // VMCALL into the host, drop both, IRET. What the host changed in the IRET frame decides where it returns.
 void HypervisorSpace::build_stubs() {
-  for (u32 v = 0; v < 33; ++v) {
-    const u8 vector = v == 32 ? kHypercallVector : static_cast<u8>(v);
+  for (u32 v = 0; v < kStubs; ++v) {
+    const u8 vector = v == 32 ? kHypercallVector : v == 33 ? kEventCheckVector : static_cast<u8>(v);
     u8 code[16];
     u32 n = 0;
     if (!pushes_error_code(vector)) {

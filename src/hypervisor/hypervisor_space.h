@@ -52,10 +52,10 @@ class HypervisorSpace {
   // TSS.SS1:ESP1: the guest kernel's stack, which the CPU takes for a ring-3 -> ring-1 gate (the direct
   // system-call gate) and which the hypervisor uses for bounces from ring 3 (stack_switch).
   void set_ring1_stack(u16 ss, u32 esp);
-  // IDT entries. Vectors without a stub (anything but 0..31 and 0x82) are not present unless set here.
+  // IDT entries. Vectors without a stub (anything but 0..31, 0x82 and 0xfc) are not present unless set here.
   void set_trap_gate(u8 vector, u16 selector, u32 offset, u8 dpl);
   void clear_gate(u8 vector);
-  bool has_stub(u8 vector) const { return vector < 32 || vector == kHypercallVector; }
+  bool has_stub(u8 vector) const { return vector < 32 || vector == kHypercallVector || vector == kEventCheckVector; }
   // The gate a vector has in the IDT when the guest has asked for nothing (its stub, or not present).
   void reset_gate(u8 vector);
   u32 stub_address(u8 vector) const;

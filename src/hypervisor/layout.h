@@ -48,5 +48,10 @@ inline constexpr u16 kTssSelector = 0xe038;
 
 // The hypercall vector (xen-x86_32.h: "int $0x82"), reachable from ring 1 only.
 inline constexpr u8 kHypercallVector = xen::kHypercallVector;
+// The interrupt that stops a running guest so that a pending event can be delivered on the way back (Xen's
+// EVENT_CHECK_VECTOR, 0xfc, the IPI it sends a CPU to make it look at its vCPU's events): raised by the
+// hypervisor's own interrupt controller when a timer or a back end raises an event while the guest runs
+// unmasked. Its gate has DPL 0, so a guest's `int 0xfc` is a #GP.
+inline constexpr u8 kEventCheckVector = 0xFC;
 
 }  // namespace ring1::hv

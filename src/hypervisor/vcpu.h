@@ -25,6 +25,8 @@ struct VirtualCpu {
   u32 kernel_sp = 0;
   u16 event_cs = 0, failsafe_cs = 0;
   u32 event_eip = 0, failsafe_eip = 0;
+  bool failsafe_masks_events = false;  // CALLBACKF_mask_events on the failsafe callback (callback_op)
+  u32 nmi_eip = 0;                     // CALLBACKTYPE_nmi (registered; ring1 models no NMI)
   u32 vcpu_info = 0;  // machine address of vcpu_info[0] in the shared-info page
   u8 syscall_vector = 0;  // the vector installed directly in the IDT (0: none)
   u32 gdt_frame[14] = {};  // set_gdt: the machine frames of the guest's GDT pages

@@ -384,3 +384,5 @@ static_assert(sizeof(XsdSockmsg) == 16);
 static_assert(sizeof(XenstoreDomainInterface) == 2076);
 
 }  // namespace ring1::xen
+
+#include "hypervisor/xen_abi_events.h"  // events, callbacks, timers, vCPU and poll

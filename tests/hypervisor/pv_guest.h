@@ -32,7 +32,7 @@ struct PvGuest {
     const u32 pde = kPt | kP | kRw | kUser;
     m.ram().write_bytes(kPd, &pde, 4);
     hv.space().fill_l2_slots(kPd);
-    hv.vcpu().vcpu_info = kSharedInfo;  // vcpu_info[0] opens shared_info
+    hv.attach_shared_info(kSharedInfo);  // vcpu_info[0] opens shared_info; events and time live there
     const std::vector<u8> code = ring1::test::assemble(source, ring1::test::Bits::b32, kCode);
     m.ram().write_bytes(kCode, code.data(), u32(code.size()));
     hv.enter_guest(kPd, kCode, kKernelStack, 0);

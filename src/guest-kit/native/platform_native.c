@@ -31,6 +31,8 @@ static void native_set_trap(unsigned vector, trap_handler handler, bool user_cal
 static uint32_t native_fault_address(void) { return read_cr2(); }
 static void native_irq_enable(void) { sti(); }
 static void native_irq_disable(void) { cli(); }
+// STI's one-instruction shadow keeps an interrupt from landing before HLT (SDM vol. 2, STI).
+static void native_idle(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
 static void native_console_write(const char *s, size_t n) { uart_write(s, n); }
 
 // QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=0x04), which ring1 also has: a write
@@ -70,5 +72,6 @@ const struct plat_ops plat_native_ops = {
     .console_write = native_console_write,
     .timer_start = pit_timer_start,
     .timer_ticks = pit_timer_ticks,
+    .idle = native_idle,
     .exit = native_exit,
 };

@@ -10,9 +10,13 @@
 //     own mapping read-only first (Mini-OS's order, XEN-REFERENCE.md 2.6); directories are pinned.
 //   - Traps: a trap table of the kit's entry stubs (set_trap_table), the kernel stack by stack_switch, the
 //     fault address from vcpu_info.arch.cr2, "interrupts" as the event upcall mask in vcpu_info.
-//   - There are no event channels in ring1 yet, so no timer (plat_timer_start panics) and nothing is ever
-//     pending when events are unmasked.
+//   - Events (pv/events.c): "interrupts" are the upcall mask; enabling them checks for an event that came
+//     while masked and asks Xen to deliver it (a cheap hypercall, as Linux's force_evtchn_callback). The
+//     timer is VIRQ_TIMER with Xen's periodic timer; waiting for it is SCHEDOP_block.
+//   - The console is the console ring on its event channel (start_info.console.domU); console_io (which
+//     goes to the hypervisor's own log) only until the ring is mapped.
 #include "kit/console.h"
+#include "kit/events.h"
 #include "kit/kit.h"
 #include "kit/paging.h"
 #include "pv/pv.h"
@@ -153,9 +157,20 @@ static void pv_set_kernel_stack(uint32_t esp0) {
   int rc = HYPERVISOR_stack_switch(FLAT_RING1_SS, esp0);
   if (rc < 0) panic("stack_switch: error %d", rc);
 }
-// With event channels, unmasking would also check evtchn_upcall_pending (Xen Linux's __sti); ring1 has none.
-static void pv_irq_enable(void) { vcpu()->evtchn_upcall_mask = 0; }
-static void pv_irq_disable(void) { vcpu()->evtchn_upcall_mask = 1; }
+// Unmasking may uncover an event that arrived while masked: Xen delivers it on the next return from the
+// hypervisor, so a cheap hypercall makes that happen now (Linux's __sti and force_evtchn_callback).
+static void pv_irq_enable(void) {
+  vcpu()->evtchn_upcall_mask = 0;
+  __asm__ volatile("" ::: "memory");
+  if (vcpu()->evtchn_upcall_pending) HYPERVISOR_xen_version(0, 0);
+}
+static void pv_irq_disable(void) {
+  vcpu()->evtchn_upcall_mask = 1;
+  __asm__ volatile("" ::: "memory");
+}
+// SCHEDOP_block unmasks and checks for events atomically, so an event cannot slip in between (as STI; HLT
+// natively); the upcall runs on the way back.
+static void pv_idle(void) { HYPERVISOR_sched_op(SCHEDOP_block, 0); }
 
 static uint8_t kernel_mask;  // the kernel's mask while a user task runs
 static void pv_user_enter(void) {
@@ -166,13 +181,90 @@ static void pv_user_enter(void) {
 static void pv_user_leave(void) { vcpu()->evtchn_upcall_mask = kernel_mask; }
 
 // --- Console, time, exit ----------------------------------------------------------------------------------
-static void pv_console_write(const char *s, size_t n) { HYPERVISOR_console_io(CONSOLEIO_write, (int)n, s); }
+// The console ring (io/console.h): bytes into out[], a write barrier, out_prod advanced, then the port
+// notified; the back end drains it then. A full ring waits for the back end (notify, yield), as GRUB does.
+static volatile struct xencons_interface *cons_ring;
+static unsigned cons_port;
 
-static void pv_timer_start(unsigned hz) {
-  (void)hz;
-  panic("no timer on the paravirtual platform: ring1 has no event channels (VIRQ_TIMER) yet");
+void pv_console_init(void) {
+  uint32_t pfn = mfn_to_pfn(kit_start_info.console.domU.mfn);
+  uint32_t va = pfn << 12;  // RAM is identity-mapped; the boot loader's region read-only: map this page writable
+  int rc = HYPERVISOR_update_va_mapping(va, ((uint32_t)kit_start_info.console.domU.mfn << 12) | PTE_P | PTE_W | PTE_A | PTE_D,
+                                        UVMF_INVLPG);
+  if (rc < 0) panic("mapping the console ring: update_va_mapping error %d", rc);
+  cons_port = kit_start_info.console.domU.evtchn;
+  cons_ring = (volatile struct xencons_interface *)va;
 }
-static uint64_t pv_timer_ticks(void) { return 0; }
+
+static void pv_console_write(const char *s, size_t n) {
+  if (!cons_ring) {
+    HYPERVISOR_console_io(CONSOLEIO_write, (int)n, s);
+    return;
+  }
+  volatile struct xencons_interface *r = cons_ring;
+  while (n) {
+    XENCONS_RING_IDX prod = r->out_prod;
+    while (prod - r->out_cons >= sizeof r->out) {
+      evtchn_send(cons_port);
+      HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+    }
+    while (n && prod - r->out_cons < sizeof r->out) {
+      r->out[MASK_XENCONS_IDX(prod, r->out)] = *s++;
+      prod++;
+      n--;
+    }
+    __asm__ volatile("" ::: "memory");  // the bytes before the index (x86 keeps stores in order)
+    r->out_prod = prod;
+    evtchn_send(cons_port);
+  }
+}
+
+// System time (ns) from vcpu_info.time and RDTSC, by xen.h's formula: system_time +
+// ((((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul) >> 32), read under the version seqlock (odd
+// while Xen updates it). The 64x32 multiply is done in two halves, as Xen's own guests do.
+uint64_t xen_system_time(void) {
+  volatile struct vcpu_time_info *t = &vcpu()->time;
+  uint32_t version, mul;
+  uint64_t stamp, sys, tsc;
+  int8_t shift;
+  do {
+    version = t->version;
+    __asm__ volatile("" ::: "memory");
+    stamp = t->tsc_timestamp;
+    sys = t->system_time;
+    mul = t->tsc_to_system_mul;
+    shift = t->tsc_shift;
+    tsc = plat_cycles();
+    __asm__ volatile("" ::: "memory");
+  } while ((version & 1) || version != t->version);
+  uint64_t delta = tsc - stamp;
+  delta = shift >= 0 ? delta << shift : delta >> -shift;
+  return sys + (((uint64_t)(uint32_t)delta * mul) >> 32) + (delta >> 32) * mul;
+}
+
+// The timer: VIRQ_TIMER from the single-shot timer, re-armed one period after the last deadline on every
+// tick, so ticks come at exact multiples of the period. Xen's periodic timer is stopped: it does not run
+// while the vCPU is blocked (Xen deschedules it), so an idle kernel could never be woken by it; Linux on Xen
+// does the same.
+static volatile uint64_t ticks;
+static uint64_t period_ns, next_deadline;
+static void timer_tick(unsigned port) {
+  (void)port;
+  ticks++;
+  next_deadline += period_ns;
+  HYPERVISOR_set_timer_op(next_deadline);
+}
+static void pv_timer_start(unsigned hz) {
+  if (hz == 0) panic("plat_timer_start(0)");
+  int port = evtchn_bind_virq(VIRQ_TIMER, timer_tick);
+  if (port < 0) panic("bind VIRQ_TIMER: error %d", port);
+  int rc = HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, 0);
+  if (rc < 0) panic("VCPUOP_stop_periodic_timer: error %d", rc);
+  period_ns = 1000000000ull / hz;
+  next_deadline = xen_system_time() + period_ns;
+  HYPERVISOR_set_timer_op(next_deadline);
+}
+static uint64_t pv_timer_ticks(void) { return ticks; }
 
 // SCHEDOP_shutdown's reasons carry no number (xen/include/public/sched.h): 0 is a clean poweroff; anything
 // else is printed and the domain asks to be crashed, which ring1 reports with exit status 120.
@@ -213,5 +305,6 @@ const struct plat_ops plat_pv_ops = {
     .console_write = pv_console_write,
     .timer_start = pv_timer_start,
     .timer_ticks = pv_timer_ticks,
+    .idle = pv_idle,
     .exit = pv_exit,
 };

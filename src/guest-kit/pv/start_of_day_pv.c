@@ -10,7 +10,8 @@
 //   4. make those frames read-only in the bootstrap mapping (one mmu_update batch), then pin the new
 //      directory, make it the base pointer and unpin the bootstrap one (one mmuext_op batch) - Mini-OS and
 //      GRUB switch tables the same way (XEN-REFERENCE.md 2.6);
-//   5. map the shared-info page (update_va_mapping) for the event mask and the saved CR2.
+//   5. map the shared-info page (update_va_mapping) for events, time and the saved CR2;
+//   6. map the console ring writable (the rest of the builder's region stays read-only).
 // Events stay masked (Xen starts every vCPU so): kmain starts with "interrupts off", as natively.
 #include "kit/console.h"
 #include "kit/kit.h"
@@ -49,6 +50,7 @@ static void protect_in_bootstrap_map(uint32_t from, uint32_t to) {
 }
 
 void pv_start_of_day(const start_info_t *si) {
+  int rc0;
   kit_plat = &plat_pv_ops;
   kit_trap_entry = pv_trap;
   plat_kernel_cs = FLAT_RING1_CS;
@@ -65,8 +67,10 @@ void pv_start_of_day(const start_info_t *si) {
   if (memcmp(kit_start_info.magic, "xen-3.0-x86_32", 15) != 0)
     panic("start_info magic \"%.15s\": not a non-PAE xen-3.0 domain", (const char *)kit_start_info.magic);
 
-  // 2. Exceptions.
+  // 2. Exceptions, and the event and failsafe callbacks (events stay masked until the kernel enables them).
   pv_install_exception_traps();
+  rc0 = HYPERVISOR_set_callbacks(FLAT_RING1_CS, hypervisor_callback, FLAT_RING1_CS, failsafe_callback);
+  if (rc0 < 0) panic("set_callbacks: error %d", rc0);
 
   // The builder's region ends with the bootstrap stack, one page after the bootstrap tables.
   uint32_t boot_end = kit_start_info.pt_base + (kit_start_info.nr_pt_frames + 1) * PAGE_SIZE;
@@ -101,6 +105,8 @@ void pv_start_of_day(const start_info_t *si) {
   rc = HYPERVISOR_update_va_mapping((uint32_t)shared_info_page, kit_start_info.shared_info | PTE_P | PTE_W | PTE_A | PTE_D,
                                     UVMF_INVLPG);
   if (rc < 0) panic("mapping shared_info: update_va_mapping error %d", rc);
+  // 6. The console ring, writable, on its event channel.
+  pv_console_init();
 
   plat_exit((unsigned)kmain());
 }

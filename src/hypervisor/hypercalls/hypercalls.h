@@ -35,5 +35,11 @@ i32 do_update_descriptor(Hypervisor&, const HypercallArgs&);
 i32 do_grant_table_op(Hypervisor&, const HypercallArgs&);
 i32 do_physdev_op(Hypervisor&, const HypercallArgs&);
 i32 do_physdev_op_compat(Hypervisor&, const HypercallArgs&);
+i32 do_event_channel_op(Hypervisor&, const HypercallArgs&);
+i32 do_event_channel_op_compat(Hypervisor&, const HypercallArgs&);
+i32 do_sched_op_compat(Hypervisor&, const HypercallArgs&);
+i32 do_set_timer_op(Hypervisor&, const HypercallArgs&);
+i32 do_vcpu_op(Hypervisor&, const HypercallArgs&);
+i32 do_callback_op(Hypervisor&, const HypercallArgs&);
 
 }  // namespace ring1::hv

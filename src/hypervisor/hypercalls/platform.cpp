@@ -1,6 +1,6 @@
 // The hypercalls a guest needs before anything else (XEN-REFERENCE.md 2.10): the emergency console
-// (console_io), vm_assist, and the scheduler operations that yield, block and shut
-// the domain down.
+// (console_io) and vm_assist. The version queries are in xen_version.cpp, the scheduler operations in
+// sched_op.cpp.
 #include <algorithm>
 #include <cstring>
 
@@ -58,25 +58,6 @@ i32 do_vm_assist(Hypervisor& hv, const HypercallArgs& a) {
       bits |= 1u << type;
       return 0;
     case xen::kVmasstCmdDisable: bits &= ~(1u << type); return 0;
-    default: return -xen::err::kENOSYS;
-  }
-}
-
-// sched_op(cmd, arg) (xen/include/public/sched.h).
-i32 do_sched_op(Hypervisor& hv, const HypercallArgs& a) {
-  switch (a.a1) {
-    case xen::kSchedopYield: return 0;  // one domain, one vCPU: it runs on
-    case xen::kSchedopBlock:
-      // Blocks until an event. ring1 has no event sources yet, so nothing could wake it: the run ends as
-      // a native HLT with interrupts off does.
-      hv.cpu().request_stop(StopReason::Halted);
-      return 0;
-    case xen::kSchedopShutdown: {
-      u32 reason;  // struct sched_shutdown { unsigned int reason; }
-      if (!hv.guest().read(LinearAddr{a.a2}, reason)) return -xen::err::kEFAULT;
-      hv.shutdown(reason);
-      return 0;
-    }
     default: return -xen::err::kENOSYS;
   }
 }

@@ -25,6 +25,12 @@ HypercallHandler hypercall_handler(u32 nr) {
     case xen::hypercall::kGrantTableOp: return &do_grant_table_op;
     case xen::hypercall::kPhysdevOp: return &do_physdev_op;
     case xen::hypercall::kPhysdevOpCompat: return &do_physdev_op_compat;
+    case xen::hypercall::kEventChannelOp: return &do_event_channel_op;
+    case xen::hypercall::kEventChannelOpCompat: return &do_event_channel_op_compat;
+    case xen::hypercall::kSchedOpCompat: return &do_sched_op_compat;
+    case xen::hypercall::kSetTimerOp: return &do_set_timer_op;
+    case xen::hypercall::kVcpuOp: return &do_vcpu_op;
+    case xen::hypercall::kCallbackOp: return &do_callback_op;
     default: return nullptr;
   }
 }

@@ -53,6 +53,7 @@ struct plat_ops {
   void (*console_write)(const char *s, size_t n);
   void (*timer_start)(unsigned hz);
   uint64_t (*timer_ticks)(void);
+  void (*idle)(void);
   void (*exit)(unsigned status) __attribute__((noreturn));
 };
 extern const struct plat_ops *kit_plat;
@@ -116,9 +117,12 @@ static inline void plat_irq_disable(void) { kit_plat->irq_disable(); }
 
 // --- Console, time, exit ----------------------------------------------------------------------------------
 static inline void plat_console_write(const char *s, size_t n) { kit_plat->console_write(s, n); }
-// Starts a periodic timer interrupt at hz ticks per second (native: PIT channel 0 on IRQ 0). The paravirtual
-// platform has no timer yet (ring1 has no event channels): it panics.
+// Starts a periodic timer interrupt at hz ticks per second (native: PIT channel 0 on IRQ 0; paravirtual:
+// VIRQ_TIMER from Xen's periodic timer, 1..1000 Hz).
 static inline void plat_timer_start(unsigned hz) { kit_plat->timer_start(hz); }
+// Enables interrupts and waits for one, race-free (native: STI; HLT; paravirtual: SCHEDOP_block, which
+// unmasks and checks for pending events at once). Returns with interrupts enabled, the handler run.
+static inline void plat_idle(void) { kit_plat->idle(); }
 // Timer interrupts taken since plat_timer_start.
 static inline uint64_t plat_timer_ticks(void) { return kit_plat->timer_ticks(); }
 // The cycle counter (RDTSC, which ring 1 and ring 3 may use too; on ring1 the modelled cycle count).

@@ -17,6 +17,9 @@
 #endif
 #include <xen/xen.h>
 #include <xen/sched.h>
+#include <xen/event_channel.h>
+#include <xen/vcpu.h>
+#include <xen/io/console.h>
 
 // ring1 models non-PAE x86_32 (Xen 3.0-3.2's xen-3.0-x86_32): the M2P table is read-only at 0xFC000000, the
 // start of the hypervisor's top 64 MB. (The header's MACH2PHYS_VIRT_START is the PAE layout's.)
@@ -81,6 +84,23 @@ static inline int HYPERVISOR_console_io(int cmd, int count, const char *str) {
 }
 static inline int HYPERVISOR_sched_op(int cmd, void *arg) {
   return (int)KIT_HYPERCALL2(__HYPERVISOR_sched_op, cmd, arg);
+}
+static inline int HYPERVISOR_event_channel_op(int cmd, void *arg) {
+  return (int)KIT_HYPERCALL2(__HYPERVISOR_event_channel_op, cmd, arg);
+}
+static inline int HYPERVISOR_xen_version(int cmd, void *arg) {
+  return (int)KIT_HYPERCALL2(__HYPERVISOR_xen_version, cmd, arg);
+}
+static inline int HYPERVISOR_vcpu_op(int cmd, unsigned vcpu, void *arg) {
+  return (int)KIT_HYPERCALL3(__HYPERVISOR_vcpu_op, cmd, vcpu, arg);
+}
+// set_timer_op(uint64_t deadline): the 64-bit system time in EBX (low) and ECX (high) on x86_32.
+static inline int HYPERVISOR_set_timer_op(uint64_t deadline) {
+  return (int)KIT_HYPERCALL2(__HYPERVISOR_set_timer_op, (uint32_t)deadline, (uint32_t)(deadline >> 32));
+}
+static inline int HYPERVISOR_set_callbacks(unsigned event_cs, void (*event)(void), unsigned failsafe_cs,
+                                           void (*failsafe)(void)) {
+  return (int)KIT_HYPERCALL4(__HYPERVISOR_set_callbacks, event_cs, event, failsafe_cs, failsafe);
 }
 
 // What the PV start of day found (pv/start_of_day.c): the domain builder's start_info (copied), the
