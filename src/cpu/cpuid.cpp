@@ -21,7 +21,7 @@ constexpr u32 kMaxLeaf = 1;
 
 }  // namespace
 
-CpuidResult native_cpuid(u32 leaf) {
+CpuidResult native_cpuid(const Cpu&, u32 leaf) {
   switch (leaf) {
     case 0: return {kMaxLeaf, 0x756e6547 /* "Genu" */, 0x6c65746e /* "ntel" */, 0x49656e69 /* "ineI" */};
     case 1: return {kCpuidSignature, 0, 0, kFeatures};

@@ -19,7 +19,9 @@ inline constexpr u32 kVme = 1u << 1, kDe = 1u << 2, kPse = 1u << 3, kTsc = 1u <<
 inline constexpr u32 kSyscall = 1u << 11, kRdtscp = 1u << 27;
 }  // namespace cpuid_bit
 
-// The processor's answer for leaf `leaf` (EAX in); ring1 has no leaf that reads ECX.
-CpuidResult native_cpuid(u32 leaf);
+// The processor's answer for leaf `leaf` (EAX in) on `cpu` (flags that follow the processor's state, such
+// as a local APIC's enable, are read from it); ring1 has no leaf that reads ECX.
+class Cpu;
+CpuidResult native_cpuid(const Cpu& cpu, u32 leaf);
 
 }  // namespace ring1

@@ -5,8 +5,8 @@
 
 namespace ring1::hv {
 
-CpuidResult pv_cpuid(u32 leaf, bool privileged_domain) {
-  CpuidResult r = native_cpuid(leaf);
+CpuidResult pv_cpuid(const Cpu& cpu, u32 leaf, bool privileged_domain) {
+  CpuidResult r = native_cpuid(cpu, leaf);
   switch (leaf) {
     case 1:
       r.edx &= ~(cpuid_bit::kVme | cpuid_bit::kPse | cpuid_bit::kPge | cpuid_bit::kSep);

@@ -18,6 +18,6 @@ inline constexpr u32 kCpuidHypervisorLast = 0x40000002;
 // pages for PV), SEP (SYSENTER cannot enter ring 1 on x86_32 Xen without a supervisor-mode kernel) and MTRR
 // (an unprivileged domain has no memory-type registers). Leaf 0x80000001 EDX loses SYSCALL and RDTSCP.
 // Every other leaf outside the hypervisor range is the processor's.
-CpuidResult pv_cpuid(u32 leaf, bool privileged_domain);
+CpuidResult pv_cpuid(const Cpu& cpu, u32 leaf, bool privileged_domain);
 
 }  // namespace ring1::hv

@@ -181,7 +181,7 @@ bool emulate_forced_invalid_op(Hypervisor& hv) {
   if (std::memcmp(code.b, kSig, 5) != 0) return false;
   if (code.b[5] != 0x0F || code.b[6] != 0xA2) return false;  // only CPUID is emulated
   Cpu& c = hv.cpu();
-  const CpuidResult r = pv_cpuid(c.gpr[EAX], hv.domain().privileged);
+  const CpuidResult r = pv_cpuid(c, c.gpr[EAX], hv.domain().privileged);
   c.gpr[EAX] = r.eax;
   c.gpr[EBX] = r.ebx;
   c.gpr[ECX] = r.ecx;

@@ -11,11 +11,21 @@ namespace {
 
 using test::PvGuest;
 
+// The processor the policy reads (the answers do not depend on its state today).
+const Cpu& cpu() {
+  static Machine m{[] {
+    MachineConfig c;
+    c.memory_bytes = 16u << 20;
+    return c;
+  }()};
+  return m.cpu();
+}
+
 TEST(PvCpuidPolicy, Leaf1HidesVmePsePgeSepAndForAnUnprivilegedDomainMtrr) {
-  const CpuidResult native = native_cpuid(1);
+  const CpuidResult native = native_cpuid(cpu(), 1);
   ASSERT_TRUE(native.edx & cpuid_bit::kPse);  // ring1's processor has them, so the mask is what removes them
   ASSERT_TRUE(native.edx & cpuid_bit::kPge);
-  const CpuidResult pv = pv_cpuid(1, false);
+  const CpuidResult pv = pv_cpuid(cpu(), 1, false);
   EXPECT_EQ(pv.edx, native.edx & ~(cpuid_bit::kVme | cpuid_bit::kPse | cpuid_bit::kPge | cpuid_bit::kSep |
                                    cpuid_bit::kMtrr));
   EXPECT_EQ(pv.eax, native.eax);
@@ -24,22 +34,22 @@ TEST(PvCpuidPolicy, Leaf1HidesVmePsePgeSepAndForAnUnprivilegedDomainMtrr) {
 }
 
 TEST(PvCpuidPolicy, TheHypervisorLeavesSayXenVmmTheVersionAndTheHypercallPageMsr) {
-  const CpuidResult base = pv_cpuid(0x40000000, false);
+  const CpuidResult base = pv_cpuid(cpu(), 0x40000000, false);
   EXPECT_EQ(base.eax, 0x40000002u);
   char sig[13] = {};
   std::memcpy(sig, &base.ebx, 4);
   std::memcpy(sig + 4, &base.ecx, 4);
   std::memcpy(sig + 8, &base.edx, 4);
   EXPECT_STREQ(sig, "XenVMMXenVMM");
-  EXPECT_EQ(pv_cpuid(0x40000001, false), (CpuidResult{0x00030000, 0, 0, 0}));
-  EXPECT_EQ(pv_cpuid(0x40000002, false), (CpuidResult{1, 0x40000000, 0, 0}));
-  EXPECT_EQ(pv_cpuid(0x40000003, false), CpuidResult{});  // beyond the last hypervisor leaf: the processor's
+  EXPECT_EQ(pv_cpuid(cpu(), 0x40000001, false), (CpuidResult{0x00030000, 0, 0, 0}));
+  EXPECT_EQ(pv_cpuid(cpu(), 0x40000002, false), (CpuidResult{1, 0x40000000, 0, 0}));
+  EXPECT_EQ(pv_cpuid(cpu(), 0x40000003, false), CpuidResult{});  // beyond the last hypervisor leaf: the processor's
 }
 
 TEST(PvCpuidPolicy, OtherLeavesAreTheProcessors) {
-  EXPECT_EQ(pv_cpuid(0, false), native_cpuid(0));
-  EXPECT_EQ(pv_cpuid(2, false), native_cpuid(2));
-  EXPECT_EQ(pv_cpuid(0x80000000, false), native_cpuid(0x80000000));
+  EXPECT_EQ(pv_cpuid(cpu(), 0, false), native_cpuid(cpu(), 0));
+  EXPECT_EQ(pv_cpuid(cpu(), 2, false), native_cpuid(cpu(), 2));
+  EXPECT_EQ(pv_cpuid(cpu(), 0x80000000, false), native_cpuid(cpu(), 0x80000000));
 }
 
 const std::string kTraps = R"(
@@ -97,8 +107,8 @@ TEST(ForcedEmulationCpuid, ThePrefixRunsCpuidUnderThePvPolicyAndResumesAfterSeve
   EXPECT_EQ(g.word(0x300004), 0x566e6558u);  // "XenV"
   EXPECT_EQ(g.word(0x300008), 0x65584d4du);  // "MMXe"
   EXPECT_EQ(g.word(0x30000c), 0x4d4d566eu);  // "nVMM"
-  EXPECT_EQ(g.word(0x300010), pv_cpuid(1, false).edx);
-  EXPECT_EQ(g.word(0x300014), native_cpuid(1).edx);
+  EXPECT_EQ(g.word(0x300010), pv_cpuid(g.m.cpu(), 1, false).edx);
+  EXPECT_EQ(g.word(0x300014), native_cpuid(g.m.cpu(), 1).edx);
   EXPECT_EQ(g.hv.stats().bounces[6], 0u);
 }
 

@@ -37,7 +37,7 @@ void flag_op(Cpu& c, const Insn&) {
 
 // CPUID (SDM vol. 2, CPUID): the answers are data in cpu/cpuid.cpp.
 void cpuid(Cpu& c, const Insn&) {
-  const CpuidResult r = native_cpuid(c.gpr[EAX]);
+  const CpuidResult r = native_cpuid(c, c.gpr[EAX]);
   c.gpr[EAX] = r.eax;
   c.gpr[EBX] = r.ebx;
   c.gpr[ECX] = r.ecx;
