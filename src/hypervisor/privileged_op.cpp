@@ -70,6 +70,74 @@ void write_hypercall_page_msr(Hypervisor& hv, u32 eax, u32 edx) {
   hv.frames().put_page_and_type(m);
 }
 
+// The guest segment a string I/O instruction uses, as [base + lo, base + hi] of allowed offsets. DS, ES, FS
+// and GS are still the guest's in the CPU (the entry stubs load none of them), with their hidden parts; CS
+// and SS are the hypervisor's now, so the guest's are read from its descriptor tables by the frame's
+// selectors (a readable code segment, a writable stack segment), as Xen reads them.
+struct DataSegment {
+  u32 base = 0, lo = 1, hi = 0;  // lo > hi: no access
+};
+
+DataSegment guest_segment(Hypervisor& hv, const Hypervisor::Frame& f, SegReg r, bool write) {
+  const Cpu& c = hv.cpu();
+  if (r != CS && r != SS) {
+    const Segment& s = c.seg[r];
+    return write ? DataSegment{s.base, s.write_lo, s.write_hi} : DataSegment{s.base, s.read_lo, s.read_hi};
+  }
+  try {
+    const Descriptor d = read_descriptor(hv.cpu(), static_cast<u16>(r == CS ? f.cs : f.ss));
+    const bool ok = d.present() && (write ? d.writable() : d.readable());
+    return ok ? DataSegment{d.base(), 0, d.limit()} : DataSegment{};
+  } catch (const CpuFault&) {
+    return DataSegment{};
+  }
+}
+
+// INS and OUTS (Xen 3.2: "Input/Output String instructions"): INS stores what the port reads (all ones: no
+// device) at ES:(E)DI, OUTS reads DS:(E)SI (or the override's segment) and sends it nowhere; (E)DI or (E)SI
+// steps by the operand size, down when EFLAGS.DF is set. With REP, (E)CX counts the iterations, and a count
+// of 0 does nothing. A port the guest may not use or an offset outside the segment is the guest's #GP; a
+// page that cannot be written or read is the guest's #PF, raised with the iterations done so far kept in
+// the registers and EIP on the instruction, so that it resumes there once the guest has handled it.
+bool string_io(Hypervisor& hv, Hypervisor::Frame f, u8 opcode, u32 length, u32 op_bytes, u32 ad_bytes, bool rep,
+               SegReg src_seg) {
+  Cpu& c = hv.cpu();
+  const u8 ring = f.cs & 3;
+  const bool in = opcode <= 0x6D;
+  const u32 bytes = (opcode & 1) ? op_bytes : 1;
+  const u32 mask = ad_bytes == 4 ? 0xFFFFFFFFu : 0xFFFFu;
+  const int reg = in ? EDI : ESI;
+  const DataSegment seg = guest_segment(hv, f, in ? ES : src_seg, in);
+  const u32 port = c.gpr[EDX] & 0xFFFF;
+  const i32 step = (f.eflags & eflags::DF) ? -i32(bytes) : i32(bytes);
+  auto set_reg = [&](int r, u32 v) { c.gpr[r] = (c.gpr[r] & ~mask) | (v & mask); };
+  if (rep && (c.gpr[ECX] & mask) == 0) {
+    f.eip += length;
+    hv.set_frame(f);
+    return true;
+  }
+  for (;;) {
+    const u32 off = c.gpr[reg] & mask;
+    if (seg.lo > seg.hi || off < seg.lo || off > seg.hi || seg.hi - off < bytes - 1) return false;
+    if (!guest_io_okay(hv, ring, port, bytes)) return false;
+    const LinearAddr at{seg.base + off};
+    u32 data = 0xFFFFFFFFu;
+    const bool ok = in ? hv.guest().copy_to(at, &data, bytes) : hv.guest().copy_from(at, &data, bytes);
+    if (!ok) {
+      hv.set_frame(f);  // EIP stays on the instruction
+      hv.deliver_page_fault(at.value, in ? 2u : 0u);  // a write or a read, by the kernel
+      return true;
+    }
+    set_reg(reg, off + u32(step));
+    if (!rep) break;
+    set_reg(ECX, (c.gpr[ECX] & mask) - 1);
+    if ((c.gpr[ECX] & mask) == 0) break;
+  }
+  f.eip += length;
+  hv.set_frame(f);
+  return true;
+}
+
 }  // namespace
 
 bool emulate_privileged_op(Hypervisor& hv) {
@@ -77,18 +145,23 @@ bool emulate_privileged_op(Hypervisor& hv) {
   const u8 ring = f.cs & 3;
   const CodeBytes code = fetch(hv, f);
   Cpu& c = hv.cpu();
-  u32 op_bytes = code.big ? 4 : 2;
-  bool lock = false;
+  u32 op_bytes = code.big ? 4 : 2, ad_bytes = code.big ? 4 : 2;
+  bool lock = false, rep = false;
+  SegReg data_seg = DS;
   u32 i = 0;
-  // Legacy prefixes: operand size matters here; segment, address-size and REP prefixes change nothing for
-  // the instructions emulated below (string I/O is not among them).
+  // Legacy prefixes: operand and address size, the segment of OUTS's source, REP for string I/O.
   for (; i < code.n; ++i) {
     const u8 p = code.b[i];
     if (p == 0x66) op_bytes ^= 6;  // 2 <-> 4
+    else if (p == 0x67) ad_bytes ^= 6;
     else if (p == 0xF0) lock = true;
-    else if (p == 0x67 || p == 0x2E || p == 0x3E || p == 0x26 || p == 0x64 || p == 0x65 || p == 0x36 || p == 0xF2 ||
-             p == 0xF3)
-      continue;
+    else if (p == 0xF2 || p == 0xF3) rep = true;
+    else if (p == 0x26) data_seg = ES;
+    else if (p == 0x2E) data_seg = CS;
+    else if (p == 0x36) data_seg = SS;
+    else if (p == 0x3E) data_seg = DS;
+    else if (p == 0x64) data_seg = FS;
+    else if (p == 0x65) data_seg = GS;
     else break;
   }
   if (i >= code.n) return false;
@@ -102,6 +175,7 @@ bool emulate_privileged_op(Hypervisor& hv) {
 
   if (opcode != 0x0F) {
     if (lock) return false;
+    if (opcode >= 0x6C && opcode <= 0x6F) return string_io(hv, f, opcode, i, op_bytes, ad_bytes, rep, data_seg);
     u32 port = 0;
     switch (opcode) {
       case 0xE4: case 0xE5: case 0xEC: case 0xED: {  // IN imm8 / IN DX, into AL or (E)AX

@@ -1,10 +1,10 @@
 // The few privileged instructions a PV guest may execute after all: Xen does not bounce every #GP to the
 // guest, it first decodes the faulting instruction and completes it itself when the guest is allowed to
 // (Xen 3.2 xen/arch/x86/traps.c, emulate_privileged_op, and the forced-emulation prefix in
-// emulate_forced_invalid_op). Here: port I/O under the virtual IOPL or I/O bitmap set by physdev_op
-// (IN/OUT, with no physical ports behind them), CLI/STI under that IOPL, RDMSR/WRMSR from the guest kernel
-// (the hypervisor MSR that installs a hypercall page), and CPUID behind `ud2a; .ascii "xen"` with the PV
-// CPUID policy (cpuid_policy.h).
+// emulate_forced_invalid_op). Here: port I/O under the virtual IOPL or I/O bitmap set by physdev_op (IN,
+// OUT, INS and OUTS, with no physical ports behind them), CLI/STI under that IOPL, RDMSR/WRMSR from the
+// guest kernel (the hypervisor MSR that installs a hypercall page), and CPUID behind `ud2a; .ascii "xen"`
+// with the PV CPUID policy (cpuid_policy.h).
 #pragma once
 #include "cpu/types.h"
 

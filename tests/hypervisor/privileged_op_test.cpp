@@ -150,6 +150,77 @@ TEST(PortIo, CliAndStiAreIgnoredWithIoplAndFaultWithout) {
   EXPECT_EQ(g.word(0x300100), 1u);
 }
 
+TEST(PortIo, RepInsStoresAllOnesAndRepOutsReadsItsSourceSteppingByDf) {
+  PvGuest g(kTraps + R"(
+  mov edx, 1
+  call set_iopl
+  mov dx, 0x60
+  mov edi, 0x302000
+  mov ecx, 3
+  rep insw                   # three words of 0xffff at ES:EDI
+  mov [0x300000], edi
+  mov [0x300004], ecx
+  std
+  mov esi, 0x302008
+  mov ecx, 2
+  rep outsd                  # two dwords, going down
+  cld
+  mov [0x300008], esi
+  xor ecx, ecx
+  mov edi, 0x303000
+  rep insb                   # a count of 0 does nothing
+  mov [0x30000c], edi
+  jmp shutdown
+)");
+  ASSERT_EQ(g.run(), StopReason::Requested) << g.m.cpu().host_error();
+  EXPECT_EQ(g.word(0x300100), 0u);
+  EXPECT_EQ(g.word(0x302000), 0xFFFFFFFFu);
+  EXPECT_EQ(g.word(0x302004), 0x0000FFFFu);
+  EXPECT_EQ(g.word(0x300000), 0x302006u);
+  EXPECT_EQ(g.word(0x300004), 0u);
+  EXPECT_EQ(g.word(0x300008), 0x302000u);
+  EXPECT_EQ(g.word(0x30000c), 0x303000u);
+  EXPECT_EQ(g.word(0x303000), 0u);
+}
+
+TEST(PortIo, AStringInReachingAnUnmappedPageIsAPageFaultWithTheDoneIterationsKept) {
+  PvGuest g(kTraps + R"(
+  jmp start2
+  .align 8
+pf_trap:
+  .byte 14, 0
+  .word 0xe019
+  .long pf_handler
+  .long 0, 0
+pf_handler:
+  mov eax, [0x20008]         # vcpu_info.arch.cr2
+  mov [0x300000], eax
+  mov eax, [esp]
+  mov [0x300004], eax        # error code
+  mov [0x300008], edi
+  mov [0x30000c], ecx
+  jmp shutdown
+start2:
+  mov eax, 0
+  mov ebx, offset pf_trap
+  int 0x82
+  mov edx, 1
+  call set_iopl
+  mov dx, 0x60
+  mov edi, 0x3ffffc          # the last word of the mapped 4 MB, then the unmapped page
+  mov ecx, 4
+  rep insd
+  jmp shutdown
+)");
+  ASSERT_EQ(g.run(), StopReason::Requested) << g.m.cpu().host_error();
+  EXPECT_EQ(g.word(0x300000), 0x400000u);
+  EXPECT_EQ(g.word(0x300004), 2u);  // a write
+  EXPECT_EQ(g.word(0x300008), 0x400000u);
+  EXPECT_EQ(g.word(0x30000c), 3u);  // one iteration done
+  EXPECT_EQ(g.word(0x3ffffc), 0xFFFFFFFFu);
+  EXPECT_EQ(g.hv.stats().bounces[14], 1u);
+}
+
 TEST(HypervisorMsrs, WritingTheHypercallPageMsrFillsTheGuestsFrameWithHypercallStubs) {
   PvGuest g(kTraps + R"(
   mov ecx, 0x40000000
