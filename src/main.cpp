@@ -296,10 +296,10 @@ int run_command(const RunOptions& o) {
     std::string error;
     elf = parse_elf32(bytes, error);
     if (!elf) return fail(fmt::format("'{}': {}", o.image, error));
-    xen = hv::read_xen_notes(elf->notes, error);
+    xen = hv::read_xen_guest_info(*elf, bytes, error);
     if (!error.empty()) return fail(fmt::format("'{}': {}", o.image, error));
   }
-  if (o.pv && !xen) return fail(fmt::format("--pv: '{}' has no Xen ELF notes, so it is not a PV kernel", o.image));
+  if (o.pv && !xen) return fail(fmt::format("--pv: '{}' {}", o.image, hv::kNotAPvKernel));
   const bool pv = xen && (o.pv || !find_multiboot_header(bytes));
   if (o.hv_layout != "shared" && !pv) return fail("--hv-layout applies to paravirtual guests only");
   if (o.pv_pages && !pv) return fail("--pv-pages applies to paravirtual guests only (this one runs on the bare PC)");

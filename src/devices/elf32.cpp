@@ -1,5 +1,6 @@
 #include "devices/elf32.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -19,31 +20,28 @@ u32 le32(std::span<const u8> b, u32 at) {
   return u32(b[at]) | (u32(b[at + 1]) << 8) | (u32(b[at + 2]) << 16) | (u32(b[at + 3]) << 24);
 }
 // Notes in [at, at + size) of the file: each a header of namesz, descsz and type, then the name and the
-// descriptor, each padded to 4 bytes. False (with `error`) if a note runs past its container.
-bool parse_notes(std::span<const u8> b, u32 at, u32 size, std::vector<Elf32Note>& out, std::string& error) {
-  if (u64(at) + size > b.size()) {
-    error = fmt::format("note area (offset {:#x}, {:#x} bytes) runs past the end of the file", at, size);
-    return false;
-  }
-  const u64 end = u64(at) + size;
+// descriptor, each padded to 4 bytes. Read as tolerantly as Xen's libelf reads them (elf_note_next and
+// friends, which trust the sizes): a note is read while its header starts inside the area, and a name or
+// descriptor that runs past the area is read on into the file, cut only at the file's end. So a last note
+// whose descriptor is shorter than its header says (Debian's grub-i386-xen.bin ends that way) is still
+// read, as far as the file goes.
+void parse_notes(std::span<const u8> b, u32 at, u32 size, std::vector<Elf32Note>& out) {
+  const u64 end = std::min<u64>(u64(at) + size, b.size());
   u64 p = at;
-  while (p + 12 <= end) {
+  while (p < end && p + 12 <= b.size()) {
     const u32 namesz = le32(b, u32(p)), descsz = le32(b, u32(p + 4)), type = le32(b, u32(p + 8));
     const u64 name_at = p + 12, desc_at = name_at + ((u64(namesz) + 3) & ~u64(3));
     const u64 next = desc_at + ((u64(descsz) + 3) & ~u64(3));
-    if (desc_at + descsz > end) {
-      error = fmt::format("note at offset {:#x} runs past its note area", p);
-      return false;
-    }
+    auto clamp = [&](u64 v) { return std::min<u64>(v, b.size()); };
     Elf32Note n;
     n.type = type;
-    n.name.assign(reinterpret_cast<const char*>(b.data() + name_at), namesz);
+    n.declared_descsz = descsz;
+    n.name.assign(reinterpret_cast<const char*>(b.data() + clamp(name_at)), clamp(name_at + namesz) - clamp(name_at));
     while (!n.name.empty() && n.name.back() == '\0') n.name.pop_back();
-    n.desc.assign(b.begin() + desc_at, b.begin() + desc_at + descsz);
+    n.desc.assign(b.begin() + clamp(desc_at), b.begin() + clamp(desc_at + descsz));
     out.push_back(std::move(n));
     p = next;
   }
-  return true;
 }
 
 }  // namespace
@@ -81,7 +79,7 @@ std::optional<Elf32Image> parse_elf32(std::span<const u8> b, std::string& error)
   for (u32 k = 0; k < phnum; ++k) {
     const u32 at = phoff + k * kPhdrSize;
     if (le32(b, at) == kPtNote) {
-      if (!parse_notes(b, le32(b, at + 4), le32(b, at + 16), img.notes, error)) return std::nullopt;
+      if (le32(b, at + 4) != 0) parse_notes(b, le32(b, at + 4), le32(b, at + 16), img.notes);
       continue;
     }
     if (le32(b, at) != kPtLoad) continue;
@@ -94,15 +92,28 @@ std::optional<Elf32Image> parse_elf32(std::span<const u8> b, std::string& error)
     img.loads.push_back(s);
   }
   if (img.loads.empty()) return fail("no loadable (PT_LOAD) segments");
-  // No PT_NOTE: look for SHT_NOTE sections. A section table that does not fit is ignored, as a loader
-  // that needs only segments would (it is optional in an executable).
+  // The sections: SHT_NOTE ones for their notes, and every name (from the e_shstrndx string table) for
+  // callers that look a section up by name. A section table that does not fit is ignored, as a loader that
+  // needs only segments would (it is optional in an executable).
   const u32 shoff = le32(b, 32);
-  const u16 shentsize = le16(b, 46), shnum = le16(b, 48);
-  if (img.notes.empty() && shoff != 0 && shentsize == kShdrSize && u64(shoff) + u64(shnum) * kShdrSize <= b.size()) {
+  const u16 shentsize = le16(b, 46), shnum = le16(b, 48), shstrndx = le16(b, 50);
+  if (shoff != 0 && shentsize == kShdrSize && u64(shoff) + u64(shnum) * kShdrSize <= b.size()) {
+    u32 strtab = 0, strsize = 0;
+    if (shstrndx < shnum) {
+      strtab = le32(b, shoff + shstrndx * kShdrSize + 16);
+      strsize = le32(b, shoff + shstrndx * kShdrSize + 20);
+      if (u64(strtab) + strsize > b.size()) strtab = strsize = 0;
+    }
     for (u32 k = 0; k < shnum; ++k) {
       const u32 at = shoff + k * kShdrSize;
-      if (le32(b, at + 4) != kShtNote) continue;
-      if (!parse_notes(b, le32(b, at + 16), le32(b, at + 20), img.notes, error)) return std::nullopt;
+      Elf32Section sec;
+      sec.type = le32(b, at + 4);
+      sec.offset = le32(b, at + 16);
+      sec.size = le32(b, at + 20);
+      const u32 name = le32(b, at);
+      for (u32 i = name; strsize && i < strsize && b[strtab + i] != 0; ++i) sec.name.push_back(char(b[strtab + i]));
+      if (sec.type == kShtNote) parse_notes(b, sec.offset, sec.size, img.section_notes);
+      img.sections.push_back(std::move(sec));
     }
   }
   return img;

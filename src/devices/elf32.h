@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/types.h"
@@ -24,15 +25,34 @@ struct Elf32Segment {
 struct Elf32Note {
   std::string name;  // without the terminating NUL
   u32 type = 0;
-  std::vector<u8> desc;
+  std::vector<u8> desc;     // the descriptor as far as the file holds it
+  u32 declared_descsz = 0;  // descsz as the header says (more than desc.size() for a truncated last note)
+};
+
+// One section header, for finding a section by name (the legacy Xen `__xen_guest` string lives in one).
+struct Elf32Section {
+  std::string name;
+  u32 type = 0;    // sh_type
+  u32 offset = 0;  // sh_offset
+  u32 size = 0;    // sh_size
 };
 
 struct Elf32Image {
   u32 entry = 0;
   std::vector<Elf32Segment> loads;  // PT_LOAD segments in file order
-  // Notes from PT_NOTE segments or, when there are none, from SHT_NOTE sections (some linkers emit the
-  // sections without a segment; Xen's loader falls back the same way).
+  // Notes from PT_NOTE segments (those with a non-zero p_offset: some binutils leave a bogus zero there,
+  // and Xen's loader skips such a segment too), and from SHT_NOTE sections (some linkers emit the sections
+  // without a segment; Xen's loader falls back to them when the segments hold no Xen note).
   std::vector<Elf32Note> notes;
+  std::vector<Elf32Note> section_notes;
+  // The sections, when the section table and its name table can be read (empty otherwise: the section
+  // table is optional in an executable).
+  std::vector<Elf32Section> sections;
+  const Elf32Section* section(std::string_view name) const {
+    for (const Elf32Section& s : sections)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
 };
 
 // True if `bytes` begins with the ELF magic (\x7fELF), whatever the rest.

@@ -3,6 +3,7 @@
 // on that frame for as long as it is installed. The domain builder and scheduler extend this.
 #pragma once
 #include <optional>
+#include <vector>
 
 #include "hypervisor/hv_types.h"
 
@@ -12,6 +13,8 @@ struct Domain {
   DomainId id{0};
   bool privileged = false;
   std::optional<Mfn> guest_table{};  // the base pointer NEW_BASEPTR installs; CR3 while this domain runs
+  u32 vm_assist = 0;                 // VMASST_TYPE_* bits the guest has enabled (vm_assist)
+  std::vector<Mfn> grant_frames{};   // the shared grant-table frames, in order (grant_table.h)
 };
 
 }  // namespace ring1::hv

@@ -24,8 +24,8 @@ constexpr u32 kL2Prot = pte::Present | pte::Writable | pte::Accessed | pte::Dirt
 
 u32 round_up(u32 v, u32 to) { return (v + to - 1) & ~(to - 1); }
 
-// The hypercall page (xen-x86_32.h): 32 bytes per hypercall, `mov $nr, %eax; int $0x82; ret`; the iret
-// entry pushes EAX first and does not return (the hypervisor resumes the guest where the frame says).
+}  // namespace
+
 void fill_hypercall_page(u8* page) {
   std::memset(page, 0xCC, kPage);
   for (u32 nr = 0; nr < kPage / 32; ++nr) {
@@ -41,8 +41,6 @@ void fill_hypercall_page(u8* page) {
   }
 }
 
-}  // namespace
-
 std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image, const Elf32Image& elf,
                                       const XenGuestInfo& guest, const PvBootConfig& cfg, std::string& error) {
   auto fail = [&](std::string msg) -> std::optional<PvBoot> {
@@ -50,14 +48,24 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
     return std::nullopt;
   };
   // ---- what the kernel asks for ----
+  const char* src = guest.source == XenGuestInfo::Source::XenGuestString ? "__xen_guest PAE" : "XEN_ELFNOTE_PAE_MODE";
   if (guest.needs_pae())
-    return fail(fmt::format("a PAE kernel (XEN_ELFNOTE_PAE_MODE \"{}\"); ring1 models non-PAE paging only",
-                            guest.pae_mode));
-  if (guest.xen_version != "xen-3.0")
-    return fail(fmt::format("Xen interface \"{}\" (XEN_ELFNOTE_XEN_VERSION); ring1 implements \"xen-3.0\"",
-                            guest.xen_version));
-  if (!guest.loader.empty() && guest.loader != "generic")
-    return fail(fmt::format("loader \"{}\" (XEN_ELFNOTE_LOADER); ring1 knows \"generic\"", guest.loader));
+    return fail(fmt::format("a PAE kernel ({} \"{}\"); ring1 models non-PAE paging only", src, guest.pae_mode));
+  // Xen 3.2's elf_xen_note_check: the interface must begin "xen-3.0", and the kernel must be built for the
+  // generic loader or be Linux.
+  const bool legacy = guest.source == XenGuestInfo::Source::XenGuestString;
+  if (guest.xen_version.rfind("xen-3.0", 0) != 0)
+    return fail(fmt::format("Xen interface \"{}\" ({}); ring1 implements \"xen-3.0\"", guest.xen_version,
+                            legacy ? "__xen_guest XEN_VER" : "XEN_ELFNOTE_XEN_VERSION"));
+  if (guest.loader.rfind("generic", 0) != 0 && guest.guest_os.rfind("linux", 0) != 0)
+    return fail(fmt::format("loader \"{}\" ({}); ring1, like Xen, loads kernels built for the \"generic\" loader "
+                            "or Linux",
+                            guest.loader, legacy ? "__xen_guest LOADER" : "XEN_ELFNOTE_LOADER"));
+  // Features a kernel may require that change how the domain is built, and that ring1 does not offer.
+  for (const char* f : {"!auto_translated_physmap", "!supervisor_mode_kernel"})
+    if (("|" + guest.features + "|").find(std::string("|") + f + "|") != std::string::npos)
+      return fail(fmt::format("the kernel requires Xen feature {} (FEATURES \"{}\"), which ring1 does not offer", f + 1,
+                              guest.features));
   const u32 hv_start = xen::kHypervisorVirtStart;
   if (guest.virt_base % kPage) return fail(fmt::format("VIRT_BASE {:#x} is not page-aligned", guest.virt_base));
 
@@ -91,7 +99,8 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   auto pfn_of = [&](u32 va) { return (va - guest.virt_base) / kPage; };
   const u32 mfn_list = kend;
   const u32 start_info = round_up(mfn_list + nr_pages * 4, kPage);
-  const u32 console = start_info + kPage;
+  const u32 xenstore = start_info + kPage;  // xc_dom_x86.c's order: start info, xenstore, console
+  const u32 console = xenstore + kPage;
   const u32 pt_base = console + kPage;
   // Page tables: the directory and one L1 per 4 MB the region spans; the region includes them, the stack
   // and the padding, so count until the number stops changing.
@@ -183,6 +192,11 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   const i32 console_port = hv.set_console_ring(si.console.domU.mfn * kPage);
   if (console_port < 0) return fail("no event channel for the console (a ring1 bug)");
   si.console.domU.evtchn = static_cast<u32>(console_port);
+  si.store_mfn = first + pfn_of(xenstore);
+  // The store's event channel, its far end ring1's minimal store (xenstore_stub.h), where xenstored would be.
+  const i32 store_port = hv.set_store_page(si.store_mfn * kPage);
+  if (store_port < 0) return fail("no event channel for the xenstore (a ring1 bug)");
+  si.store_evtchn = static_cast<u32>(store_port);
   si.pt_base = pt_base;
   si.nr_pt_frames = nr_pt;
   si.mfn_list = mfn_list;
@@ -212,6 +226,7 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   b.bootstrap_end = v_end;
   b.shared_info = shared_mfn * kPage;
   b.console_mfn = si.console.domU.mfn;
+  b.store_mfn = si.store_mfn;
   return b;
 }
 

@@ -34,12 +34,18 @@ struct PvBoot {
   u32 bootstrap_end = 0;    // the end of the mapped bootstrap region (virtual)
   u32 shared_info = 0;      // machine address
   u32 console_mfn = 0;
+  u32 store_mfn = 0;        // the xenstore page (start_info.store_mfn)
 };
 
 // The first machine frame the builder gives a domain: the first megabyte stays unused, as a PC's would.
 inline constexpr u32 kFirstDomainFrame = 0x100;
 // The start_info magic of a non-PAE x86_32 guest (xen.h: "xen-<version>-<platform>").
 inline constexpr char kStartInfoMagic[] = "xen-3.0-x86_32";
+
+// Fills a 4 KiB page with the hypercall stubs (xen-x86_32.h): 32 bytes per hypercall, `mov $nr, %eax;
+// int $0x82; ret`, the iret entry pushing EAX first and not returning. The builder puts it where
+// HYPERCALL_PAGE says; the hypercall-page MSR (privileged_op.h) wherever the guest asks.
+void fill_hypercall_page(u8* page);
 
 // Builds the domain from `image` (its ELF32 form `elf` and Xen notes `guest`) and leaves the CPU at its entry
 // in ring 1. On bad input (a PAE kernel, another interface version, segments outside the guest's part of the

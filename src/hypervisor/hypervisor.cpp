@@ -5,6 +5,7 @@
 
 #include "cpu/descriptors.h"
 #include "hypervisor/hypercalls/hypercalls.h"
+#include "hypervisor/privileged_op.h"
 #include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {
@@ -41,6 +42,7 @@ Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
       guest_(m.mmu()),
       walking_(m.cpu()),
       layout_(layout),
+      store_(m.ram()),
       console_backend_(m.ram()),
       events_(m.ram(), DomainId{1}) {
   domain_.id = DomainId{1};
@@ -207,6 +209,10 @@ void Hypervisor::hypercall(Cpu& c) {
 }
 
 void Hypervisor::exception(Cpu& c, u8 vector, u32 error_code) {
+  // What Xen completes itself before bouncing anything (privileged_op.h): CPUID behind the forced-emulation
+  // prefix, and the port I/O, CLI/STI and MSR accesses the guest is allowed.
+  if (vector == 6 && emulate_forced_invalid_op(*this)) return;
+  if (vector == 13 && error_code == 0 && emulate_privileged_op(*this)) return;
   const Frame f = frame();
   const u8 from = f.cs & 3;
   // INT n through a gate the guest may not use directly (no direct gate, or DPL 0 in the real IDT) is a
@@ -293,6 +299,12 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
   return true;
 }
 
+void Hypervisor::deliver_page_fault(u32 addr, u32 error_code) {
+  Cpu& c = cpu();
+  c.cr2 = addr;  // only ring 0 sees the real CR2; exception() copies it to the guest's vcpu_info
+  exception(c, 14, error_code);
+}
+
 bool Hypervisor::stack_base(u16 ss, u32& base) {
   try {
     base = read_descriptor(cpu(), ss).base();
@@ -377,5 +389,18 @@ i32 Hypervisor::set_console_ring(u32 ma) {
 }
 
 void Hypervisor::drain_console_ring() { console_backend_.drain(); }
+
+i32 Hypervisor::set_store_page(u32 ma) {
+  store_.attach(ma);
+  store_port_ = events_.connect_host(HostEndpoint{&Hypervisor::on_store_notify, this});
+  return store_port_;
+}
+
+// The guest sent on the store's port: read its requests, and if anything moved, signal it back as
+// xenstored does after writing replies.
+void Hypervisor::on_store_notify(void* self) {
+  auto* hv = static_cast<Hypervisor*>(self);
+  if (hv->store_.service() && hv->store_port_ > 0) hv->events_.notify_guest(static_cast<u32>(hv->store_port_));
+}
 
 }  // namespace ring1::hv

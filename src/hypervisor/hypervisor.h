@@ -21,6 +21,7 @@
 #include "hypervisor/mmu_hypercalls.h"
 #include "hypervisor/preemption.h"
 #include "hypervisor/vcpu.h"
+#include "hypervisor/xenstore_stub.h"
 #include "hypervisor/vcpu_timers.h"
 #include "hypervisor/virtual_time.h"
 #include "machine/machine.h"
@@ -75,6 +76,13 @@ class Hypervisor {
   VirtualCpu& vcpu() { return vcpu_; }
   const VirtualCpu& vcpu() const { return vcpu_; }
   const HypervisorStats& stats() const { return stats_; }
+  // The far end of the domain's xenstore ring (xenstore_stub.h).
+  XenstoreStub& store() { return store_; }
+  const XenstoreStub& store() const { return store_; }
+  // The xenstore page at machine address `ma`; returns the guest's event-channel port for it (start_info's
+  // store_evtchn), or -errno. The store answers when the guest notifies the port, and notifies it back.
+  i32 set_store_page(u32 ma);
+  i32 store_port() const { return store_port_; }
 
   // Starts the guest kernel in ring 1 at `eip` with stack `esp` on the page directory at machine address
   // `cr3` (which must already hold the hypervisor's slots), flat FLAT_RING1 segments and ESI = `esi`
@@ -196,6 +204,9 @@ class Hypervisor {
   void set_frame(const Frame& f);
   // The base of a guest stack segment (its descriptor in the current GDT/LDT); false if it has none.
   bool stack_base(u16 ss, u32& base);
+  // Bounces a page fault at `addr` to the guest as if the hypervisor had taken it on the guest's behalf
+  // (Xen: propagate_page_fault), for emulation that could not read the guest's instruction.
+  void deliver_page_fault(u32 addr, u32 error_code);
   // Installs or removes the direct system-call gate for vector `v` from the guest's trap table entry.
   void update_direct_gate(u8 v);
 
@@ -220,6 +231,7 @@ class Hypervisor {
   static u8 irq_acknowledge(void* self);
   static void on_kick(void* self);
   static void on_console_notify(void* self);
+  static void on_store_notify(void* self);
   // Waits with the clock jumping to each timer deadline until `woken()`; false if nothing can wake it.
   template <class Woken>
   bool wait_until(Woken woken, const u64* timeout_ns);
@@ -245,6 +257,9 @@ class Hypervisor {
   std::string crash_message_;
   std::optional<Frame> stop_frame_;
   std::string console_;
+  u32 console_ring_ = 0;
+  XenstoreStub store_;
+  i32 store_port_ = 0;
   std::string hv_log_;
   bool log_line_start_ = true;
   XenConsoleBackend console_backend_;

@@ -31,6 +31,12 @@ struct VirtualCpu {
   u8 syscall_vector = 0;  // the vector installed directly in the IDT (0: none)
   u32 gdt_frame[14] = {};  // set_gdt: the machine frames of the guest's GDT pages
   u32 gdt_frames = 0;
+  // Port I/O permission (physdev_op set_iopl / set_iobitmap; Xen's v->arch.iopl, iobmp, iobmp_limit): the
+  // virtual IOPL, and a guest-memory bitmap of ports allowed below iobmp_limit. The real EFLAGS.IOPL stays 0,
+  // so every IN/OUT from the guest traps and is checked against these (privileged_op.h).
+  u8 iopl = 0;
+  u32 iobmp = 0;
+  u32 iobmp_limit = 0;
 };
 
 }  // namespace ring1::hv

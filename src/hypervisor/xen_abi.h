@@ -176,6 +176,48 @@ inline constexpr u32 kCapabilitiesLen = 1024;   // xen_capabilities_info_t
 inline constexpr u32 kVmasstCmdEnable = 0;
 inline constexpr u32 kVmasstCmdDisable = 1;
 inline constexpr u32 kVmasstTypePaeExtendedCr3 = 3;
+inline constexpr u32 kVmasstType4gbSegments = 0;
+inline constexpr u32 kVmasstType4gbSegmentsNotify = 1;
+inline constexpr u32 kVmasstTypeWritablePagetables = 2;
+inline constexpr u32 kMaxVmasstTypeXen32 = 3;  // MAX_VMASST_TYPE as Xen 3.0-3.2 defined it
+
+// More xen_version commands (version.h) and the sizes of their answers.
+inline constexpr u32 kXenverCompileInfo = 2;
+inline constexpr u32 kXenverChangeset = 4;
+inline constexpr u32 kXenverGuestHandle = 8;
+inline constexpr u32 kChangesetLen = 64;        // xen_changeset_info_t
+inline constexpr u32 kCompileInfoLen = 64 + 16 + 32 + 32;  // struct xen_compile_info
+inline constexpr u32 kDomainHandleLen = 16;     // xen_domain_handle_t
+// XENFEAT_* bit numbers (features.h) that Xen 3.x could report to a PV guest.
+inline constexpr u32 kXenfeatWritablePageTables = 0;
+inline constexpr u32 kXenfeatAutoTranslatedPhysmap = 2;
+inline constexpr u32 kXenfeatSupervisorModeKernel = 3;
+inline constexpr u32 kXenfeatPaePgdirAbove4gb = 4;
+
+// grant_table_op commands and status codes (grant_table.h).
+namespace gnttabop {
+inline constexpr u32 kMapGrantRef = 0;
+inline constexpr u32 kUnmapGrantRef = 1;
+inline constexpr u32 kSetupTable = 2;
+inline constexpr u32 kDumpTable = 3;
+inline constexpr u32 kTransfer = 4;
+inline constexpr u32 kCopy = 5;
+inline constexpr u32 kQuerySize = 6;
+inline constexpr u32 kUnmapAndReplace = 7;
+inline constexpr u32 kSetVersion = 8;
+}  // namespace gnttabop
+inline constexpr i16 kGntstOkay = 0;
+inline constexpr i16 kGntstGeneralError = -1;
+inline constexpr i16 kGntstBadDomain = -2;
+inline constexpr i16 kGntstPermissionDenied = -8;
+
+// physdev_op commands (physdev.h).
+inline constexpr u32 kPhysdevopSetIopl = 6;
+
+// The xenstore ring page (io/xs_wire.h): request and response rings, then their indexes.
+inline constexpr u32 kXenstoreRingSize = 1024;
+inline constexpr u32 kXenstorePayloadMax = 4096;
+inline constexpr u32 kXsError = 16;  // xsd_sockmsg_type XS_ERROR
 
 // trap_info.flags bit 2: mask events on entry, like an interrupt gate (arch-x86/xen.h).
 inline constexpr u8 kTrapInfoMaskEvents = 4;
@@ -292,6 +334,41 @@ struct TrapInfo {
   u32 address;
 };
 
+// struct gnttab_setup_table (grant_table.h), x86_32: frame_list is a 32-bit guest handle of xen_pfn_t.
+struct GnttabSetupTable {
+  u16 dom;
+  u32 nr_frames;
+  i16 status;  // GNTST_*
+  u32 frame_list;
+};
+
+// struct gnttab_query_size (grant_table.h).
+struct GnttabQuerySize {
+  u16 dom;
+  u32 nr_frames;
+  u32 max_nr_frames;
+  i16 status;
+};
+
+// struct xsd_sockmsg (io/xs_wire.h): the header of every xenstore message, followed by len payload bytes.
+struct XsdSockmsg {
+  u32 type;
+  u32 req_id;
+  u32 tx_id;
+  u32 len;
+};
+
+// struct xenstore_domain_interface (io/xs_wire.h).
+struct XenstoreDomainInterface {
+  char req[kXenstoreRingSize];
+  char rsp[kXenstoreRingSize];
+  u32 req_cons, req_prod;
+  u32 rsp_cons, rsp_prod;
+  u32 server_features;
+  u32 connection;
+  u32 error;
+};
+
 #pragma pack(pop)
 
 static_assert(sizeof(StartInfo) == 1112);
@@ -301,6 +378,10 @@ static_assert(sizeof(MmuUpdate) == 16);
 static_assert(sizeof(MmuextOp) == 12);
 static_assert(sizeof(MulticallEntry) == 32);
 static_assert(sizeof(TrapInfo) == 8);
+static_assert(sizeof(GnttabSetupTable) == 16);
+static_assert(sizeof(GnttabQuerySize) == 16);
+static_assert(sizeof(XsdSockmsg) == 16);
+static_assert(sizeof(XenstoreDomainInterface) == 2076);
 
 }  // namespace ring1::xen
 

@@ -5,51 +5,16 @@
 // info); the domain builder will do this for real kernels.
 #include <gtest/gtest.h>
 
-#include "hypervisor/hypervisor.h"
+#include "hypervisor/pv_guest.h"
 #include "hypervisor/xen_abi.h"
-#include "support/assembler.h"
 
 namespace ring1::hv {
 namespace {
 
-constexpr u32 kPd = 0x10000, kPt = 0x11000, kSharedInfo = 0x20000, kCode = 0x100000;
-constexpr u32 kKernelStack = 0x90000, kUserStack = 0x80000;
-constexpr u32 kP = 1, kRw = 2, kUser = 4;
-
-struct PvGuest {
-  Machine m{[] {
-    MachineConfig c;
-    c.memory_bytes = 16u << 20;
-    return c;
-  }()};
-  Hypervisor hv{m};
-
-  // Identity-maps the first 4 MB (user, writable; 0x500000 and up stay unmapped) and starts `source` in
-  // ring 1 at kCode.
-  explicit PvGuest(const std::string& source) {
-    for (u32 i = 0; i < 1024; ++i) {
-      const u32 pte = (i << 12) | kP | kRw | kUser;
-      m.ram().write_bytes(kPt + i * 4, &pte, 4);
-    }
-    const u32 pde = kPt | kP | kRw | kUser;
-    m.ram().write_bytes(kPd, &pde, 4);
-    hv.space().fill_l2_slots(kPd);
-    hv.attach_shared_info(kSharedInfo);  // vcpu_info[0] opens shared_info; events and time live there
-    const std::vector<u8> code = test::assemble(source, test::Bits::b32, kCode);
-    m.ram().write_bytes(kCode, code.data(), u32(code.size()));
-    hv.enter_guest(kPd, kCode, kKernelStack, 0);
-  }
-  StopReason run(u64 max = 100000) {
-    RunLimits lim;
-    lim.max_instructions = max;
-    return m.cpu().run(lim);
-  }
-  u32 word(u32 addr) {
-    u32 v;
-    m.ram().read_bytes(addr, &v, 4);
-    return v;
-  }
-};
+using test::PvGuest;
+using test::kKernelStack;
+using test::kUserStack;
+using test::kSharedInfo;
 
 // Hypercall helpers in the guest's assembly: number in EAX, arguments in EBX, ECX, EDX (xen-x86_32.h).
 const std::string kPrologue = R"(

@@ -1,6 +1,7 @@
 // Miscellany with no operand forms to speak of (SDM vol. 2): the accumulator sign extensions CBW/CWDE and
 // CWD/CDQ, the flag transfers LAHF/SAHF, the flag instructions CLC STC CMC CLD STD, and CPUID, RDTSC and
 // UD2, which define the processor ring1 claims to be: a Pentium-class integer core with no FPU.
+#include "cpu/cpuid.h"
 #include "cpu/exec/flags.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
@@ -34,51 +35,13 @@ void flag_op(Cpu& c, const Insn&) {
   c.set_flags(((c.flags() & ~Clear) | Set) ^ Toggle);
 }
 
-// CPUID (SDM vol. 2, CPUID). ring1 identifies as a "GenuineIntel" part of the generation it models
-// (cpu_model.h), with no FPU, since ring1 has no x87:
-//   p6:  family 6, model 3, stepping 3 (0x633, a Pentium II: the first P6 whose SYSENTER works; Pentium Pro
-//        parts report SEP but must not use it, SDM vol. 2, CPUID, "SEP").
-//   486: family 4, model 2, stepping 3 (0x423, an i486SX: a 486 without an FPU, of the steppings with CPUID).
-//   386: no CPUID (#UD; the builder refuses it), and POPF cannot set EFLAGS.ID (stack_frame.cpp).
-// The signature is also what Cpu::reset_power_on() leaves in EDX.
-//   Leaf 0: EAX = 1 (the highest basic leaf), EBX:EDX:ECX = "GenuineIntel".
-//   Leaf 1: EAX = the signature, EBX = ECX = 0, EDX = the features ring1 implements for that model.
-//   Any higher leaf: all four registers 0. (Real Intel parts answer an out-of-range basic leaf with the
-//   highest basic leaf's data; ring1 returns zeros instead, so a guest probing beyond leaf 1 sees nothing.)
-// P6 features: FPU (bit 0) clear, no x87; VME (1) and DE (2) clear, not modelled; PSE (3), TSC (4, RDTSC
-// below), MSR (5, RDMSR/WRMSR), CX8 (8, CMPXCHG8B), SEP (11, SYSENTER/SYSEXIT), MTRR (12: MTRRCAP and
-// MTRR_DEF_TYPE, cpu/msr.cpp), PGE (13), CMOV (15) and PAT (16, IA32_PAT) set, because the core and its
-// paging model implement them. APIC (9) is set while the machine has a local APIC and IA32_APIC_BASE enables
-// it (SDM vol. 3, 10.4.3: the flag follows the global enable). MMX (23) and everything else clear. The 486
-// has none of these (and no APIC base MSR, so no APIC flag either).
-inline constexpr u32 kFeaturesP6 = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 11) | (1u << 12) |
-                                   (1u << 13) | (1u << 15) | (1u << 16);
-inline constexpr u32 kFeatureApic = 1u << 9;
-inline constexpr u64 kApicGlobalEnable = 1u << 11;
-inline constexpr u32 kMaxLeaf = 1;
-
+// CPUID (SDM vol. 2, CPUID): the answers are data in cpu/cpuid.cpp.
 void cpuid(Cpu& c, const Insn&) {
-  u32 a = 0, b = 0, cc = 0, d = 0;
-  switch (c.gpr[EAX]) {
-    case 0:
-      a = kMaxLeaf;
-      b = 0x756e6547;   // "Genu"
-      d = 0x49656e69;   // "ineI"
-      cc = 0x6c65746e;  // "ntel"
-      break;
-    case 1:
-      a = cpu_signature(c.model());
-      d = c.model() == CpuModel::P6 ? kFeaturesP6 : 0;
-      if (c.model() == CpuModel::P6 && c.apic.present() && (c.apic.read_base(c.apic.context) & kApicGlobalEnable))
-        d |= kFeatureApic;
-      break;
-    default:
-      break;
-  }
-  c.gpr[EAX] = a;
-  c.gpr[EBX] = b;
-  c.gpr[ECX] = cc;
-  c.gpr[EDX] = d;
+  const CpuidResult r = native_cpuid(c, c.gpr[EAX]);
+  c.gpr[EAX] = r.eax;
+  c.gpr[EBX] = r.ebx;
+  c.gpr[ECX] = r.ecx;
+  c.gpr[EDX] = r.edx;
 }
 
 // SALC (D6, SDM vol. 2 lists it only in the opcode map as reserved; every Intel and AMD part since the 8086

@@ -1,5 +1,6 @@
 // The hypercalls a guest needs before anything else (XEN-REFERENCE.md 2.10): the emergency console
-// (console_io), the version queries and vm_assist. The scheduler operations are in sched_op.cpp.
+// (console_io) and vm_assist. The version queries are in xen_version.cpp, the scheduler operations in
+// sched_op.cpp.
 #include <algorithm>
 #include <cstring>
 
@@ -11,20 +12,9 @@
 namespace ring1::hv {
 namespace {
 
-// The interface ring1 implements is the non-PAE xen-3.0-x86_32 one (XEN-NOTES.md).
-constexpr u32 kVersion = (3u << 16) | 0u;
-constexpr char kExtraVersion[] = "-ring1";
-constexpr char kCapabilities[] = "xen-3.0-x86_32";
 // Xen writes a console buffer out in pieces and can preempt itself between them; ring1 has no hypercall
 // continuations, so one call takes at most this much (larger counts are -xen::err::kEINVAL).
 constexpr u32 kMaxConsoleWrite = 1u << 20;
-
-template <std::size_t N>
-i32 copy_string(Hypervisor& hv, u32 dst, const char (&src)[N], u32 size) {
-  char buf[1024] = {};
-  std::memcpy(buf, src, std::min<std::size_t>(N, size - 1));
-  return hv.guest().copy_to(LinearAddr{dst}, buf, size) ? 0 : -xen::err::kEFAULT;
-}
 
 }  // namespace
 
@@ -48,36 +38,28 @@ i32 do_console_io(Hypervisor& hv, const HypercallArgs& a) {
   }
 }
 
-// xen_version(cmd, arg) (xen/include/public/version.h).
-i32 do_xen_version(Hypervisor& hv, const HypercallArgs& a) {
-  switch (a.a1) {
-    case xen::kXenverVersion: return static_cast<i32>(kVersion);
-    case xen::kXenverExtraversion: return copy_string(hv, a.a2, kExtraVersion, xen::kExtraversionLen);
-    case xen::kXenverCapabilities: return copy_string(hv, a.a2, kCapabilities, xen::kCapabilitiesLen);
-    case xen::kXenverPlatformParameters: {
-      const u32 virt_start = xen::kHypervisorVirtStart;
-      return hv.guest().write(LinearAddr{a.a2}, virt_start) ? 0 : -xen::err::kEFAULT;
-    }
-    case xen::kXenverGetFeatures: {
-      // struct xen_feature_info { unsigned submap_idx; uint32_t submap; }: ring1 offers no optional
-      // feature (no writable page tables, no auto-translated physmap, no supervisor-mode kernel).
-      u32 info[2];
-      if (!hv.guest().copy_from(LinearAddr{a.a2}, info, 8)) return -xen::err::kEFAULT;
-      info[1] = 0;
-      return hv.guest().copy_to(LinearAddr{a.a2}, info, 8) ? 0 : -xen::err::kEFAULT;
-    }
-    case xen::kXenverPagesize: return 4096;
+// vm_assist(cmd, type), as Xen 3.2 answers it (xen/common/domain.c, vm_assist): a type above
+// MAX_VMASST_TYPE (3 in Xen 3.x) is -EINVAL, a command other than enable/disable -ENOSYS, and the domain's
+// assist bit is set or cleared. Xen 3.x acted on two of those bits and ring1 does neither, so it refuses to
+// enable them (-EINVAL) rather than say yes and then not do it:
+//   4gb_segments: Xen emulated accesses through segments that wrap past 4 GiB (x86_32 seg_fixup.c);
+//   writable_pagetables: Xen emulated direct guest writes to its page tables (ptwr_do_page_fault).
+// 4gb_segments_notify only asks to be told when that emulation happens (it never does here), and
+// pae_extended_cr3 only says how a PAE CR3 is packed (and turns on XENFEAT_pae_pgdir_above_4gb, as in Xen);
+// both are accepted. Disabling any type is accepted: it asks for nothing ring1 does.
+i32 do_vm_assist(Hypervisor& hv, const HypercallArgs& a) {
+  const u32 cmd = a.a1, type = a.a2;
+  if (type > xen::kMaxVmasstTypeXen32) return -xen::err::kEINVAL;
+  u32& bits = hv.domain().vm_assist;
+  switch (cmd) {
+    case xen::kVmasstCmdEnable:
+      if (type == xen::kVmasstType4gbSegments || type == xen::kVmasstTypeWritablePagetables)
+        return -xen::err::kEINVAL;
+      bits |= 1u << type;
+      return 0;
+    case xen::kVmasstCmdDisable: bits &= ~(1u << type); return 0;
     default: return -xen::err::kENOSYS;
   }
-}
-
-// vm_assist(cmd, type): ring1 honours no assist that changes behaviour (4 GB segments, writable page
-// tables), so it refuses them rather than pretend. pae_extended_cr3 only describes how a PAE CR3 is
-// packed; without PAE it changes nothing and is accepted (GRUB asks for it first).
-i32 do_vm_assist(Hypervisor&, const HypercallArgs& a) {
-  if (a.a1 != xen::kVmasstCmdEnable && a.a1 != xen::kVmasstCmdDisable) return -xen::err::kEINVAL;
-  if (a.a2 == xen::kVmasstTypePaeExtendedCr3) return 0;
-  return -xen::err::kEINVAL;
 }
 
 }  // namespace ring1::hv

@@ -22,6 +22,9 @@ HypercallHandler hypercall_handler(u32 nr) {
     case xen::hypercall::kMulticall: return &do_multicall;
     case xen::hypercall::kSetGdt: return &do_set_gdt;
     case xen::hypercall::kUpdateDescriptor: return &do_update_descriptor;
+    case xen::hypercall::kGrantTableOp: return &do_grant_table_op;
+    case xen::hypercall::kPhysdevOp: return &do_physdev_op;
+    case xen::hypercall::kPhysdevOpCompat: return &do_physdev_op_compat;
     case xen::hypercall::kEventChannelOp: return &do_event_channel_op;
     case xen::hypercall::kEventChannelOpCompat: return &do_event_channel_op_compat;
     case xen::hypercall::kSchedOpCompat: return &do_sched_op_compat;

@@ -25,6 +25,7 @@
         xen_note_str 5, xen-3.0                 # XEN_VERSION
         xen_note_str 8, generic                 # LOADER
         xen_note_long 3, 0xC0000000             # VIRT_BASE
+        xen_note_long 4, 0xC0000000             # PADDR_OFFSET: p_paddr are virtual addresses
         xen_note_long 1, _start                 # ENTRY
         xen_note_str 9, no                      # PAE_MODE
 
