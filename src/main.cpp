@@ -71,10 +71,17 @@ struct RunOptions {
   bool given_cpu_mhz = false, given_rtc = false;
 };
 
+// ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
+// disk), and nothing must throw out of a run.
+template <class... Args>
+void print_err(fmt::format_string<Args...> f, Args&&... args) {
+  std::fputs(fmt::format(f, std::forward<Args>(args)...).c_str(), stderr);
+}
+
 // One line on stderr, with any control byte in it (from a file name, a cost file's line, a kernel's Xen
 // notes) escaped, so the message stays one printable line.
 int fail(const std::string& msg) {
-  fmt::print(stderr, "ring1: {}\n", escape_control(msg));
+  print_err("ring1: {}\n", escape_control(msg));
   return kExitBadInput;
 }
 
@@ -221,6 +228,9 @@ int run_command(const RunOptions& o) {
   const bool pv = xen && (o.pv || !find_multiboot_header(bytes));
   if (o.hv_layout != "shared" && !pv) return fail("--hv-layout applies to paravirtual guests only");
   if (o.pv_pages && !pv) return fail("--pv-pages applies to paravirtual guests only (this one runs on the bare PC)");
+  if (pv && o.cmdline.size() >= xen::kMaxGuestCmdline)
+    return fail(fmt::format("--cmdline: {} bytes; a PV kernel's start_info holds at most {}", o.cmdline.size(),
+                            xen::kMaxGuestCmdline - 1));
   if (pv && o.entry)
     return fail(fmt::format("--entry: '{}' boots as a PV kernel, whose entry is its Xen ENTRY note", o.image));
   if (pv && (o.given_rtc || o.given_cpu_mhz))
@@ -310,7 +320,7 @@ int run_command(const RunOptions& o) {
   StopReason why = run_with_debugger(*m, lim, dbg, dbg_out);
   auto t1 = std::chrono::steady_clock::now();
   if (!dbg_out.error.empty()) {
-    fmt::print(stderr, "ring1: --gdb: {}\n", dbg_out.error);
+    print_err("ring1: --gdb: {}\n", dbg_out.error);
     return kExitHostError;
   }
   // Output that could not be written (a full disk, /dev/full) ends the run with the host-error status and
@@ -347,15 +357,15 @@ int run_command(const RunOptions& o) {
   if (!write_all(stdout, "") && write_error.empty())
     write_error = fmt::format("cannot write to stdout: {}", std::strerror(errno));
   if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
-    fmt::print(stderr, "ring1: domain crashed: {}\n", hyp->crash_message());
+    print_err("ring1: domain crashed: {}\n", hyp->crash_message());
   else if (why == StopReason::UnhandledFault)
-    fmt::print(stderr, "ring1: guest crashed: {}\n", describe_fault(*m));
+    print_err("ring1: guest crashed: {}\n", describe_fault(*m));
   else if (why == StopReason::TripleFault)
-    fmt::print(stderr, "ring1: guest crashed: {}\n", describe_triple_fault(*m));
+    print_err("ring1: guest crashed: {}\n", describe_triple_fault(*m));
   else if (why == StopReason::HostError)
-    fmt::print(stderr, "ring1: {}\n", cpu.host_error());
+    print_err("ring1: {}\n", cpu.host_error());
   if (!write_error.empty()) {
-    fmt::print(stderr, "ring1: {}\n", escape_control(write_error));
+    print_err("ring1: {}\n", escape_control(write_error));
     return kExitHostError;
   }
   return exit_status(why, dbg_out.killed);
