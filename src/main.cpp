@@ -362,7 +362,7 @@ int run_command(const RunOptions& o) {
     print_err("ring1: guest crashed: {}\n", describe_fault(*m));
   else if (why == StopReason::TripleFault)
     print_err("ring1: guest crashed: {}\n", describe_triple_fault(*m));
-  else if (why == StopReason::HostError)
+  else if (why == StopReason::HostError || why == StopReason::NotModelled || why == StopReason::Ring1Bug)
     print_err("ring1: {}\n", cpu.host_error());
   if (!write_error.empty()) {
     print_err("ring1: {}\n", escape_control(write_error));
@@ -446,8 +446,11 @@ int main(int argc, char** argv) {
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
       "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC.\n"
       "Exit status: the guest's isa-debug-exit status ((value << 1) | 1, odd) when it wrote one; 0 guest halted;\n"
-      "a PV domain's poweroff or reboot 0; 2 bad input; 120 guest crashed (triple fault, unhandled exception,\n"
-      "crashed domain); 122 killed from the debugger; 124 instruction/cycle limit reached; 126 host-side error.");
+      "a PV domain's poweroff or reboot 0; 2 bad input; 116 the guest used something ring1 does not model (the\n"
+      "message names it); 118 a bug in ring1 (an internal check failed); 120 guest crashed (triple fault,\n"
+      "unhandled exception, crashed domain); 122 killed from the debugger; 124 instruction/cycle limit reached\n"
+      "(the instruction limit counts steps: instructions, faults and interrupts delivered, REP elements, halted\n"
+      "waits); 126 host-side error.");
 
   try {
     app.parse(argc, argv);
@@ -457,5 +460,15 @@ int main(int argc, char** argv) {
   }
   o.given_cpu_mhz = cpu_mhz_opt->count() > 0;
   o.given_rtc = rtc_opt->count() > 0;
-  return run_command(o);
+  // No exception leaves ring1 (DESIGN.md, "Failure channels"): one that reaches here escaped every module's
+  // handling, before the guest ran or after it stopped (the run loop reports its own with guest context).
+  try {
+    return run_command(o);
+  } catch (const std::exception& e) {
+    print_err("ring1: internal error: {}\nring1: this is a bug in ring1, not in the guest or the input: "
+              "please report it with the image and the command line\n", e.what());
+  } catch (...) {
+    print_err("ring1: internal error: an unknown exception\nring1: this is a bug in ring1\n");
+  }
+  return kExitRing1Bug;
 }

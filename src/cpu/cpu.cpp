@@ -7,6 +7,7 @@
 
 #include "cpu/interrupts.h"
 #include "cpu/isa/ud.h"
+#include "cpu/internal_error.h"
 
 namespace ring1 {
 
@@ -96,6 +97,40 @@ void Cpu::host_stop(std::string message) {
   request_stop(StopReason::HostError);
 }
 
+void Cpu::not_modelled(std::string_view feature) {
+  host_error_ = fmt::format("not modelled: {} (at EIP {:#010x}, ring {})", feature, eip, cpl);
+  request_stop(StopReason::NotModelled);
+}
+
+void Cpu::ring1_bug(std::string_view what) {
+  std::string where;
+  try {
+    where = describe_position();
+  } catch (...) {
+    where = fmt::format("EIP {:#010x} in ring {} (its bytes could not be read)", eip, cpl);
+  }
+  host_error_ = fmt::format(
+      "internal error: {}\n  guest at {}\n  this is a bug in ring1, not in the guest: please report it with the "
+      "image and the command line",
+      what, where);
+  request_stop(StopReason::Ring1Bug);
+}
+
+std::string Cpu::describe_position() const {
+  const u32 lin = seg[CS].base + eip;
+  u8 bytes[15] = {};
+  u32 n = 0;
+  for (; n < 15; ++n) {
+    const Translation t = mmu_.probe(lin + n);
+    if (!t.present || !mmu_.ram().contains(t.phys, 1)) break;
+    bytes[n] = *mmu_.ram().host(t.phys);
+  }
+  std::string hex;
+  for (u32 k = 0; k < n; ++k) hex += fmt::format("{}{:02x}", k ? " " : "", bytes[k]);
+  const std::string text = n ? cache_.decoder().disassemble(bytes, n, seg[CS].big, eip) : "(no memory there)";
+  return fmt::format("EIP {:#010x} (CS {:#06x}) in ring {}, bytes [{}]: {}", eip, seg[CS].selector, cpl, hex, text);
+}
+
 void Cpu::triple_fault(const FaultRecord& last, std::string chain) {
   fault_ = last;
   host_error_ = std::move(chain);
@@ -120,7 +155,20 @@ void Cpu::take_external_interrupt() {
   const u8 ring = cpl;
   const Cycles before = cycles;
   deliver_external_interrupt(*this, pic.acknowledge(pic.context));
+  if (cycles == before) ++cycles;  // a step costs at least a cycle, whatever the profile says
+  ++stall_steps;                    // the delivery is work, though nothing retired
   cycles_by_ring[ring] += cycles - before;
+}
+
+// HLT with IF = 1 and a timed event to come: the controller may still know that no interrupt could ever be
+// delivered (the timer's line masked, the PIC never initialised), and then the wait is for good. The run
+// ends as it does for HLT with IF = 0 (the README: the run ends when nothing can wake the CPU), saying why.
+bool Cpu::halt_cannot_wake() {
+  const InterruptController& pic = interrupt_controller;
+  const char* why = pic.wake_blocked ? pic.wake_blocked(pic.context) : nullptr;
+  if (!why) return false;
+  host_error_ = fmt::format("HLT with interrupts enabled, but nothing can wake the CPU: {}", why);
+  return true;
 }
 
 // The common case, inlined into the run loop: EIP inside CS, RAM behind it, a cached block that ends
@@ -175,14 +223,28 @@ const Block* Cpu::fetch_block_slow() {
   return &scratch_block_;
 }
 
+// Nothing escapes a run: anything a stretch did not catch (a device's event hook, an interrupt delivery, a
+// guest exception outside an instruction) is one of ring1's own bugs, reported through its channel.
 StopReason Cpu::run(const RunLimits& limits) {
+  try {
+    return run_stretches(limits);
+  } catch (const std::exception& e) {
+    ring1_bug(e.what());
+  } catch (...) {
+    ring1_bug("an exception that is not a std::exception escaped the run loop");
+  }
+  lazy.op = LazyOp::None;
+  return StopReason::Ring1Bug;
+}
+
+StopReason Cpu::run_stretches(const RunLimits& limits) {
   requested_stop_ = StopReason::None;
-  const u64 insn_end =
-      limits.max_instructions >= ~u64(0) - instret ? ~u64(0) : instret + limits.max_instructions;
+  host_error_.clear();
+  step_end_ = limits.max_instructions >= ~u64(0) - steps() ? ~u64(0) : steps() + limits.max_instructions;
   for (;;) {
     cache_.collect();
     if (requested_stop_ != StopReason::None) return requested_stop_;
-    if (instret >= insn_end) return StopReason::InsnLimit;
+    if (steps() >= step_end_) return StopReason::InsnLimit;
     if (cycles >= limits.max_cycles) return StopReason::CycleLimit;
     if (cycles >= event_at_) {
       event_at_ = ~Cycles(0);
@@ -205,14 +267,17 @@ StopReason Cpu::run(const RunLimits& limits) {
         irq_requested_ = true;  // a line already up (INTR is level-triggered) ends the wait at once
         continue;
       }
-      if (!(eflags & eflags::IF) || event_at_ == ~Cycles(0)) {
+      if (!(eflags & eflags::IF) || event_at_ == ~Cycles(0) || halt_cannot_wake()) {
         halted_ = false;
         return StopReason::Halted;
       }
+      // The wait is a step of its own, so an instruction limit also ends a halt that events keep alive
+      // without ever waking it.
       const Cycles wake = std::min(event_at_, limits.max_cycles);
       halted_cycles += wake - cycles;
       cycles_by_ring[cpl] += wake - cycles;
       cycles = wake;
+      ++stall_steps;
       continue;
     }
     if (limits.stop_at_eip && eip == *limits.stop_at_eip) return StopReason::Breakpoint;
@@ -239,7 +304,8 @@ StopReason Cpu::run(const RunLimits& limits) {
         const Block* b = fetch_block();
         if (!b) break;
         u64 count = b->insns.size();
-        u64 budget = insn_end - instret - retired;
+        const u64 used = instret + retired + stall_steps;
+        const u64 budget = used < step_end_ ? step_end_ - used : 0;
         if (count > budget) count = budget;
         if (block_checks) [[unlikely]] {
           if (one_insn || (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) ||
@@ -247,6 +313,8 @@ StopReason Cpu::run(const RunLimits& limits) {
             count = 1;
         }
         begin = i = b->insns.data();
+        block_begin_ = begin;
+        block_steps_ = instret + retired;
         const Insn* end = begin + count;
         // The hot loop: one indirect call per instruction and one compare for every kind of stop.
         while (i != end) {
@@ -271,10 +339,14 @@ StopReason Cpu::run(const RunLimits& limits) {
         // Through the IDT or IVT (interrupts.cpp), then on running. The delivery's cycles stay in this
         // stretch: a transition is charged to the ring it leaves, as IRET's cost is to the ring executing it.
         // A trap retires its instruction once its own delivery succeeded; if that faulted, it restarts.
+        const Cycles before = cycles;
         if (deliver_exception(*this, f, eip, next_eip) && f.trap && i) {
           cycles += i->cycles;
           ++i;
+        } else {
+          ++stall_steps;  // a fault: the delivery is the step, since its instruction did not retire
         }
+        if (cycles == before) ++cycles;  // a step costs at least a cycle, whatever the profile says
       } else {
         // Stop mode: the exception ends the run with a record.
         if (f.vector == static_cast<u8>(Vector::PF)) cr2 = f.address;  // SDM vol. 3, 4.7: CR2 gets the address
@@ -286,6 +358,11 @@ StopReason Cpu::run(const RunLimits& limits) {
         }
         requested_stop_ = StopReason::UnhandledFault;
       }
+    } catch (const std::exception& e) {
+      // One of ring1's own checks (InternalError), or a library's exception that no module expected: the
+      // instruction at EIP was executing, so that is the context the report gives.
+      sync_flags();
+      ring1_bug(e.what());
     }
     retired += static_cast<u64>(i - begin);
     retired -= unretired_;

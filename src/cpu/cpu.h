@@ -1,6 +1,8 @@
 // The IA-32 processor: architectural state, the run loop, and the operand accessors handlers use.
 // The run loop executes decoded blocks (straight-line runs of Insn from the decode cache) and checks one
 // counter per instruction, so the machine stops, takes an interrupt or ends a limit at an exact instruction.
+// Every run is bounded by its limits whatever the guest does: the instruction limit counts steps (see
+// Cpu::steps), which also advance when nothing retires, and every step costs at least one cycle.
 // The CPU knows nothing of devices or hypervisors; they reach it through the Mmu and the hooks below.
 #pragma once
 #include <array>
@@ -31,7 +33,7 @@ enum class StopReason : u8 {
   InsnLimit,       // --max-instructions reached
   CycleLimit,      // --max-cycles reached
   Breakpoint,      // a stop address was reached (tests, debugger)
-  UnhandledFault,  // an exception or interrupt with nowhere to go yet
+  UnhandledFault,  // an exception or interrupt with nowhere to go yet (ExceptionMode::Stop)
   HostError,       // something the emulator cannot do (fetch from unassigned memory, say)
   TripleFault,     // an exception while delivering a double fault: the processor shuts down
   Requested,       // a device or the host asked the machine to stop
@@ -55,10 +57,14 @@ struct FaultRecord {
 // context, so the CPU needs no device headers. `pending` says whether a maskable interrupt is waiting;
 // `acknowledge` is the INTA cycle and returns its vector. A device that raises a line calls
 // Cpu::interrupt_requested() so the run loop looks at the next instruction boundary.
+// `wake_blocked` answers, for a CPU halted with IF = 1, why no interrupt that a timed event raises could
+// reach INTR (its line masked, the controller never initialised...), or null when one could; a null
+// function means "one could". With nothing able to wake it, HLT ends the run (StopReason::Halted).
 struct InterruptController {
   bool (*pending)(void* context) = nullptr;
   u8 (*acknowledge)(void* context) = nullptr;
   void* context = nullptr;
+  const char* (*wake_blocked)(void* context) = nullptr;
 };
 
 // Counts of delivered interrupts and exceptions, for reports: deliveries[from ring][to ring] and returns
@@ -92,7 +98,7 @@ struct InterruptStats {
 };
 
 struct RunLimits {
-  u64 max_instructions = ~u64(0);
+  u64 max_instructions = ~u64(0);  // a limit on steps (Cpu::steps): instructions, and work that retires none
   Cycles max_cycles = ~Cycles(0);
   std::optional<u32> stop_at_eip;  // stop before executing the instruction at this EIP
   // The debugger's breakpoints: stop (StopReason::Breakpoint) before executing an instruction at any of
@@ -136,6 +142,15 @@ class Cpu {
   u8 cpl = 0;
   Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
   u64 instret = 0;    // instructions retired
+  // Work that retired no instruction: a fault delivered (its instruction did not retire), an external
+  // interrupt delivered, an element of a REP string instruction beyond the one its retirement counts, a
+  // halted wait that let time pass. Without it a guest could run forever under an instruction limit: a
+  // #UD handler that is itself UD2, an endless REP, a HLT that only masked timer ticks end.
+  u64 stall_steps = 0;
+  // The instruction limit's measure (RunLimits::max_instructions): every retired instruction is a step,
+  // and so is every unit of stall_steps. A REP string instruction of n > 0 elements is n steps, whether
+  // or not an interrupt or a limit sliced it; a trap (INT n) is one step with its instruction.
+  u64 steps() const { return instret + stall_steps; }
   std::array<u64, 4> insns_by_ring{};
   std::array<Cycles, 4> cycles_by_ring{};
   InterruptController interrupt_controller;
@@ -236,11 +251,28 @@ class Cpu {
   // An exception while delivering a double fault (SDM vol. 3, 6.15, interrupt 8): the processor shuts
   // down. Ends the run with StopReason::TripleFault, `last` as the fault record and `chain` as the message.
   void triple_fault(const FaultRecord& last, std::string chain);
-  // The message of the last HostError stop, or the exception chain of a TripleFault stop.
+  // The message of the last run's stop, when it has one: a HostError's, a NotModelled's, a Ring1Bug's, the
+  // exception chain of a TripleFault, or why nothing could wake a Halted CPU. Empty otherwise.
   const std::string& host_error() const { return host_error_; }
-  // Ends the run with StopReason::HostError and a message: for what ring1 cannot do (a task switch, say),
-  // never for a guest's mistake, which is an exception.
+  // Ends the run with StopReason::HostError and a message: for what the host cannot provide (code fetched
+  // from unassigned memory, say), never for a guest's mistake, which is an exception.
   void host_stop(std::string message);
+  // Ends the run with StopReason::NotModelled: the guest used `feature`, which ring1 does not model (a
+  // task switch, say). The message names it and the EIP.
+  void not_modelled(std::string_view feature);
+  // Ends the run with StopReason::Ring1Bug: one of ring1's own checks failed (`what`). The message carries
+  // the guest's EIP, instruction bytes and ring, and says that this is a bug in ring1.
+  void ring1_bug(std::string_view what);
+  // Where the guest is, for messages: EIP, CS, ring, the instruction's bytes and disassembly. No side
+  // effects on the TLB or its counters.
+  std::string describe_position() const;
+
+  // ---- the instruction limit inside an instruction (REP string elements) ----
+  // Steps left before the instruction limit for the instruction `i` now executing (at least 1: its own).
+  u64 step_allowance(const Insn& i) const {
+    const u64 done = block_steps_ + u64(&i - block_begin_) + stall_steps;
+    return done < step_end_ ? step_end_ - done : 1;
+  }
 
   // ---- operand access for handlers (hot path) ----
   u32 effective_address(const Insn& i) const {
@@ -345,11 +377,17 @@ class Cpu {
   [[gnu::noinline]] const Block* fetch_block_slow();
   static void on_code_write(void* self, u32 frame);
   void take_external_interrupt();
+  StopReason run_stretches(const RunLimits& limits);
+  // Ends a halted CPU's wait when no interrupt could ever end it; returns whether it did.
+  bool halt_cannot_wake();
 
   Mmu& mmu_;
   const CostProfile& costs_;
   DecodeCache cache_;
   Cycles stop_at_ = 0;
+  u64 step_end_ = ~u64(0);            // steps() at which the instruction limit ends this run
+  const Insn* block_begin_ = nullptr;  // the block now executing, and steps() when it began (less
+  u64 block_steps_ = 0;                // stall_steps): where step_allowance() counts from
   u64 unretired_ = 0;  // instructions executed in this stretch that yielded instead of retiring
   StopReason requested_stop_ = StopReason::None;
   bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since

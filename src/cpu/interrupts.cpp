@@ -116,7 +116,7 @@ bool deliver_real(Cpu& c, const Event& ev) {
 }
 
 // Protected mode (6.10-6.12; vol. 2, INT n, PROTECTED-MODE). Returns false when ring1 cannot deliver the
-// event (task gates, virtual-8086 mode) and has ended the run with a host error.
+// event (task gates, virtual-8086 mode) and has ended the run as "not modelled".
 bool deliver_protected(Cpu& c, const Event& ev) {
   const u32 ext = ev.ext();
   // 6.10, 6.11: the gate at IDTR.base + 8V must lie within the IDT limit and be an interrupt, trap or task
@@ -135,12 +135,12 @@ bool deliver_protected(Cpu& c, const Event& ev) {
   if (ev.software && gate.dpl() < c.cpl) raise_fault(Vector::GP, idt_error);
   if (!gate.present()) raise_fault(Vector::NP, idt_error);
   if (type == SystemType::TaskGate) {
-    c.host_stop(fmt::format("{} through a task gate (vector {:#x}): task switches are not implemented",
-                            vector_name(ev.vector), ev.vector));
+    c.not_modelled(fmt::format("{} through a task gate (vector {:#x}): a task switch", vector_name(ev.vector),
+                               ev.vector));
     return false;
   }
   if (c.eflags & VM) {
-    c.host_stop(fmt::format("{} from virtual-8086 mode: not implemented", vector_name(ev.vector)));
+    c.not_modelled(fmt::format("{} from virtual-8086 mode", vector_name(ev.vector)));
     return false;
   }
 

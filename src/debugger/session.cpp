@@ -61,7 +61,9 @@ std::string describe_end(Machine& m, StopReason why, const hv::Hypervisor* hyp) 
   switch (why) {
     case StopReason::UnhandledFault: return "crashed: " + describe_fault(m);
     case StopReason::TripleFault: return "crashed: " + describe_triple_fault(m);
-    case StopReason::HostError: return m.cpu().host_error();
+    case StopReason::HostError:
+    case StopReason::NotModelled:
+    case StopReason::Ring1Bug: return m.cpu().host_error();
     default: return std::string(stop_reason_name(why));
   }
 }
@@ -70,7 +72,7 @@ class Session {
  public:
   Session(Machine& m, const RunLimits& limits, const DebugOptions& o) : m_(m), limits_(limits), o_(o) {
     const Cpu& c = m.cpu();
-    insn_end_ = limits.max_instructions >= ~u64(0) - c.instret ? ~u64(0) : c.instret + limits.max_instructions;
+    insn_end_ = limits.max_instructions >= ~u64(0) - c.steps() ? ~u64(0) : c.steps() + limits.max_instructions;
     if (o.trace.any()) tracer_.emplace(m, o.trace, o.trace_out, o.hypervisor != nullptr);
     hub_.m = &m;
     hub_.tracer = tracer_ ? &*tracer_ : nullptr;
@@ -104,7 +106,7 @@ class Session {
         stop_with(stop_kind_);
         continue;
       }
-      if (why == StopReason::InsnLimit && m_.cpu().instret < insn_end_) {  // a slice ended: keep going
+      if (why == StopReason::InsnLimit && m_.cpu().steps() < insn_end_) {  // a slice ended: keep going
         poll_client();
         continue;
       }
@@ -205,7 +207,7 @@ class Session {
   StopReason run_once() {
     Cpu& c = m_.cpu();
     RunLimits lim = limits_;
-    lim.max_instructions = insn_end_ - c.instret;
+    lim.max_instructions = insn_end_ - c.steps();  // slices count steps, so a guest that retires nothing yields too
     const bool debugging = attached();
     const bool stepping = debugging && mode_ == GdbStub::Action::Step;
     // Resuming from a breakpoint address: that instruction runs first, with breakpoints out of the way.

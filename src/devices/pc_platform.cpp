@@ -20,6 +20,7 @@ PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions option
       !debug_exit_.attach(ports) || !rtc_.attach(ports))
     throw std::logic_error("PC platform: a device's ports are already claimed");
   pic_.install();
+  pic_.set_timed_lines(1u << 0);  // the PIT's channel 0; nothing else raises a line while the CPU halts
   pit_.install();
 }
 

@@ -1,5 +1,7 @@
 #include "devices/pic8259.h"
 
+#include <fmt/format.h>
+
 namespace ring1 {
 
 // ---- one chip ----
@@ -19,14 +21,23 @@ int I8259::highest_request() const {
   if (!initialised()) return -1;
   const int p = priority_of(irr_ & ~imr_);
   if (p == 8) return -1;
+  if (p >= priority_of(blocking_in_service())) return -1;
+  return (lowest_ + 1 + p) & 7;
+}
+
+u8 I8259::blocking_in_service() const {
   u8 in_service = isr_;
   // Special mask mode: a level masked in the IMR does not hold off others, even if in service.
   if (special_mask_) in_service &= ~imr_;
   // Special fully nested mode (master): a higher-priority request from the slave gets through while the
   // slave's IR2 is in service.
   if (is_master && sfnm_) in_service &= ~(1u << 2);
-  if (p >= priority_of(in_service)) return -1;
-  return (lowest_ + 1 + p) & 7;
+  return in_service;
+}
+
+bool I8259::would_present(u8 irq) const {
+  const u8 bit = u8(1u << irq);
+  return initialised() && !(imr_ & bit) && priority_of(bit) < priority_of(blocking_in_service());
 }
 
 // Edge-triggered: a rising edge sets IRR; the request must stay high until INTA, or it is gone and the CPU
@@ -156,7 +167,34 @@ void Pic8259::install() {
   cpu_.interrupt_controller = {
       [](void* p) { return static_cast<Pic8259*>(p)->pending(); },
       [](void* p) { return static_cast<Pic8259*>(p)->acknowledge(); },
-      this};
+      this,
+      [](void* p) { return static_cast<const Pic8259*>(p)->wake_blocked(); }};
+}
+
+// A halted CPU wakes only through a timed line (set_timed_lines): it must get through its chip and, for
+// the slave's lines, through the master's IR2. The reason names the first timed line's obstacle.
+const char* Pic8259::wake_blocked() const {
+  if (!timed_lines_) return nullptr;
+  int first = -1;
+  for (u8 irq = 0; irq < 16; ++irq) {
+    if (!(timed_lines_ & (1u << irq))) continue;
+    const bool ok = irq < 8 ? master_.would_present(irq) : slave_.would_present(u8(irq - 8)) && master_.would_present(2);
+    if (ok) return nullptr;
+    if (first < 0) first = irq;
+  }
+  const I8259& chip = first < 8 ? master_ : slave_;
+  const u8 line = u8(first & 7);
+  const char* which = first < 8 ? "master" : "slave";
+  if (!chip.initialised())
+    wake_reason_ = fmt::format("the {} PIC was never initialised (ICW1-ICW4), so IRQ {} cannot reach the CPU", which, first);
+  else if (chip.imr() & (1u << line))
+    wake_reason_ = fmt::format("IRQ {} (the timer) is masked at the {} PIC (IMR {:#04x})", first, which, chip.imr());
+  else if (first >= 8 && !master_.would_present(2))
+    wake_reason_ = fmt::format("IRQ {} cannot pass the master PIC's cascade line IR2 (masked, uninitialised or held off)", first);
+  else
+    wake_reason_ = fmt::format("IRQ {} (the timer) is held off by an interrupt still in service at the {} PIC (ISR {:#04x}, "
+                               "no EOI)", first, which, chip.isr());
+  return wake_reason_.c_str();
 }
 
 void Pic8259::set_irq(u8 irq, bool level) {

@@ -10,6 +10,8 @@
 // ports 0x4D0/0x4D1 (lines are edge-triggered unless a guest sets LTIM), 8080/8085 mode (ICW4 uPM = 0:
 // ring1 answers with 8086 vectors), buffered mode (pin-level only).
 #pragma once
+#include <string>
+
 #include "cpu/cpu.h"
 #include "devices/streams.h"
 #include "mmu/port_bus.h"
@@ -22,6 +24,9 @@ class I8259 {
   void set_line(u8 irq, bool level);
   // The highest-priority request the chip would present now, or -1 (datasheet, "Priority resolver").
   int highest_request() const;
+  // Whether a request on `irq` would reach the chip's INT output now, whatever else is requesting: the chip
+  // is initialised, the line unmasked, and nothing of equal or higher priority is in service.
+  bool would_present(u8 irq) const;
   // The INTA sequence for request `irq` (from highest_request): ISR set (or not, in AEOI), IRR cleared.
   void accept(u8 irq);
   u8 vector(u8 irq) const { return u8(icw2_ | irq); }
@@ -41,6 +46,7 @@ class I8259 {
 
  private:
   int priority_of(u8 mask) const;  // the highest-priority set bit of mask, as 0 (highest) .. 7, or 8
+  u8 blocking_in_service() const;  // the ISR bits that hold off lower-priority requests
   void eoi(int irq, bool rotate);
   int highest_in_service() const;
   u8 poll();
@@ -76,6 +82,12 @@ class Pic8259 {
   // The InterruptController interface: the master's INT output, and the INTA sequence.
   bool pending() const { return master_.highest_request() >= 0; }
   u8 acknowledge();
+  // The lines a device raises on its own, from timed events, while the CPU may be halted (the PC's PIT on
+  // IRQ 0). Every other line is raised only by the guest's own port accesses, which a halted CPU makes none of.
+  void set_timed_lines(u16 irqs) { timed_lines_ = irqs; }
+  // Why none of the timed lines could reach the CPU now (for a CPU halted with IF = 1), or null if one could,
+  // or if no timed line was declared.
+  const char* wake_blocked() const;
 
   const I8259& master() const { return master_; }
   const I8259& slave() const { return slave_; }
@@ -91,6 +103,8 @@ class Pic8259 {
   Cpu& cpu_;
   I8259 master_, slave_;
   u64 spurious_ = 0;
+  u16 timed_lines_ = 0;
+  mutable std::string wake_reason_;
 };
 
 }  // namespace ring1

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu/internal_error.h"
+
 namespace ring1::hv {
 namespace {
 
@@ -164,10 +166,11 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
     ram.write_bytes((l2_mfn + 1 + l1_index) * kPage + ((va >> 12) & 1023) * 4, &pte, 4);
   }
   // Validated and pinned as Xen's builder does (MMUEXT_PIN_L2_TABLE), then installed as the base pointer.
-  if (!frames.pin(Mfn{l2_mfn}, dom, FrameType::L2PageTable))
-    return fail("the initial page tables do not validate (a ring1 bug: the builder made them)");
-  if (hv.mmu_ops().new_guest_cr3(hv.domain(), Mfn{l2_mfn}) != 0)
-    return fail("the initial page directory cannot be the base pointer (a ring1 bug)");
+  // The builder made these tables itself: a refusal is ring1's bug, not the image's (InternalError, exit 118).
+  check_invariant(frames.pin(Mfn{l2_mfn}, dom, FrameType::L2PageTable),
+                  "domain builder: the initial page tables it built do not validate");
+  check_invariant(hv.mmu_ops().new_guest_cr3(hv.domain(), Mfn{l2_mfn}) == 0,
+                  "domain builder: the initial page directory cannot be the base pointer");
 
   // ---- start_info ----
   xen::StartInfo si{};

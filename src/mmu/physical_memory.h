@@ -35,10 +35,12 @@ class PhysicalMemory {
   void clear_code(u32 frame) { code_[frame] = 0; }
   void set_code_write_hook(CodeWriteHook hook, void* ctx) { hook_ = hook; hook_ctx_ = ctx; }
 
-  // Called before any write that touches [paddr, paddr + len): drops decoded code in those frames.
+  // Called before any write that touches [paddr, paddr + len): drops decoded code in every one of those
+  // frames. A write of up to two frames (every CPU store) needs only its first and last looked at; a longer
+  // one (a loader's, a hypervisor's copy) has frames in between, and each of them is.
   void note_write(u32 paddr, u32 len) {
     u32 first = paddr >> kPageShift, last = (paddr + len - 1) >> kPageShift;
-    if (code_[first] | code_[last]) [[unlikely]] notify_code_write(first, last);
+    if (last - first > 1 || (code_[first] | code_[last])) [[unlikely]] notify_code_write(first, last);
   }
 
  private:

@@ -9,10 +9,10 @@
 // no generation. Live entries are counted as they are filled and evicted, so a flush knows exactly how
 // many it dropped.
 #pragma once
-#include <cassert>
 #include <cstdint>
 #include <vector>
 
+#include "cpu/internal_error.h"
 #include "cpu/types.h"
 
 namespace ring1 {
@@ -103,8 +103,11 @@ class TlbArray {
   const TlbHint* hit(u32 lin, const TlbKeys& k) const {
     const TlbHint& h = hint(lin);
     if (h.page != (lin & page_mask_)) return nullptr;
-    assert(h.entry->key == (k.ng_key | (lin >> shift_)) || h.entry->key == (k.g_key | (lin >> shift_)));
-    (void)k;
+    // A hint names an entry that translates its page under the current keys; one that does not would
+    // translate through a stale or foreign entry, so the check stays in release builds (a ring1 bug if it
+    // fails). The entry's line is loaded anyway by the caller.
+    check_invariant(h.entry->key == (k.ng_key | (lin >> shift_)) || h.entry->key == (k.g_key | (lin >> shift_)),
+                    "TLB: a hint names an entry for another page or address space");
     return &h;
   }
 

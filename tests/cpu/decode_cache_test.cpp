@@ -2,6 +2,8 @@
 // self-modifying code and loaders see the new bytes (DESIGN.md, src/cpu).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "support/snippets.h"
 #include "support/test_machine.h"
 
@@ -47,6 +49,23 @@ TEST(DecodeCache, HostWritesToCodeInvalidateToo) {
   m.load_asm("mov eax, 2");  // same address, new bytes, written by the loader
   m.run();
   EXPECT_EQ(m.r(EAX), 2u);
+}
+
+TEST(DecodeCache, AHostWriteSpanningThreeFramesDropsTheCodeDecodedInTheMiddleOne) {
+  TestMachine m;
+  // Code only in frame 0x5; a loader-style copy over 0x4ff0..0x600f touches frames 4, 5 and 6, and only the
+  // middle one holds decoded code.
+  m.load(assemble("mov eax, 1", Bits::b32, 0x5000), 0x5000);
+  ASSERT_EQ(m.run(), StopReason::Breakpoint);
+  ASSERT_EQ(m.r(EAX), 1u);
+  std::vector<u8> copy(0x1020, 0x90);
+  const std::vector<u8> fresh = assemble("mov eax, 2", Bits::b32, 0x5000);
+  std::copy(fresh.begin(), fresh.end(), copy.begin() + 0x10);
+  m.ram.write_bytes(0x4ff0, copy.data(), u32(copy.size()));
+  m.cpu.eip = 0x5000;
+  ASSERT_EQ(m.run(), StopReason::Breakpoint);
+  EXPECT_EQ(m.r(EAX), 2u);
+  EXPECT_GE(m.cpu.decode_cache().stats().frames_invalidated, 1u);
 }
 
 TEST(DecodeCache, AnInstructionStraddlingTwoPagesExecutes) {

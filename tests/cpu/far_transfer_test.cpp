@@ -307,15 +307,15 @@ TEST(FarTransfer, RetfToAnOuterRingWithAMismatchedStackIsGeneralProtectionWithTh
   EXPECT_EQ(m.r(ESP), TestMachine::kStackTop - 16);
 }
 
-TEST(FarTransfer, ATaskGateTargetStopsWithAReportInsteadOfSwitchingTasks) {
+TEST(FarTransfer, ATaskGateTargetStopsAsNotModelledInsteadOfSwitchingTasks) {
   SM m;
   m.set(SM::kGateB, gate_desc(SM::kTssSel, 0, 0x5, 0));
-  ASSERT_EQ(m.exec("jmp 0x98:0"), StopReason::HostError);
+  ASSERT_EQ(m.exec("jmp 0x98:0"), StopReason::NotModelled);
   EXPECT_NE(m.cpu.host_error().find("task switch"), std::string::npos);
   EXPECT_NE(m.cpu.host_error().find("0x0098"), std::string::npos);
   EXPECT_EQ(m.cpu.eip, TestMachine::kCode);
   SM tss;
-  ASSERT_EQ(tss.exec("call 0x60:0"), StopReason::HostError);
+  ASSERT_EQ(tss.exec("call 0x60:0"), StopReason::NotModelled);
   EXPECT_EQ(tss.r(ESP), TestMachine::kStackTop);
 }
 

@@ -158,5 +158,42 @@ TEST_F(PicTest, SpecialMaskModeLetsLowerLevelsInWhileTheMaskedOneIsInService) {
   EXPECT_EQ(pic.acknowledge(), 0x26);
 }
 
+// A halted CPU asks the pair whether the timer's IRQ 0 (the PC platform's one timed line) could still reach
+// it; each obstacle is named, and none is reported once the line can get through.
+TEST_F(PicTest, TheTimerLineCannotWakeTheCpuThroughAnUninitialisedPic) {
+  const char* why = pic.wake_blocked();
+  ASSERT_NE(why, nullptr);
+  EXPECT_NE(std::string(why).find("never initialised"), std::string::npos) << why;
+}
+
+TEST_F(PicTest, TheTimerLineCannotWakeTheCpuWhileMaskedAndCanOnceUnmasked) {
+  m.init_pics(0x01, 0xFF);
+  const char* why = pic.wake_blocked();
+  ASSERT_NE(why, nullptr);
+  EXPECT_NE(std::string(why).find("IRQ 0 (the timer) is masked at the master PIC (IMR 0x01)"), std::string::npos) << why;
+  m.out(0x21, 0xFE);  // everything else masked: IRQ 0 alone is enough
+  EXPECT_EQ(pic.wake_blocked(), nullptr);
+}
+
+TEST_F(PicTest, TheTimerLineCannotWakeTheCpuWhileItsLastInterruptIsStillInService) {
+  m.init_pics(0x00, 0xFF);
+  pic.set_irq(0, false);
+  pic.set_irq(0, true);                // a rising edge (the PIT holds the line high from power-up)
+  ASSERT_EQ(pic.acknowledge(), 0x20);  // IRQ 0 in service, and no EOI yet
+  pic.set_irq(0, false);
+  const char* why = pic.wake_blocked();
+  ASSERT_NE(why, nullptr);
+  EXPECT_NE(std::string(why).find("still in service"), std::string::npos) << why;
+  m.out(0x20, 0x20);  // non-specific EOI
+  EXPECT_EQ(pic.wake_blocked(), nullptr);
+}
+
+TEST_F(PicTest, ALowerPriorityInterruptInServiceDoesNotHoldOffTheTimer) {
+  m.init_pics(0x00, 0xFF);
+  pic.set_irq(3, true);
+  ASSERT_EQ(pic.acknowledge(), 0x23);  // IRQ 3 in service: IRQ 0 still nests above it
+  EXPECT_EQ(pic.wake_blocked(), nullptr);
+}
+
 }  // namespace
 }  // namespace ring1::test

@@ -44,7 +44,9 @@ bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out)
   if (d.rep) out.flags |= insn_flag::Rep;
   if (d.repne) out.flags |= insn_flag::Repne;
   if (d.lock) out.flags |= insn_flag::Lock;
-  out.cycles = costs_.cost(info.cost);
+  // At least one cycle, whatever the profile says: time must pass while instructions retire, or a cycle
+  // limit (and every timed event) would never come for a guest looping on a zero-cost instruction.
+  out.cycles = std::max<u8>(1, costs_.cost(info.cost));
   return true;
 }
 

@@ -4,6 +4,8 @@
 // profile's events.
 #include "cpu/isa/control_registers.h"
 
+#include <fmt/format.h>
+
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
 
@@ -50,8 +52,10 @@ void mov_to_cr(Cpu& c, const Insn& i) {
   }
 }
 
-// DR4/DR5 alias DR6/DR7: ring1 does not implement CR4.DE (SDM vol. 3, 17.2.2). Breakpoint matching on DR0-3
-// is the debugger issue's; here the registers hold what software writes.
+// DR4/DR5 alias DR6/DR7: ring1 does not implement CR4.DE (SDM vol. 3, 17.2.2). The registers hold what
+// software writes, but no breakpoint is matched: a DR7 that enables one (L0-G3) or general detection (GD,
+// bit 13) asks for what ring1 does not model, so the run stops there rather than let the guest wait for a
+// #DB that never comes (SDM vol. 3, 17.2.4).
 u8 dr_index(u8 n) { return n == 4 ? 6 : n == 5 ? 7 : n; }
 
 void mov_from_dr(Cpu& c, const Insn& i) {
@@ -61,7 +65,14 @@ void mov_from_dr(Cpu& c, const Insn& i) {
 
 void mov_to_dr(Cpu& c, const Insn& i) {
   require_ring0(c);
-  c.dr[dr_index(i.op)] = c.reg<u32>(i.r2);
+  const u8 n = dr_index(i.op);
+  const u32 v = c.reg<u32>(i.r2);
+  if (n == 7 && (v & 0x20FFu)) {
+    c.yield_unretired(i);
+    c.not_modelled(fmt::format("debug-register breakpoints (MOV DR7, {:#010x})", v));
+    return;
+  }
+  c.dr[n] = v;
 }
 
 // INVLPG m: drops the translation of the operand's linear address; no access is made (SDM vol. 2, INVLPG).

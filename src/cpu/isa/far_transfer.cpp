@@ -15,7 +15,7 @@ namespace {
 
 // Task switches (a task gate or a TSS as the target) are outside ring1: stop with a report, EIP unchanged.
 void task_switch_not_implemented(Cpu& c, const char* how, u16 selector) {
-  c.host_stop(fmt::format("task switch through {} selector {:#06x} is not implemented", how, selector));
+  c.not_modelled(fmt::format("task switch through {} selector {:#06x}", how, selector));
   c.next_eip = c.eip;
 }
 

@@ -19,10 +19,10 @@ inline constexpr u32 kRealIretd = kFlags16 | RF | AC | ID;
 
 u8 iopl_of(u32 f) { return static_cast<u8>((f & IOPL) >> 12); }
 
-// For what ring1 does not model: the run ends with EIP still on the instruction.
+// For what ring1 does not model: the run ends (StopReason::NotModelled) with EIP still on the instruction.
 void not_implemented(Cpu& c, std::string_view what) {
   c.next_eip = c.eip;
-  c.host_stop(fmt::format("{} at {:#010x}: not implemented", what, c.eip));
+  c.not_modelled(what);
 }
 
 // The EFLAGS an IRET loads in protected mode (vol. 2, IRET, RETURN-TO-SAME/OUTER-PRIVILEGE-LEVEL), by the
