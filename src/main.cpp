@@ -178,7 +178,7 @@ int run_command(const RunOptions& o) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
   if (!o.trace_file.empty()) {
     trace_file.reset(std::fopen(o.trace_file.c_str(), "w"));
-    if (!trace_file) return fail(fmt::format("cannot write trace to '{}'", o.trace_file));
+    if (!trace_file) return fail(fmt::format("cannot write trace to '{}': {}", o.trace_file, std::strerror(errno)));
     dbg.trace_out = trace_file.get();
   }
 
