@@ -79,6 +79,7 @@ struct RunOptions {
   std::string debugcon = "stdio";   // QEMU's -debugcon: where port 0xE9's output goes
   std::string debug_exit = "iobase=0xf4,iosize=0x04";  // QEMU's -device isa-debug-exit,...
   std::string hv_log;
+  bool pc_testdev = false;                              // QEMU's -device pc-testdev
 };
 
 // ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
@@ -313,8 +314,8 @@ int run_command(const RunOptions& o) {
                             xen::kMaxGuestCmdline - 1));
   if (pv && o.entry)
     return fail(fmt::format("--entry: '{}' boots as a PV kernel, whose entry is its Xen ENTRY note", o.image));
-  if (pv && (!o.initrd.empty() || o.serial != "stdio" || o.debugcon != "stdio" || o.debug_exit != RunOptions{}.debug_exit))
-    return fail("--initrd, --serial, --debugcon and --debug-exit apply to the native PC, not to a paravirtual guest");
+  if (pv && (!o.initrd.empty() || o.pc_testdev || o.serial != "stdio" || o.debugcon != "stdio" || o.debug_exit != RunOptions{}.debug_exit))
+    return fail("--initrd, --serial, --debugcon, --debug-exit and --pc-testdev apply to the native PC, not to a paravirtual guest");
   u16 exit_base = DebugExit::kPort;
   u32 exit_size = DebugExit::kPorts;
   std::string console_error;
@@ -370,6 +371,7 @@ int run_command(const RunOptions& o) {
     pc.cpu_hz = *cpu_mhz * 1'000'000;
     pc.debug_exit_base = exit_base;
     pc.debug_exit_size = exit_size;
+    pc.pc_testdev = o.pc_testdev;
     try {
       platform.emplace(*m, pc);
     } catch (const std::exception& e) {
@@ -615,6 +617,9 @@ int main(int argc, char** argv) {
   run->add_option("--debug-exit", o.debug_exit,
                   "isa-debug-exit's ports, as QEMU's -device isa-debug-exit,iobase=PORT,iosize=N (N 1..4)")
       ->capture_default_str();
+  run->add_flag("--pc-testdev", o.pc_testdev,
+                "Attach QEMU's pc-testdev (-device pc-testdev): ports 0xE0-0xEB, IRQ-line ports 0x2000-0x2017, "
+                "64 KiB of scratch MMIO at 0xFF000000");
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
       "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC, local APIC at\n"

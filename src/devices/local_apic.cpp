@@ -389,7 +389,9 @@ void LocalApic::timer_schedule() {
       timer_due_ = timer_start_ + period;
     }
   }
-  if (slot_ >= 0) events_.schedule(slot_, timer_due_);
+  // A masked timer counts on but can interrupt nobody: it asks for no event, so a halted CPU with nothing
+  // else to wake it stops (unmasking recomputes the deadline from the count).
+  if (slot_ >= 0) events_.schedule(slot_, (lvt_[LvtTimer] & kMasked) ? TimedEvents::kNever : timer_due_);
 }
 
 // The count reached 0: the LVT's vector goes to the IRR unless the entry is masked (the count goes on

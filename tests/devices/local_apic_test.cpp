@@ -234,6 +234,17 @@ TEST(LocalApic, PeriodicTimerReloadsAndFiresEveryPeriodWithoutDrift) {
   EXPECT_EQ(m.cpu.next_event(), 1500u);
 }
 
+TEST(LocalApic, AMaskedPeriodicTimerCannotWakeHltSoTheRunEnds) {
+  PcGuest m;
+  m.pc.apic().firmware_setup();
+  m.load_asm(
+      "mov dword ptr [0xFEE003E0], 0xB\n mov dword ptr [0xFEE00320], 0x30040\n"
+      "mov dword ptr [0xFEE00380], 1000\n sti\n hlt\n");
+  EXPECT_EQ(m.run(), StopReason::Halted);
+  EXPECT_EQ(m.cpu.halted_cycles, 0u) << "no event to wait for";
+  EXPECT_NE(m.pc.apic().timer_current(), 0u) << "the count goes on";
+}
+
 TEST(LocalApic, TimerEndsHltAtItsDeadlineAndTheHandlerRuns) {
   PcGuest m;
   m.gate(kVector, 0x800, SystemGuest::kInterruptGate, 0);
