@@ -34,7 +34,7 @@ bench: build
 
 # The paper's memory-management experiment in every configuration (bench/experiment.sh): a table and a CSV.
 experiment: build
-	bench/experiment.sh $(RING1) $(RELEASE)/examples/pv-pagetables.elf $(RELEASE)/experiment.csv
+	bench/experiment.sh $(RING1) $(RELEASE)/examples/pv-pagetables.elf $(RELEASE)/experiment.csv $(RELEASE)/examples/events.elf
 
 fuzz: build
 	$(RELEASE)/tests/difftest/ring1-difftest --unbounded --families all

@@ -267,6 +267,8 @@ int run_command(const RunOptions& o) {
   std::fflush(stdout);
   if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
     fmt::print(stderr, "ring1: domain crashed: {}\n", hyp->crash_message());
+  else if (hyp && hyp->state() == hv::DomainState::Blocked)
+    fmt::print(stderr, "ring1: domain blocked for good: {}\n", hyp->crash_message());
   else if (why == StopReason::UnhandledFault)
     fmt::print(stderr, "ring1: guest crashed: {}\n", describe_fault(*m));
   else if (why == StopReason::TripleFault)

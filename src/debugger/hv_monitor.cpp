@@ -74,6 +74,23 @@ std::string hv_monitor_text(Machine& m, const hv::Hypervisor& hv) {
   } else {
     out += "  shared info: none\n";
   }
+  // Event channels in use (pending/masked from shared_info) and the vCPU's timers.
+  const hv::EventChannels& ev = hv.events();
+  std::string ports;
+  for (u32 p = 1; p < hv::EventChannels::kPorts && ev.shared_info(); ++p) {
+    const hv::PortState ps = ev.state(p);
+    if (ps == hv::PortState::Free) continue;
+    const char* kind = ps == hv::PortState::Virq ? "virq" : ps == hv::PortState::Ipi ? "ipi"
+                       : ps == hv::PortState::Interdomain ? "interdomain" : "unbound";
+    ports += fmt::format("{}{} {}{}{}{}", ports.empty() ? "" : ", ", p, kind,
+                         ps == hv::PortState::Virq ? fmt::format(" {}", ev.bound_virq(p)) : "",
+                         ev.port_pending(p) ? " pending" : "", ev.port_masked(p) ? " masked" : "");
+  }
+  out += fmt::format("  event channels: {}\n", ports.empty() ? "none bound" : ports);
+  const hv::VcpuTimers& t = hv.timers();
+  out += fmt::format("  time: system {} ns; single-shot {}; periodic {}\n", hv.now_ns(),
+                     t.singleshot ? fmt::format("at {} ns", *t.singleshot) : std::string("off"),
+                     t.period ? fmt::format("every {} ns", t.period) : std::string("off"));
 
   std::string calls;
   for (u32 nr = 0; nr < hv::HypervisorStats::kHypercalls; ++nr)

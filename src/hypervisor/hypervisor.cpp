@@ -281,7 +281,7 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
   else ++stats_.bounces[vector];
   cpu().charge(cpu().costs().events.hv_bounce);
   // A handler selector with RPL 0 is taken as RPL 1 (Xen: fixup_guest_code_selector); a bad one makes the
-  // stub's IRET fault, which crashes the domain (escape()).
+  // stub's IRET fault, which goes to the guest's failsafe callback or crashes the domain (handle()).
   const u32 cs = (t.cs & 3) == 0 ? (t.cs | 1) : t.cs;
   const u32 fl = (f.eflags & ~(eflags::TF | eflags::NT | eflags::VM | eflags::RF)) | eflags::IF;
   set_frame(Frame{t.address, cs, fl, new_esp, ss});

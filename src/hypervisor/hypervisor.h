@@ -91,6 +91,7 @@ class Hypervisor {
   // ---- the domain's fate ----
   DomainState state() const { return state_; }
   u32 shutdown_reason() const { return shutdown_reason_; }  // SHUTDOWN_* (xen/sched.h)
+  // Why the domain crashed, or why it is blocked for good (DomainState::Blocked).
   const std::string& crash_message() const { return crash_message_; }
   // SCHEDOP_shutdown_code: the reason latched for a later shutdown (Xen reports it to the tools).
   std::optional<u32> shutdown_code;
@@ -132,6 +133,7 @@ class Hypervisor {
   VirtualTime& time() { return time_; }
   const VirtualTime& time() const { return time_; }
   VcpuTimers& timers() { return timers_; }
+  const VcpuTimers& timers() const { return timers_; }
   // The modelled clock's frequency and the wall clock's epoch (seconds since 1970); before the domain starts.
   void set_clock(u64 cpu_hz, i64 epoch_sec) { time_ = VirtualTime(cpu_hz, epoch_sec); }
   // The shared-info page at machine address `ma` is the domain's: events and time are published there.

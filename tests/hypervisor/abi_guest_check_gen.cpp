@@ -34,6 +34,121 @@ void field(const char* type, const char* member, unsigned long long offset, unsi
 
 #define FIELD(ctype, ours, member) field(ctype, #member, offsetof(ours, member), sizeof(ours::member))
 
+// The events, callbacks, timers and poll (xen_abi_events.h): numbers, and the argument structures as the
+// guest's compiler lays them out (foreign/x86_32.h has none of them: they are the same on every architecture
+// but for the guest's long).
+void events_abi() {
+  std::printf("#include <xen/event_channel.h>\n#include <xen/vcpu.h>\n#include <xen/callback.h>\n#include <xen/sched.h>\n");
+  same("XEN_ENOSPC", err::kENOSPC);
+  same("XEN_ETIME", err::kETIME);
+  same("EVTCHNOP_bind_interdomain", evtchnop::kBindInterdomain);
+  same("EVTCHNOP_bind_virq", evtchnop::kBindVirq);
+  same("EVTCHNOP_bind_pirq", evtchnop::kBindPirq);
+  same("EVTCHNOP_close", evtchnop::kClose);
+  same("EVTCHNOP_send", evtchnop::kSend);
+  same("EVTCHNOP_status", evtchnop::kStatus);
+  same("EVTCHNOP_alloc_unbound", evtchnop::kAllocUnbound);
+  same("EVTCHNOP_bind_ipi", evtchnop::kBindIpi);
+  same("EVTCHNOP_bind_vcpu", evtchnop::kBindVcpu);
+  same("EVTCHNOP_unmask", evtchnop::kUnmask);
+  same("EVTCHNOP_reset", evtchnop::kReset);
+  same("EVTCHNSTAT_closed", evtchnstat::kClosed);
+  same("EVTCHNSTAT_unbound", evtchnstat::kUnbound);
+  same("EVTCHNSTAT_interdomain", evtchnstat::kInterdomain);
+  same("EVTCHNSTAT_pirq", evtchnstat::kPirq);
+  same("EVTCHNSTAT_virq", evtchnstat::kVirq);
+  same("EVTCHNSTAT_ipi", evtchnstat::kIpi);
+  same("EVTCHN_2L_NR_CHANNELS", kNrEventChannels);
+  same("VIRQ_TIMER", virq::kTimer);
+  same("VIRQ_DEBUG", virq::kDebug);
+  same("VIRQ_CONSOLE", virq::kConsole);
+  same("VIRQ_DOM_EXC", virq::kDomExc);
+  same("VIRQ_TBUF", virq::kTbuf);
+  same("VIRQ_DEBUGGER", virq::kDebugger);
+  same("VIRQ_XENOPROF", virq::kXenoprof);
+  same("VIRQ_CON_RING", virq::kConRing);
+  same("NR_VIRQS", virq::kCount);
+  same("CALLBACKOP_register", kCallbackopRegister);
+  same("CALLBACKOP_unregister", kCallbackopUnregister);
+  same("CALLBACKTYPE_event", callbacktype::kEvent);
+  same("CALLBACKTYPE_failsafe", callbacktype::kFailsafe);
+  same("CALLBACKTYPE_syscall", callbacktype::kSyscall);
+  same("CALLBACKTYPE_sysenter_deprecated", callbacktype::kSysenter);
+  same("CALLBACKTYPE_nmi", callbacktype::kNmi);
+  same("CALLBACKTYPE_syscall32", callbacktype::kSyscall32);
+  same("CALLBACKF_mask_events", kCallbackfMaskEvents);
+  same("VCPUOP_initialise", vcpuop::kInitialise);
+  same("VCPUOP_up", vcpuop::kUp);
+  same("VCPUOP_down", vcpuop::kDown);
+  same("VCPUOP_is_up", vcpuop::kIsUp);
+  same("VCPUOP_get_runstate_info", vcpuop::kGetRunstateInfo);
+  same("VCPUOP_set_periodic_timer", vcpuop::kSetPeriodicTimer);
+  same("VCPUOP_stop_periodic_timer", vcpuop::kStopPeriodicTimer);
+  same("VCPUOP_set_singleshot_timer", vcpuop::kSetSingleshotTimer);
+  same("VCPUOP_stop_singleshot_timer", vcpuop::kStopSingleshotTimer);
+  same("VCPU_SSHOTTMR_future", kVcpuSshottmrFuture);
+  same("RUNSTATE_running", kRunstateRunning);
+  same("RUNSTATE_blocked", kRunstateBlocked);
+  same("XEN_LEGACY_MAX_VCPUS", kMaxVirtCpus);
+  same("SCHEDOP_poll", kSchedopPoll);
+  same("SCHEDOP_remote_shutdown", kSchedopRemoteShutdown);
+  same("SCHEDOP_shutdown_code", kSchedopShutdownCode);
+  same("SHUTDOWN_soft_reset", kShutdownSoftReset);
+  same("SHUTDOWN_MAX", kShutdownSoftReset);
+  layout("struct evtchn_alloc_unbound", sizeof(EvtchnAllocUnbound));
+  FIELD("struct evtchn_alloc_unbound", EvtchnAllocUnbound, dom);
+  FIELD("struct evtchn_alloc_unbound", EvtchnAllocUnbound, remote_dom);
+  FIELD("struct evtchn_alloc_unbound", EvtchnAllocUnbound, port);
+  layout("struct evtchn_bind_interdomain", sizeof(EvtchnBindInterdomain));
+  FIELD("struct evtchn_bind_interdomain", EvtchnBindInterdomain, remote_dom);
+  FIELD("struct evtchn_bind_interdomain", EvtchnBindInterdomain, remote_port);
+  FIELD("struct evtchn_bind_interdomain", EvtchnBindInterdomain, local_port);
+  layout("struct evtchn_bind_virq", sizeof(EvtchnBindVirq));
+  FIELD("struct evtchn_bind_virq", EvtchnBindVirq, virq);
+  FIELD("struct evtchn_bind_virq", EvtchnBindVirq, vcpu);
+  FIELD("struct evtchn_bind_virq", EvtchnBindVirq, port);
+  layout("struct evtchn_bind_pirq", sizeof(EvtchnBindPirq));
+  FIELD("struct evtchn_bind_pirq", EvtchnBindPirq, pirq);
+  FIELD("struct evtchn_bind_pirq", EvtchnBindPirq, port);
+  layout("struct evtchn_bind_ipi", sizeof(EvtchnBindIpi));
+  FIELD("struct evtchn_bind_ipi", EvtchnBindIpi, vcpu);
+  FIELD("struct evtchn_bind_ipi", EvtchnBindIpi, port);
+  layout("struct evtchn_close", sizeof(EvtchnPort));
+  layout("struct evtchn_send", sizeof(EvtchnPort));
+  layout("struct evtchn_unmask", sizeof(EvtchnPort));
+  layout("struct evtchn_status", sizeof(EvtchnStatus));
+  FIELD("struct evtchn_status", EvtchnStatus, dom);
+  FIELD("struct evtchn_status", EvtchnStatus, port);
+  FIELD("struct evtchn_status", EvtchnStatus, status);
+  FIELD("struct evtchn_status", EvtchnStatus, vcpu);
+  FIELD("struct evtchn_status", EvtchnStatus, u);
+  field("struct evtchn_status", "u.interdomain.port", offsetof(EvtchnStatus, u.interdomain.port), 4);
+  layout("struct evtchn_bind_vcpu", sizeof(EvtchnBindVcpu));
+  FIELD("struct evtchn_bind_vcpu", EvtchnBindVcpu, port);
+  FIELD("struct evtchn_bind_vcpu", EvtchnBindVcpu, vcpu);
+  layout("struct evtchn_op", sizeof(EvtchnOp));
+  FIELD("struct evtchn_op", EvtchnOp, cmd);
+  FIELD("struct evtchn_op", EvtchnOp, u);
+  layout("struct callback_register", sizeof(CallbackRegister));
+  FIELD("struct callback_register", CallbackRegister, type);
+  FIELD("struct callback_register", CallbackRegister, flags);
+  field("struct callback_register", "address.cs", offsetof(CallbackRegister, cs), 4);
+  field("struct callback_register", "address.eip", offsetof(CallbackRegister, eip), 4);
+  layout("struct callback_unregister", sizeof(CallbackUnregister));
+  layout("struct vcpu_set_periodic_timer", sizeof(VcpuSetPeriodicTimer));
+  layout("struct vcpu_set_singleshot_timer", sizeof(VcpuSetSingleshotTimer));
+  FIELD("struct vcpu_set_singleshot_timer", VcpuSetSingleshotTimer, timeout_abs_ns);
+  FIELD("struct vcpu_set_singleshot_timer", VcpuSetSingleshotTimer, flags);
+  layout("struct vcpu_runstate_info", sizeof(VcpuRunstateInfo));
+  FIELD("struct vcpu_runstate_info", VcpuRunstateInfo, state);
+  FIELD("struct vcpu_runstate_info", VcpuRunstateInfo, state_entry_time);
+  FIELD("struct vcpu_runstate_info", VcpuRunstateInfo, time);
+  layout("struct sched_poll", sizeof(SchedPoll));
+  FIELD("struct sched_poll", SchedPoll, ports);
+  FIELD("struct sched_poll", SchedPoll, nr_ports);
+  FIELD("struct sched_poll", SchedPoll, timeout);
+}
+
 }  // namespace
 
 int main() {
@@ -275,5 +390,6 @@ int main() {
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, server_features);
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, connection);
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, error);
+  events_abi();
   return 0;
 }

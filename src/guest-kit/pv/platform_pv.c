@@ -140,6 +140,13 @@ static void pv_set_trap(unsigned vector, trap_handler handler, bool user_callabl
 
 static volatile struct vcpu_info *vcpu(void) { return &kit_shared_info->vcpu_info[0]; }
 
+// After the guest clears its upcall mask with a plain store, Xen notices a pending event only at its next
+// entry; a cheap hypercall is that entry (Linux's force_evtchn_callback), so the event is not left waiting.
+static void kick_if_pending(void) {
+  __asm__ volatile("" ::: "memory");
+  if (!vcpu()->evtchn_upcall_mask && vcpu()->evtchn_upcall_pending) HYPERVISOR_xen_version(0, 0);
+}
+
 // Xen's bounce frame carries the event mask saved at the trap in CS bits 16-23 (XEN-REFERENCE.md 2.8); the
 // direct system-call gate's frame is the CPU's, with those bits 0, and ring 3 always runs unmasked. The
 // handler sees a plain selector; on the way out queued updates are sent and the mask is restored, which the
@@ -149,7 +156,9 @@ void pv_trap(struct trap_frame *f) {
   f->cs &= 0xffff;
   trap_dispatch(f);
   pv_mmu_send();
-  vcpu()->evtchn_upcall_mask = saved_mask;
+  volatile struct vcpu_info *v = vcpu();
+  v->evtchn_upcall_mask = saved_mask;
+  if (!saved_mask && v->evtchn_upcall_pending) HYPERVISOR_xen_version(0, 0);  // see kick_if_pending
 }
 
 static uint32_t pv_fault_address(void) { return vcpu()->arch.cr2; }
@@ -161,8 +170,7 @@ static void pv_set_kernel_stack(uint32_t esp0) {
 // hypervisor, so a cheap hypercall makes that happen now (Linux's __sti and force_evtchn_callback).
 static void pv_irq_enable(void) {
   vcpu()->evtchn_upcall_mask = 0;
-  __asm__ volatile("" ::: "memory");
-  if (vcpu()->evtchn_upcall_pending) HYPERVISOR_xen_version(0, 0);
+  kick_if_pending();
 }
 static void pv_irq_disable(void) {
   vcpu()->evtchn_upcall_mask = 1;
@@ -177,6 +185,7 @@ static void pv_user_enter(void) {
   pv_mmu_send();
   kernel_mask = vcpu()->evtchn_upcall_mask;
   vcpu()->evtchn_upcall_mask = 0;
+  kick_if_pending();  // delivered in the kernel now, not left pending while ring 3 runs
 }
 static void pv_user_leave(void) { vcpu()->evtchn_upcall_mask = kernel_mask; }
 
