@@ -66,8 +66,12 @@ class EventChannels {
   // ---- the hypervisor's side ----
   // A new port of the guest, connected to a host-side service (status: interdomain to domain 0).
   i32 connect_host(HostEndpoint ep);
-  // The service's end signals: the guest's port becomes pending.
-  void notify_guest(u32 port) { set_pending(port); }
+  // The service's end signals: the guest's port becomes pending, unless the guest has closed it since (the
+  // service's end is then unbound, and its notifications go nowhere).
+  void notify_guest(u32 port) {
+    if (port < kPorts && ports_[port].state == PortState::Interdomain && ports_[port].remote_dom == kBackendDomain)
+      set_pending(port);
+  }
   // VIRQ `virq` fires (Xen: send_guest_vcpu_virq / send_guest_global_virq); lost if no port is bound.
   void raise_virq(u32 virq);
   i32 virq_port(u32 virq) const { return virq < xen::virq::kCount ? virq_to_port_[virq] : 0; }

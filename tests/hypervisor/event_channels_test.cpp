@@ -207,6 +207,9 @@ TEST_F(EventChannelsTest, AHostServiceIsNotifiedByTheGuestsSendAndRaisesThePortB
   ev.notify_guest(static_cast<u32>(p));
   EXPECT_TRUE(pending(static_cast<u32>(p)));
   EXPECT_EQ(ev.counters(static_cast<u32>(p)).sent, 1u);
+  ASSERT_EQ(ev.close(static_cast<u32>(p)), 0);
+  ev.notify_guest(static_cast<u32>(p));  // closed by the guest: the service's notification goes nowhere
+  EXPECT_FALSE(pending(static_cast<u32>(p)));
 }
 
 TEST_F(EventChannelsTest, ResetClosesEveryPort) {
