@@ -356,9 +356,8 @@ void LocalApic::send_ipi() {
   }
   static constexpr const char* kModeNames[] = {"fixed", "lowest-priority", "SMI", "reserved", "NMI",
                                                "INIT", "STARTUP", "ExtINT"};
-  cpu_.host_stop(fmt::format("local APIC: an IPI with delivery mode {} to this processor (ICR {:#010x}:{:#010x}) "
-                             "is not modelled",
-                             kModeNames[mode], icr_high_, icr_low_));
+  cpu_.not_modelled(fmt::format("local APIC: an IPI with delivery mode {} to this processor (ICR {:#010x}:{:#010x})",
+                                 kModeNames[mode], icr_high_, icr_low_));
 }
 
 // Divide configuration (SDM figure 10-10): bits 0, 1 and 3 give 2, 4, 8, 16, 32, 64, 128, or 1 for 0b111.

@@ -142,7 +142,7 @@ TEST(LocalApic, AnNmiToItselfStopsTheRunSayingItIsNotModelled) {
   PcGuest m;
   m.pc.apic().firmware_setup();
   m.load_asm("mov dword ptr [0xFEE00300], 0x00044400\n");
-  EXPECT_EQ(m.run(), StopReason::HostError);
+  EXPECT_EQ(m.run(), StopReason::NotModelled);
   EXPECT_NE(m.cpu.host_error().find("NMI"), std::string::npos) << m.cpu.host_error();
 }
 
