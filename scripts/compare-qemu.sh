@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every example guest on ring1 and on QEMU's PC, and compares what each printed and how it exited.
 # The examples are multiboot ELF kernels written for the devices both machines have (COM1, isa-debug-exit
-# at 0xF4), so their console output and exit status must agree. What they measure differs by nature (ring1
+# at 0xF4, port 0xE9), so their console output (COM1 and port 0xE9, each compared apart) and exit status must agree. What they measure differs by nature (ring1
 # counts modelled cycles, QEMU's TSC runs at host speed; QEMU keeps the top 128 KiB of RAM for its firmware
 # tables), so every decimal number is masked (and runs of spaces, which pad them, squeezed) before comparing: the lines, their words and hexadecimal values
 # (addresses, CR2, error codes) and the exit status must agree. --exact compares the numbers too.
@@ -45,14 +45,16 @@ trap 'rm -rf "$tmp"' EXIT
 failed=0
 for img in "${images[@]}"; do
   name=$(basename "$img" .elf)
-  timeout 60 "$ring1" run "$img" --quiet >"$tmp/ring1.out" 2>"$tmp/ring1.err" </dev/null
+  # Each console apart: COM1 on stdout, port 0xE9 (QEMU's -debugcon) in a file, on both machines.
+  timeout 60 "$ring1" run "$img" --quiet --debugcon "$tmp/ring1.e9" >"$tmp/ring1.out" 2>"$tmp/ring1.err" </dev/null
   r_status=$?
   # -no-reboot: a triple fault ends QEMU as it ends ring1. The console is COM1 on stdio; nothing else.
   timeout 60 "$qemu" -kernel "$img" -m 128 -display none -monitor none -serial stdio -no-reboot \
+    -debugcon "file:$tmp/qemu.e9" \
     -device isa-debug-exit,iobase=0xf4,iosize=4 >"$tmp/qemu.out" 2>"$tmp/qemu.err" </dev/null
   q_status=$?
-  tr -d '\r' <"$tmp/qemu.out" | normalise >"$tmp/q"
-  normalise <"$tmp/ring1.out" >"$tmp/r"
+  { tr -d '\r' <"$tmp/qemu.out"; echo "--- port 0xE9 ---"; cat "$tmp/qemu.e9" 2>/dev/null; } | normalise >"$tmp/q"
+  { cat "$tmp/ring1.out"; echo "--- port 0xE9 ---"; cat "$tmp/ring1.e9" 2>/dev/null; } | normalise >"$tmp/r"
   if [ "$r_status" -eq "$q_status" ] && cmp -s "$tmp/r" "$tmp/q"; then
     echo "same   $name (exit $r_status)"
   else

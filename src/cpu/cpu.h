@@ -289,6 +289,14 @@ class Cpu {
     --stall_steps;
     ++stretch_left_;
   }
+  // Work a host-side handler did inside the instruction now executing (the hypervisor's batched requests
+  // behind one VMCALL): steps for the instruction limit, as REP elements are, so that a limit bounds the
+  // host time a hypercall can take. The stretch ends after this instruction, and the next one starts with
+  // the limit checked again; stretch boundaries change no modelled count.
+  void add_handler_steps(u64 n) {
+    stall_steps += n;
+    stop_at_ = 0;
+  }
 
   // ---- operand access for handlers (hot path) ----
   u32 effective_address(const Insn& i) const {

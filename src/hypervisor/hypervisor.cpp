@@ -67,8 +67,12 @@ u64 Hypervisor::entries_checked_so_far() const {
 
 void Hypervisor::charge_work(u64 requests_before, u64 entries_before) {
   const EventCosts& e = cpu().costs().events;
-  cpu().charge((requests_so_far() - requests_before) * e.hv_request +
-               (entries_checked_so_far() - entries_before) * e.hv_validate_pte);
+  const u64 requests = requests_so_far() - requests_before;
+  const u64 entries = entries_checked_so_far() - entries_before;
+  cpu().charge(requests * e.hv_request + entries * e.hv_validate_pte);
+  // The instruction limit counts this work too (a request, and every 64 entries validated, one step), so a
+  // guest cannot hide unbounded host work behind a few hypercall instructions (docs/failure-channels.md).
+  if (const u64 steps = requests + entries / 64) cpu().add_handler_steps(steps);
 }
 
 i32 Hypervisor::finish_mmu(const MmuOutcome& out) {

@@ -83,6 +83,8 @@ std::string stop_name(const RunSummary& s) {
     if (s.guest_exit_status) return "guest exit";
     if (s.hypervisor && s.hypervisor->state() == hv::DomainState::Crashed) return "domain crashed";
     if (s.hypervisor && s.hypervisor->state() == hv::DomainState::Shutdown) return "domain shutdown";
+    // SCHEDOP_block with no event that could ever arrive: the domain sleeps for good.
+    if (s.hypervisor && s.hypervisor->state() == hv::DomainState::Blocked) return "domain blocked";
   }
   return std::string(stop_reason_name(s.reason));
 }
@@ -240,12 +242,14 @@ std::string report_json(Machine& m, const RunSummary& s) {
   // The stop's own message: a crashed domain's, or the CPU's for a host error, "not modelled", a ring1 bug or a
   // halt that nothing can end.
   std::string message = "null";
-  if (name == "domain crashed") message = fmt::format("\"{}\"", json_escape(s.hypervisor->crash_message()));
+  if (name == "domain crashed" || name == "domain blocked")
+    message = fmt::format("\"{}\"", json_escape(s.hypervisor->crash_message()));
   else if (s.reason == StopReason::HostError || s.reason == StopReason::NotModelled || s.reason == StopReason::Ring1Bug ||
            (s.reason == StopReason::Halted && !c.host_error().empty()))  // why nothing can wake the CPU
     message = fmt::format("\"{}\"", json_escape(c.host_error()));
   const std::string shutdown_reason =
-      s.hypervisor && s.hypervisor->state() != hv::DomainState::Running
+      s.hypervisor && s.hypervisor->state() != hv::DomainState::Running &&
+              s.hypervisor->state() != hv::DomainState::Blocked
           ? fmt::format("\"{}\"", shutdown_name(s.hypervisor->shutdown_reason()))
           : "null";
   std::string stop = fmt::format(
