@@ -73,8 +73,6 @@ struct RunOptions {
   bool pv = false;
   std::string hv_layout = "shared";
   std::optional<u32> pv_pages;
-  // Which options were given on the command line (an option that would be ignored is refused).
-  bool given_cpu_mhz = false, given_rtc = false;
   std::string initrd;               // QEMU's -initrd: "FILE [ARGS],FILE [ARGS]" multiboot modules
   std::string bios;                 // QEMU's -bios: a ROM image started at the reset vector
   std::string serial = "stdio";     // QEMU's -serial: where COM1's output goes
@@ -305,9 +303,6 @@ int run_command(const RunOptions& o) {
   if (o.pv_pages && !pv) return fail("--pv-pages applies to paravirtual guests only (this one runs on the bare PC)");
   if (pv && o.entry)
     return fail(fmt::format("--entry: '{}' boots as a PV kernel, whose entry is its Xen ENTRY note", o.image));
-  if (pv && (o.given_rtc || o.given_cpu_mhz))
-    return fail(fmt::format("{}: '{}' boots as a PV kernel, which has no PC clock devices (no PIT, no CMOS)",
-                            o.given_rtc ? "--rtc" : "--cpu-mhz", o.image));
   if (pv && (!o.initrd.empty() || o.serial != "stdio" || o.debugcon != "stdio" || o.debug_exit != RunOptions{}.debug_exit))
     return fail("--initrd, --serial, --debugcon and --debug-exit apply to the native PC, not to a paravirtual guest");
   u16 exit_base = DebugExit::kPort;
@@ -349,7 +344,7 @@ int run_command(const RunOptions& o) {
     }
     hyp->set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
     // Virtual time runs on the modelled clock; the wall clock's epoch is the CMOS clock's (--rtc).
-    hyp->set_clock(o.cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
+    hyp->set_clock(*cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
     hv::PvBootConfig boot;
     boot.cmdline = o.cmdline;
     boot.nr_pages = o.pv_pages.value_or(0);
@@ -550,13 +545,13 @@ int main(int argc, char** argv) {
   run->add_option("--cmdline", o.cmdline,
                   "Kernel command line: a multiboot kernel receives \"IMAGE ARGS\", as under QEMU; a PV kernel "
                   "gets ARGS in start_info");
-  auto* rtc_opt = run->add_option("--rtc", o.rtc,
-                                  "CMOS clock: fixed (2003-10-19 00:00:00 plus modelled time) or host (bare PC only)")
+  run->add_option("--rtc", o.rtc,
+                                  "CMOS clock, and a PV domain's wall clock: fixed (2003-10-19 00:00:00 plus modelled time) or host")
                       ->check(CLI::IsMember({"fixed", "host"}))
                       ->capture_default_str();
-  auto* cpu_mhz_opt = run->add_option("--cpu-mhz", o.cpu_mhz,
-                                      "Modelled CPU clock in MHz (1..100000): converts PIT and RTC time to cycles "
-                                      "(bare PC only)")
+  run->add_option("--cpu-mhz", o.cpu_mhz,
+                                      "Modelled CPU clock in MHz (1..100000): converts PIT, RTC and a PV domain's "
+                                      "virtual time to cycles")
                           ->capture_default_str();
   run->add_option("--max-instructions", o.max_instructions, "Stop after N instructions, N >= 1 (exit status 124)");
   run->add_option("--max-cycles", o.max_cycles, "Stop after N modelled cycles, N >= 1 (exit status 124)");
@@ -641,8 +636,6 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     return fail(fmt::format("{} (see ring1 run --help)", e.what()));
   }
-  o.given_cpu_mhz = cpu_mhz_opt->count() > 0;
-  o.given_rtc = rtc_opt->count() > 0;
   // No exception leaves ring1 (DESIGN.md, "Failure channels"): one that reaches here escaped every module's
   // handling, before the guest ran or after it stopped (the run loop reports its own with guest context).
   try {
