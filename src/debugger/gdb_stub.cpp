@@ -388,7 +388,7 @@ GdbStub::Reply GdbStub::query(std::string_view p) {
     std::string_view rest = p.substr(20);
     const size_t colon = rest.find(':');
     if (colon == std::string_view::npos) return one(std::string(kError));
-    auto doc = target_xml(rest.substr(0, colon));
+    auto doc = target_xml(rest.substr(0, colon), m_.cpu());
     if (!parse_addr_len(rest.substr(colon + 1))) return one(std::string(kError));
     if (!doc) return one("E00");
     return one(xfer_part(*doc, rest.substr(colon + 1), kPacketSize / 2));

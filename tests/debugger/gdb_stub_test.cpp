@@ -42,8 +42,20 @@ TEST_F(StubTest, QSupportedOffersPacketSizeAndTheTargetDescription) {
   EXPECT_NE(r.find("QStartNoAckMode+"), std::string::npos);
 }
 
+// Real and V86 mode run 16-bit code: the description names i8086 there, so gdb disassembles it as such.
+TEST_F(StubTest, TheTargetDescriptionsArchitectureFollowsTheCpuMode) {
+  Cpu& c = m.cpu();
+  c.cr0 &= ~1u;
+  EXPECT_NE(target_xml("target.xml", c)->find("<architecture>i8086</architecture>"), std::string::npos);
+  c.cr0 |= 1u;
+  EXPECT_NE(target_xml("target.xml", c)->find("<architecture>i386</architecture>"), std::string::npos);
+  c.eflags |= eflags::VM;
+  EXPECT_EQ(target_architecture(c), "i8086");
+  c.eflags &= ~eflags::VM;
+}
+
 TEST_F(StubTest, TargetDescriptionIsServedInChunks) {
-  const std::string whole = *target_xml("target.xml");
+  const std::string whole = *target_xml("target.xml", m.cpu());
   std::string got;
   for (u64 off = 0;;) {
     const std::string r = ask(fmt::format("qXfer:features:read:target.xml:{:x},20", off));
