@@ -162,6 +162,7 @@ void GdbStub::forget_client() {
   install_watch();
   monitor_ = MonitorState{};
   no_ack_ = false;
+  hv_symbols_open_ = false;
   resuming();
 }
 
