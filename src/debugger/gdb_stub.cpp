@@ -6,15 +6,25 @@
 
 #include <fmt/format.h>
 
+#include "debugger/elf_symbol_file.h"
 #include "debugger/guest_memory.h"
 #include "debugger/rsp_packet.h"
 #include "debugger/target_description.h"
 #include "debugger/tracer.h"
+#include "hypervisor/hv_symbols.h"
+#include "hypervisor/hypervisor.h"
 #include "machine/machine.h"
 
 namespace ring1 {
 
 namespace {
+
+// A ring-break stop is reported as signal 7, SIGEMT in the remote protocol's numbering (include/gdb/signals.def:
+// "Emulation trap"). gdb prints "Program received signal SIGEMT, Emulation trap." for it, where a SIGTRAP stop
+// looks like the end of any step; and gdb 13 has no stop reason meaning "privilege change" (`syscall_entry`,
+// `library`, `fork` and the like make it resume unless a catchpoint asks for them). Resuming, gdb asks to
+// pass the signal on (`C07`); a bare machine has nowhere to deliver it, so it is dropped like any other.
+constexpr int kRingBreakSignal = 7;
 
 constexpr std::string_view kError = "E01";      // malformed request
 constexpr std::string_view kFault = "E0e";      // memory not mapped (EFAULT, 14)
@@ -56,7 +66,24 @@ void hook_data_access(void* self, u32 lin, u32 size, bool write) {
 
 }  // namespace
 
-GdbStub::GdbStub(Machine& m, const hv::Hypervisor* hypervisor) : m_(m), hypervisor_(hypervisor) {}
+GdbStub::GdbStub(Machine& m, const hv::Hypervisor* hypervisor) : m_(m), hypervisor_(hypervisor) {
+  if (hypervisor_) {
+    const auto regions = hv::hypervisor_regions();
+    hv_symbols_ = elf_symbol_file(regions, hv::hypervisor_symbols(hypervisor_->space()));
+  }
+}
+
+namespace {
+// A partial read of `doc` for a qXfer request ("OFFSET,LENGTH"): `m` and data while more follows, `l` at the end.
+std::string xfer_part(std::string_view doc, std::string_view range, u32 max) {
+  auto al = parse_addr_len(range);
+  if (!al) return std::string(kError);
+  if (al->addr >= doc.size()) return "l";
+  const u64 n = std::min<u64>(al->len, std::min<u64>(doc.size() - al->addr, max));
+  const bool last = al->addr + n >= doc.size();
+  return prefixed(last ? 'l' : 'm', doc.substr(al->addr, n));
+}
+}  // namespace
 
 GdbStub::~GdbStub() { m_.mmu().set_data_watch({}, {}); }
 
@@ -64,6 +91,7 @@ std::string GdbStub::stop_packet() const {
   if (exited_) return fmt::format("W{:02x}", exit_status_ & 0xFF);
   switch (last_stop_) {
     case StopKind::Interrupt: return "T02thread:1;";
+    case StopKind::RingBreak: return fmt::format("T{:02x}thread:1;", kRingBreakSignal);
     case StopKind::Watch: {
       const char* name = watch_hit_ && watch_hit_->type == 2 ? "watch" : watch_hit_ && watch_hit_->type == 3 ? "rwatch"
                                                                                                              : "awatch";
@@ -87,7 +115,7 @@ std::vector<std::string> GdbStub::stopped(StopKind kind) {
                                            t.from_cpl, t.to_cpl, ring_hit_cause_,
                                            t.from_cs, t.from_eip, t.to_cs, t.to_eip)));
     // A field GDB ignores (unknown names are skipped) but scripts reading the packet log can use.
-    out.push_back(fmt::format("T05ring1-cause:{};thread:1;", to_hex(ring_hit_cause_)));
+    out.push_back(fmt::format("T{:02x}ring1-cause:{};thread:1;", kRingBreakSignal, to_hex(ring_hit_cause_)));
     return out;
   }
   out.push_back(stop_packet());
@@ -134,6 +162,7 @@ void GdbStub::forget_client() {
   install_watch();
   monitor_ = MonitorState{};
   no_ack_ = false;
+  hv_symbols_open_ = false;
   resuming();
 }
 
@@ -264,6 +293,76 @@ std::string GdbStub::breakpoint(std::string_view arg, bool insert) {
   return "OK";
 }
 
+// Host I/O (GDB manual, "Host I/O Packets"), read-only and for one file: the hypervisor's symbol file. Any
+// other name is ENOENT, so gdb looks for nothing else on the target. Numbers are hex; errors are
+// `F-1,errno` with the protocol's errno values (ENOENT 2, EBADF 9, EACCES 13, EINVAL 22).
+std::string GdbStub::file_io(std::string_view p) {
+  constexpr u64 kFd = 1;
+  auto args = [](std::string_view a) {
+    std::vector<std::string_view> out;
+    for (size_t at = 0;;) {
+      const size_t comma = a.find(',', at);
+      out.push_back(a.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
+      if (comma == std::string_view::npos) return out;
+      at = comma + 1;
+    }
+  };
+  if (p.starts_with("open:")) {
+    const auto a = args(p.substr(5));
+    if (a.size() != 3) return "F-1,16";
+    const auto name = from_hex(a[0]);
+    const auto flags = parse_hex(a[1]);
+    if (!name || !flags) return "F-1,16";
+    if (*name != kHvSymbolsPath) return "F-1,2";
+    if (*flags & 3) return "F-1,d";  // O_WRONLY or O_RDWR: the file is read-only
+    hv_symbols_open_ = true;
+    return fmt::format("F{:x}", kFd);
+  }
+  if (p.starts_with("close:")) {
+    if (parse_hex(p.substr(6)) != kFd || !hv_symbols_open_) return "F-1,9";
+    hv_symbols_open_ = false;
+    return "F0";
+  }
+  if (p.starts_with("pread:")) {
+    const auto a = args(p.substr(6));
+    if (a.size() != 3) return "F-1,16";
+    const auto fd = parse_hex(a[0]), count = parse_hex(a[1]), offset = parse_hex(a[2]);
+    if (!fd || !count || !offset) return "F-1,16";
+    if (*fd != kFd || !hv_symbols_open_) return "F-1,9";
+    if (*offset >= hv_symbols_.size()) return "F0;";
+    // At most half a packet: the framing may escape every byte into two.
+    const u64 n = std::min<u64>({*count, hv_symbols_.size() - *offset, kPacketSize / 2 - 16});
+    std::string r = fmt::format("F{:x};", n);
+    r += std::string_view(hv_symbols_).substr(*offset, n);
+    return r;
+  }
+  if (p.starts_with("fstat:")) {
+    if (parse_hex(p.substr(6)) != kFd || !hv_symbols_open_) return "F-1,9";
+    // The protocol's struct stat: big-endian, 32-bit fields but for 64-bit size, blksize and blocks.
+    std::string st;
+    auto be = [&](u64 v, int bytes) {
+      for (int i = bytes - 1; i >= 0; --i) st += static_cast<char>((v >> (8 * i)) & 0xFF);
+    };
+    be(0, 4);            // st_dev
+    be(1, 4);            // st_ino
+    be(0100444, 4);      // st_mode: a regular file, read-only
+    be(1, 4);            // st_nlink
+    be(0, 4);            // st_uid
+    be(0, 4);            // st_gid
+    be(0, 4);            // st_rdev
+    be(hv_symbols_.size(), 8);  // st_size
+    be(4096, 8);         // st_blksize
+    be((hv_symbols_.size() + 511) / 512, 8);  // st_blocks
+    be(0, 4);            // st_atime
+    be(0, 4);            // st_mtime
+    be(0, 4);            // st_ctime
+    std::string r = fmt::format("F{:x};", st.size());
+    r += st;
+    return r;
+  }
+  return "";  // setfs, unlink, readlink: not supported
+}
+
 GdbStub::Reply GdbStub::query(std::string_view p) {
   Reply r;
   auto one = [&](std::string s) {
@@ -271,8 +370,17 @@ GdbStub::Reply GdbStub::query(std::string_view p) {
     return r;
   };
   if (p.starts_with("qSupported"))
-    return one(fmt::format("PacketSize={:x};qXfer:features:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+",
-                           kPacketSize));
+    return one(fmt::format("PacketSize={:x};qXfer:features:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+{}",
+                           kPacketSize, hv_symbols_.empty() ? "" : ";qXfer:libraries:read+"));
+  if (p.starts_with("qXfer:libraries:read::") && !hv_symbols_.empty()) {
+    // One library, its segments at their own addresses (so gdb relocates nothing): the GDB manual's
+    // "Library List Format", segment form (one address per PT_LOAD, in order). gdb 13 takes the section
+    // form's addresses as offsets from 0, which would put every symbol 0xfc000000 too high.
+    std::string doc = fmt::format("<library-list>\n  <library name=\"{}\">\n", kHvSymbolsPath);
+    for (const hv::HvRegion& r : hv::hypervisor_regions()) doc += fmt::format("    <segment address=\"{:#x}\"/>\n", r.start);
+    doc += "  </library>\n</library-list>\n";
+    return one(xfer_part(doc, p.substr(22), kPacketSize / 2));
+  }
   if (p == "QStartNoAckMode") {
     no_ack_ = true;  // from the next packet on (the server acknowledges this one)
     return one("OK");
@@ -281,14 +389,10 @@ GdbStub::Reply GdbStub::query(std::string_view p) {
     std::string_view rest = p.substr(20);
     const size_t colon = rest.find(':');
     if (colon == std::string_view::npos) return one(std::string(kError));
-    auto doc = target_xml(rest.substr(0, colon));
-    auto al = parse_addr_len(rest.substr(colon + 1));
-    if (!al) return one(std::string(kError));
+    auto doc = target_xml(rest.substr(0, colon), m_.cpu());
+    if (!parse_addr_len(rest.substr(colon + 1))) return one(std::string(kError));
     if (!doc) return one("E00");
-    if (al->addr >= doc->size()) return one("l");
-    const u64 n = std::min<u64>(al->len, std::min<u64>(doc->size() - al->addr, kPacketSize / 2));
-    const bool last = al->addr + n >= doc->size();
-    return one(prefixed(last ? 'l' : 'm', std::string_view(*doc).substr(al->addr, n)));
+    return one(xfer_part(*doc, rest.substr(colon + 1), kPacketSize / 2));
   }
   if (p == "qAttached" || p.starts_with("qAttached:")) return one("1");  // an existing machine: detach on quit
   if (p == "qC") return one("QC1");
@@ -402,6 +506,7 @@ GdbStub::Reply GdbStub::handle(std::string_view p) {
         r.action = Action::Kill;
         return one("OK");
       }
+      if (p.starts_with("vFile:") && !hv_symbols_.empty()) return one(file_io(p.substr(6)));
       return one("");  // vMustReplyEmpty and everything else: not supported
     default: return one("");
   }

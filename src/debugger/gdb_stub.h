@@ -24,7 +24,11 @@ class GdbStub {
  public:
   static constexpr u32 kPacketSize = 0x4000;  // what qSupported offers; memory replies stay within it
 
-  // `hypervisor`: a paravirtual run's, for `monitor hv` and `monitor stats`; null on a native run.
+  // `hypervisor`: a paravirtual run's, for `monitor hv` and `monitor stats`, and for the names of its stubs:
+  // the stub lists one library, kHvSymbolsPath, at the hypervisor's addresses (qXfer:libraries:read), and
+  // serves its file through vFile (Host I/O), so gdb 13 loads the names when it connects and shows
+  // `hv_hypercall ()` where it would show `?? ()`. Null on a native run.
+  static constexpr std::string_view kHvSymbolsPath = "/ring1/hypervisor-symbols.elf";
   explicit GdbStub(Machine& m, const hv::Hypervisor* hypervisor = nullptr);
   ~GdbStub();
   GdbStub(const GdbStub&) = delete;
@@ -79,6 +83,7 @@ class GdbStub {
   std::string read_memory(std::string_view arg) const;
   std::string write_memory(std::string_view arg, bool binary);
   std::string breakpoint(std::string_view arg, bool insert);
+  std::string file_io(std::string_view packet);
   Reply query(std::string_view packet);
   Reply resume(std::string_view packet);
   Reply vcont(std::string_view packet);
@@ -97,6 +102,10 @@ class GdbStub {
   u32 watch_hit_addr_ = 0;
   std::optional<RingTransition> ring_hit_;
   std::string ring_hit_cause_;  // named when it happened (a hypercall's number is EAX at the INT)
+  // A PV run's symbol file for the hypervisor (elf_symbol_file.h), offered to gdb as a library and read
+  // through vFile; empty on a native run.
+  std::string hv_symbols_;
+  bool hv_symbols_open_ = false;
   bool exited_ = false;
   int exit_status_ = 0;
 };

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cpu/cpu.h"
+#include "cpu/descriptors.h"
 
 namespace ring1 {
 
@@ -39,10 +40,13 @@ constexpr std::array<RegisterInfo, 43> kRegs = {{
     {"cpl", 4, RegKind::Cpl, 0},
 }};
 
-constexpr std::string_view kTargetXml = R"(<?xml version="1.0"?>
+// The architecture is filled in when the document is asked for: "i8086" or "i386" (BFD's names, which GDB's
+// `set architecture` lists).
+constexpr std::string_view kTargetXmlHead = R"(<?xml version="1.0"?>
 <!DOCTYPE target SYSTEM "gdb-target.dtd">
 <target version="1.0">
-  <architecture>i386</architecture>
+  <architecture>)";
+constexpr std::string_view kTargetXmlTail = R"(</architecture>
   <xi:include href="i386-core.xml"/>
   <xi:include href="ring1-system.xml"/>
 </target>
@@ -148,8 +152,18 @@ u32 value_of(const Cpu& c, const RegisterInfo& r) {
 
 std::span<const RegisterInfo> target_registers() { return kRegs; }
 
-std::optional<std::string> target_xml(std::string_view annex) {
-  if (annex == "target.xml") return std::string(kTargetXml);
+std::string_view target_architecture(const Cpu& c) { return in_protected_mode(c) ? "i386" : "i8086"; }
+
+std::optional<std::string> target_xml(std::string_view annex, const Cpu& c) {
+  if (annex == "target.xml") {
+    std::string doc(kTargetXmlHead);
+    doc += target_architecture(c);
+    doc += kTargetXmlTail;
+    // GDB's default OS ABI (GNU/Linux on a Linux host) has no handler for i8086 and says so in a warning at
+    // every connection; a bare machine has no OS ABI, so the 16-bit description says none.
+    if (!in_protected_mode(c)) doc.insert(doc.find("  <xi:include"), "  <osabi>none</osabi>\n");
+    return doc;
+  }
   if (annex == "i386-core.xml") return std::string(kCoreXml);
   if (annex == "ring1-system.xml") return std::string(kSystemXml);
   return std::nullopt;

@@ -28,8 +28,17 @@ struct RegisterInfo {
 // Every register in packet order.
 std::span<const RegisterInfo> target_registers();
 
+// The architecture the description names for the CPU as it is now: "i8086" in real and V86 mode, where code
+// runs with 16-bit operands and addresses, so GDB disassembles `mov ax,0x1234` as such and not as a 32-bit
+// move that swallows the next instruction; "i386" in protected mode. This is also why `set architecture
+// i8086` did nothing while ring1 always named i386: GDB 13 keeps the more capable of the user's choice and
+// the description's when BFD calls them compatible, and i386 extends i8086 (`maint print architecture`
+// shows bfd_arch_info i386 after the command). Under an i8086 description `set architecture i386` does
+// switch. GDB reads the description once, when it connects: the mode that counts is the one then.
+std::string_view target_architecture(const Cpu& c);
+
 // The target description document named `annex` ("target.xml" and the files it includes); nullopt if none.
-std::optional<std::string> target_xml(std::string_view annex);
+std::optional<std::string> target_xml(std::string_view annex, const Cpu& c);
 
 // The register's value as little-endian hex, "xx.." if ring1 does not model it (x87).
 std::string read_register_hex(const Cpu& c, const RegisterInfo& r);

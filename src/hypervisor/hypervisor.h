@@ -66,6 +66,7 @@ class Hypervisor {
   Cpu& cpu() { return m_.cpu(); }
   const Cpu& cpu() const { return m_.cpu(); }
   HypervisorSpace& space() { return space_; }
+  const HypervisorSpace& space() const { return space_; }
   FrameTable& frames() { return frames_; }
   const FrameTable& frames() const { return frames_; }
   MachToPhys& m2p() { return m2p_; }

@@ -5,10 +5,11 @@
 # ring1's stderr, the guest's console (ring1's stdout) and its JSON report. Exit 77 (CTest's skip code) if
 # gdb is not installed.
 #
-#   gdb_session.sh RING1 IMAGE ELF [-n] [-r RING1_OPTION]... [-e GDB_COMMAND]... [-x PATTERN]... [-i SECONDS]
+#   gdb_session.sh RING1 IMAGE ELF [-n|-b] [-r RING1_OPTION]... [-e GDB_COMMAND]... [-x PATTERN]... [-i SECONDS]
 #
 # IMAGE is a raw binary ring1 loads at 0x100000 (--load-addr), or with -n an ELF kernel it loads by itself
-# (a multiboot or Xen PV kernel; IMAGE and ELF are then the same file).
+# (a multiboot or Xen PV kernel; IMAGE and ELF are then the same file), or with -b a ROM (--bios IMAGE;
+# ELF is then "-": gdb gets no file and no `set architecture`, and takes the target's description).
 # -i: send SIGINT to gdb SECONDS after it started, as Ctrl-C at its terminal does (gdb then sends the
 # remote interrupt byte 0x03 to the stub). Exactly one SIGINT must reach gdb: a second one while the first
 # interrupt is pending makes gdb ask "The target is not responding to interrupt requests. Stop debugging
@@ -19,7 +20,7 @@
 set -u
 ring1=$1 image=$2 elf=$3
 shift 3
-ring1_opts=() gdb_cmds=() patterns=() interrupt_after= load=(--load-addr 0x100000)
+ring1_opts=() gdb_cmds=() patterns=() interrupt_after= load=(--load-addr 0x100000) rom=
 while [ $# -gt 0 ]; do
   case $1 in
     -r) ring1_opts+=("$2"); shift 2 ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     -x) patterns+=("$2"); shift 2 ;;
     -i) interrupt_after=$2; shift 2 ;;
     -n) load=(); shift ;;
+    -b) load=(); rom=1; shift ;;
     *) echo "gdb_session.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -37,7 +39,9 @@ fi
 
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-"$ring1" run "$image" "${load[@]}" --gdb 0 --report json --report-file "$work/report.json" "${ring1_opts[@]}" \
+if [ -n "$rom" ]; then image_args=(--bios "$image"); gdb_setup=(); else
+  image_args=("$image"); gdb_setup=(-ex "set architecture i386" -ex "file $elf"); fi
+"$ring1" run "${image_args[@]}" "${load[@]}" --gdb 0 --report json --report-file "$work/report.json" "${ring1_opts[@]}" \
   >"$work/stdout" 2>"$work/stderr" &
 pid=$!
 port=
@@ -50,7 +54,7 @@ if [ -z "$port" ]; then
   echo "ring1 did not start listening:"; cat "$work/stderr"; exit 1
 fi
 
-timeout --foreground 60 gdb -batch -nx -ex "set architecture i386" -ex "file $elf" -ex "target remote 127.0.0.1:$port" \
+timeout --foreground 60 gdb -batch -nx "${gdb_setup[@]}" -ex "target remote 127.0.0.1:$port" \
   "${gdb_cmds[@]}" >"$work/gdb" 2>&1 &
 gdb_pid=$!
 if [ -n "$interrupt_after" ]; then

@@ -42,8 +42,20 @@ TEST_F(StubTest, QSupportedOffersPacketSizeAndTheTargetDescription) {
   EXPECT_NE(r.find("QStartNoAckMode+"), std::string::npos);
 }
 
+// Real and V86 mode run 16-bit code: the description names i8086 there, so gdb disassembles it as such.
+TEST_F(StubTest, TheTargetDescriptionsArchitectureFollowsTheCpuMode) {
+  Cpu& c = m.cpu();
+  c.cr0 &= ~1u;
+  EXPECT_NE(target_xml("target.xml", c)->find("<architecture>i8086</architecture>"), std::string::npos);
+  c.cr0 |= 1u;
+  EXPECT_NE(target_xml("target.xml", c)->find("<architecture>i386</architecture>"), std::string::npos);
+  c.eflags |= eflags::VM;
+  EXPECT_EQ(target_architecture(c), "i8086");
+  c.eflags &= ~eflags::VM;
+}
+
 TEST_F(StubTest, TargetDescriptionIsServedInChunks) {
-  const std::string whole = *target_xml("target.xml");
+  const std::string whole = *target_xml("target.xml", m.cpu());
   std::string got;
   for (u64 off = 0;;) {
     const std::string r = ask(fmt::format("qXfer:features:read:target.xml:{:x},20", off));
@@ -198,7 +210,9 @@ TEST_F(StubTest, MonitorCommandsAnswerOnTheConsoleAndRejectUnknownOnes) {
   EXPECT_NE(from_hex(r.packets[0].substr(1))->find("paging is off"), std::string::npos);
 }
 
-TEST_F(StubTest, ARingBreakStopNamesItsCause) {
+// Signal 7 (SIGEMT, "Emulation trap"), not SIGTRAP: gdb shows it as a stop of its own, not as a step's end;
+// `?` repeats it until the guest resumes.
+TEST_F(StubTest, ARingBreakStopNamesItsCauseAndIsSignal7) {
   stub.handle("qRcmd," + to_hex("ring-break on"));
   RingTransition t{100, TransitionCause::SoftwareInterrupt, 0x80, 3, 0, 0x1b, 0x08, 0x401000, 0x100100};
   EXPECT_TRUE(stub.on_ring_transition(t));
@@ -207,7 +221,8 @@ TEST_F(StubTest, ARingBreakStopNamesItsCause) {
   auto p = stub.stopped(k);
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(*from_hex(p[0].substr(1)), "ring-break: ring 3 -> ring 0 by int 0x80 at 001b:00401000 -> 0008:00100100\n");
-  EXPECT_EQ(p[1].substr(0, 3), "T05");
+  EXPECT_EQ(p[1].substr(0, 3), "T07");
+  EXPECT_EQ(ask("?"), "T07thread:1;");
 }
 
 TEST_F(StubTest, ForgettingTheClientClearsEverythingItSet) {
