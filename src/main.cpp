@@ -73,20 +73,26 @@ struct RunOptions {
   bool pv = false;
   std::string hv_layout = "shared";
   std::optional<u32> pv_pages;
-  // Which options were given on the command line (an option that would be ignored is refused).
-  bool given_cpu_mhz = false, given_rtc = false;
   std::string initrd;               // QEMU's -initrd: "FILE [ARGS],FILE [ARGS]" multiboot modules
   std::string bios;                 // QEMU's -bios: a ROM image started at the reset vector
   std::string serial = "stdio";     // QEMU's -serial: where COM1's output goes
   std::string debugcon = "stdio";   // QEMU's -debugcon: where port 0xE9's output goes
   std::string debug_exit = "iobase=0xf4,iosize=0x04";  // QEMU's -device isa-debug-exit,...
   std::string hv_log;
+  bool pc_testdev = false;                              // QEMU's -device pc-testdev
 };
+
+// ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
+// disk), and nothing must throw out of a run.
+template <class... Args>
+void print_err(fmt::format_string<Args...> f, Args&&... args) {
+  std::fputs(fmt::format(f, std::forward<Args>(args)...).c_str(), stderr);
+}
 
 // One line on stderr, with any control byte in it (from a file name, a cost file's line, a kernel's Xen
 // notes) escaped, so the message stays one printable line.
 int fail(const std::string& msg) {
-  fmt::print(stderr, "ring1: {}\n", escape_control(msg));
+  print_err("ring1: {}\n", escape_control(msg));
   return kExitBadInput;
 }
 
@@ -251,7 +257,7 @@ int run_command(const RunOptions& o) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
   if (!o.trace_file.empty()) {
     trace_file.reset(std::fopen(o.trace_file.c_str(), "w"));
-    if (!trace_file) return fail(fmt::format("cannot write trace to '{}'", o.trace_file));
+    if (!trace_file) return fail(fmt::format("cannot write trace to '{}': {}", o.trace_file, std::strerror(errno)));
     dbg.trace_out = trace_file.get();
   }
 
@@ -303,13 +309,13 @@ int run_command(const RunOptions& o) {
   const bool pv = xen && (o.pv || !find_multiboot_header(bytes));
   if (o.hv_layout != "shared" && !pv) return fail("--hv-layout applies to paravirtual guests only");
   if (o.pv_pages && !pv) return fail("--pv-pages applies to paravirtual guests only (this one runs on the bare PC)");
+  if (pv && o.cmdline.size() >= xen::kMaxGuestCmdline)
+    return fail(fmt::format("--cmdline: {} bytes; a PV kernel's start_info holds at most {}", o.cmdline.size(),
+                            xen::kMaxGuestCmdline - 1));
   if (pv && o.entry)
     return fail(fmt::format("--entry: '{}' boots as a PV kernel, whose entry is its Xen ENTRY note", o.image));
-  if (pv && (o.given_rtc || o.given_cpu_mhz))
-    return fail(fmt::format("{}: '{}' boots as a PV kernel, which has no PC clock devices (no PIT, no CMOS)",
-                            o.given_rtc ? "--rtc" : "--cpu-mhz", o.image));
-  if (pv && (!o.initrd.empty() || o.serial != "stdio" || o.debugcon != "stdio" || o.debug_exit != RunOptions{}.debug_exit))
-    return fail("--initrd, --serial, --debugcon and --debug-exit apply to the native PC, not to a paravirtual guest");
+  if (pv && (!o.initrd.empty() || o.pc_testdev || o.serial != "stdio" || o.debugcon != "stdio" || o.debug_exit != RunOptions{}.debug_exit))
+    return fail("--initrd, --serial, --debugcon, --debug-exit and --pc-testdev apply to the native PC, not to a paravirtual guest");
   u16 exit_base = DebugExit::kPort;
   u32 exit_size = DebugExit::kPorts;
   std::string console_error;
@@ -349,7 +355,7 @@ int run_command(const RunOptions& o) {
     }
     hyp->set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
     // Virtual time runs on the modelled clock; the wall clock's epoch is the CMOS clock's (--rtc).
-    hyp->set_clock(o.cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
+    hyp->set_clock(*cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
     hv::PvBootConfig boot;
     boot.cmdline = o.cmdline;
     boot.nr_pages = o.pv_pages.value_or(0);
@@ -365,6 +371,7 @@ int run_command(const RunOptions& o) {
     pc.cpu_hz = *cpu_mhz * 1'000'000;
     pc.debug_exit_base = exit_base;
     pc.debug_exit_size = exit_size;
+    pc.pc_testdev = o.pc_testdev;
     try {
       platform.emplace(*m, pc);
     } catch (const std::exception& e) {
@@ -439,7 +446,7 @@ int run_command(const RunOptions& o) {
   StopReason why = run_with_debugger(*m, lim, dbg, dbg_out);
   auto t1 = std::chrono::steady_clock::now();
   if (!dbg_out.error.empty()) {
-    fmt::print(stderr, "ring1: --gdb: {}\n", dbg_out.error);
+    print_err("ring1: --gdb: {}\n", dbg_out.error);
     return kExitHostError;
   }
   // Output that could not be written (a full disk, /dev/full) ends the run with the host-error status and
@@ -480,17 +487,17 @@ int run_command(const RunOptions& o) {
   if (!write_all(stdout, "") && write_error.empty())
     write_error = fmt::format("cannot write to stdout: {}", std::strerror(errno));
   if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
-    fmt::print(stderr, "ring1: domain crashed: {}\n", hyp->crash_message());
+    print_err("ring1: domain crashed: {}\n", hyp->crash_message());
   else if (hyp && hyp->state() == hv::DomainState::Blocked)
-    fmt::print(stderr, "ring1: domain blocked for good: {}\n", hyp->crash_message());
+    print_err("ring1: domain blocked for good: {}\n", hyp->crash_message());
   else if (why == StopReason::UnhandledFault)
-    fmt::print(stderr, "ring1: guest crashed: {}\n", describe_fault(*m));
+    print_err("ring1: guest crashed: {}\n", describe_fault(*m));
   else if (why == StopReason::TripleFault)
-    fmt::print(stderr, "ring1: guest crashed: {}\n", describe_triple_fault(*m));
+    print_err("ring1: guest crashed: {}\n", describe_triple_fault(*m));
   else if (why == StopReason::HostError || why == StopReason::NotModelled || why == StopReason::Ring1Bug)
-    fmt::print(stderr, "ring1: {}\n", cpu.host_error());
+    print_err("ring1: {}\n", cpu.host_error());
   if (!write_error.empty()) {
-    fmt::print(stderr, "ring1: {}\n", escape_control(write_error));
+    print_err("ring1: {}\n", escape_control(write_error));
     return kExitHostError;
   }
   return exit_status(why, dbg_out.killed);
@@ -550,13 +557,13 @@ int main(int argc, char** argv) {
   run->add_option("--cmdline", o.cmdline,
                   "Kernel command line: a multiboot kernel receives \"IMAGE ARGS\", as under QEMU; a PV kernel "
                   "gets ARGS in start_info");
-  auto* rtc_opt = run->add_option("--rtc", o.rtc,
-                                  "CMOS clock: fixed (2003-10-19 00:00:00 plus modelled time) or host (bare PC only)")
+  run->add_option("--rtc", o.rtc,
+                                  "CMOS clock, and a PV domain's wall clock: fixed (2003-10-19 00:00:00 plus modelled time) or host")
                       ->check(CLI::IsMember({"fixed", "host"}))
                       ->capture_default_str();
-  auto* cpu_mhz_opt = run->add_option("--cpu-mhz", o.cpu_mhz,
-                                      "Modelled CPU clock in MHz (1..100000): converts PIT and RTC time to cycles "
-                                      "(bare PC only)")
+  run->add_option("--cpu-mhz", o.cpu_mhz,
+                                      "Modelled CPU clock in MHz (1..100000): converts PIT, RTC and a PV domain's "
+                                      "virtual time to cycles")
                           ->capture_default_str();
   run->add_option("--max-instructions", o.max_instructions, "Stop after N instructions, N >= 1 (exit status 124)");
   run->add_option("--max-cycles", o.max_cycles, "Stop after N modelled cycles, N >= 1 (exit status 124)");
@@ -610,6 +617,9 @@ int main(int argc, char** argv) {
   run->add_option("--debug-exit", o.debug_exit,
                   "isa-debug-exit's ports, as QEMU's -device isa-debug-exit,iobase=PORT,iosize=N (N 1..4)")
       ->capture_default_str();
+  run->add_flag("--pc-testdev", o.pc_testdev,
+                "Attach QEMU's pc-testdev (-device pc-testdev): ports 0xE0-0xEB, IRQ-line ports 0x2000-0x2017, "
+                "64 KiB of scratch MMIO at 0xFF000000");
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
       "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC, local APIC at\n"
@@ -641,8 +651,6 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     return fail(fmt::format("{} (see ring1 run --help)", e.what()));
   }
-  o.given_cpu_mhz = cpu_mhz_opt->count() > 0;
-  o.given_rtc = rtc_opt->count() > 0;
   // No exception leaves ring1 (DESIGN.md, "Failure channels"): one that reaches here escaped every module's
   // handling, before the guest ran or after it stopped (the run loop reports its own with guest context).
   try {
@@ -652,10 +660,10 @@ int main(int argc, char** argv) {
     }
     return run_command(o);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "ring1: internal error: {}\nring1: this is a bug in ring1, not in the guest or the input: "
-                       "please report it with the image and the command line\n", e.what());
+    print_err("ring1: internal error: {}\nring1: this is a bug in ring1, not in the guest or the input: "
+              "please report it with the image and the command line\n", e.what());
   } catch (...) {
-    fmt::print(stderr, "ring1: internal error: an unknown exception\nring1: this is a bug in ring1\n");
+    print_err("ring1: internal error: an unknown exception\nring1: this is a bug in ring1\n");
   }
   return kExitRing1Bug;
 }

@@ -308,7 +308,11 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
     const bool block_checks = one_insn || limits.stop_at_eip || bps;  // one test per block when all are off
     const u8 ring = cpl;
     const Cycles start_cycles = cycles;
-    u64 retired = 0;  // instructions of fully executed blocks in this stretch
+    stretch_left_ = step_end_ - steps();  // more than 0: the limit was checked above
+    // Instructions of fully executed blocks in this stretch: a member rather than a local (it lives in memory
+    // across the handlers' calls either way) so that step_allowance() can read it.
+    u64& retired = stretch_retired_;
+    retired = 0;
     const Insn* begin = nullptr;
     const Insn* i = nullptr;
     try {
@@ -318,8 +322,7 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
         const Block* b = fetch_block();
         if (!b) break;
         u64 count = b->insns.size();
-        const u64 used = instret + retired + stall_steps;
-        const u64 budget = used < step_end_ ? step_end_ - used : 0;
+        const u64 budget = stretch_left_ - retired;  // never below 0: see rep_loop.h
         if (count > budget) count = budget;
         if (block_checks) [[unlikely]] {
           if (one_insn || (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) ||
@@ -328,7 +331,6 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
         }
         begin = i = b->insns.data();
         block_begin_ = begin;
-        block_steps_ = instret + retired;
         const Insn* end = begin + count;
         // The hot loop: one indirect call per instruction and one compare for every kind of stop.
         while (i != end) {

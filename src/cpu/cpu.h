@@ -284,8 +284,17 @@ class Cpu {
   // ---- the instruction limit inside an instruction (REP string elements) ----
   // Steps left before the instruction limit for the instruction `i` now executing (at least 1: its own).
   u64 step_allowance(const Insn& i) const {
-    const u64 done = block_steps_ + u64(&i - block_begin_) + stall_steps;
-    return done < step_end_ ? step_end_ - done : 1;
+    const u64 retired_before = stretch_retired_ + u64(&i - block_begin_);
+    return stretch_left_ > retired_before ? stretch_left_ - retired_before : 1;
+  }
+  // A stall step taken inside an instruction (a REP element), or given back (the retirement counts it).
+  void add_stall_step() {
+    ++stall_steps;
+    --stretch_left_;
+  }
+  void give_back_stall_step() {
+    --stall_steps;
+    ++stretch_left_;
   }
 
   // ---- operand access for handlers (hot path) ----
@@ -403,9 +412,13 @@ class Cpu {
   const CostProfile& costs_;
   DecodeCache cache_;
   Cycles stop_at_ = 0;
-  u64 step_end_ = ~u64(0);            // steps() at which the instruction limit ends this run
-  const Insn* block_begin_ = nullptr;  // the block now executing, and steps() when it began (less
-  u64 block_steps_ = 0;                // stall_steps): where step_allowance() counts from
+  u64 step_end_ = ~u64(0);  // steps() at which the instruction limit ends this run
+  // While a stretch runs: the steps it may still take, less those its instructions retire (the block loop
+  // subtracts those; REP elements are taken off here as they happen), the instructions of its blocks
+  // already done, and the block now executing: where step_allowance() counts from, at one store a block.
+  u64 stretch_left_ = 0;
+  u64 stretch_retired_ = 0;
+  const Insn* block_begin_ = nullptr;
   u64 unretired_ = 0;  // instructions executed in this stretch that yielded instead of retiring
   StopReason requested_stop_ = StopReason::None;
   bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since

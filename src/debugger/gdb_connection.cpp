@@ -72,7 +72,7 @@ void GdbConnection::close_client() {
 
 void GdbConnection::drop(const char* why) {
   if (fd_ < 0) return;
-  fmt::print(stderr, "ring1: gdb client disconnected: {}\n", why);
+  std::fputs(fmt::format("ring1: gdb client disconnected: {}\n", why).c_str(), stderr);
   close_client();
 }
 

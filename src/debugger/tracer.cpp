@@ -59,11 +59,15 @@ std::string transition_cause_text(const RingTransition& t, bool paravirtual, u32
 Tracer::Tracer(Machine& m, TraceSet what, std::FILE* out, bool paravirtual)
     : m_(m), what_(what), out_(out), paravirtual_(paravirtual) {}
 
+// fputs, not fmt::print: a write error (a full disk) must not throw out of the run; it stays in the stream's
+// error flag, which `ring1 run` checks at the end (exit status 126 and a line saying the trace was lost).
+void Tracer::emit(const std::string& line) { std::fputs(line.c_str(), out_); }
+
 void Tracer::ring_transition(const RingTransition& t) {
   if (!what_.ring) return;
-  fmt::print(out_, "ring  cycle={} from={}/{:04x}:{:08x} to={}/{:04x}:{:08x} cause={}\n", t.cycle, t.from_cpl,
-             t.from_cs, t.from_eip, t.to_cpl, t.to_cs, t.to_eip,
-             transition_cause_text(t, paravirtual_, m_.cpu().gpr[EAX]));
+  emit(fmt::format("ring  cycle={} from={}/{:04x}:{:08x} to={}/{:04x}:{:08x} cause={}\n", t.cycle, t.from_cpl,
+                   t.from_cs, t.from_eip, t.to_cpl, t.to_cs, t.to_eip,
+                   transition_cause_text(t, paravirtual_, m_.cpu().gpr[EAX])));
 }
 
 void Tracer::exception(const ExceptionEvent& e) {
@@ -72,7 +76,7 @@ void Tracer::exception(const ExceptionEvent& e) {
   line += e.has_error_code ? fmt::format(" error={:#010x}", e.error_code) : std::string(" error=-");
   if (e.vector == static_cast<u8>(Vector::PF)) line += fmt::format(" cr2={:#010x}", e.cr2);
   line += fmt::format(" eip={:#010x} ring={}\n", e.eip, e.cpl);
-  fmt::print(out_, "{}", line);
+  emit(line);
 }
 
 void Tracer::sensitive(const SensitiveEvent& e) {
@@ -83,8 +87,8 @@ void Tracer::sensitive(const SensitiveEvent& e) {
 
 void Tracer::port_access(u16 port, u8 size, u32 value, bool write) {
   if (!what_.io) return;
-  fmt::print(out_, "io    cycle={} {} port={:#06x} size={} value={:#010x}\n", m_.cpu().cycles, write ? "out" : "in ",
-             port, size, value);
+  emit(fmt::format("io    cycle={} {} port={:#06x} size={} value={:#010x}\n", m_.cpu().cycles,
+                   write ? "out" : "in ", port, size, value));
 }
 
 void Tracer::tlb_flush(FlushCause cause, u32 dropped, u32 lin) {
@@ -96,7 +100,7 @@ void Tracer::tlb_flush(FlushCause cause, u32 dropped, u32 lin) {
                                  c.eip, flush_cause_name(cause), dropped);
   if (cause == FlushCause::Invlpg) line += fmt::format(" addr={:#010x}", lin);
   line += '\n';
-  fmt::print(out_, "{}", line);
+  emit(line);
 }
 
 void Tracer::instruction() {
@@ -111,7 +115,7 @@ void Tracer::instruction() {
   const std::string text = n ? decoder_.disassemble(bytes, n, cs.big, c.eip) : std::string("(unmapped)");
   std::string hex;
   for (u32 k = 0; k < len; ++k) hex += fmt::format("{:02x}", bytes[k]);
-  fmt::print(out_, "insn  cycle={} ring={} {:04x}:{:08x} {} {}\n", c.cycles, c.cpl, cs.selector, c.eip, hex, text);
+  emit(fmt::format("insn  cycle={} ring={} {:04x}:{:08x} {} {}\n", c.cycles, c.cpl, cs.selector, c.eip, hex, text));
 }
 
 void Tracer::hypercall(const hv::HypercallEvent& e) {
@@ -125,7 +129,7 @@ void Tracer::hypercall(const hv::HypercallEvent& e) {
   if (static_cast<i32>(e.result) < 0 && static_cast<i32>(e.result) > -4096)
     line += fmt::format(" ({})", static_cast<i32>(e.result));
   line += '\n';
-  fmt::print(out_, "{}", line);
+  emit(line);
 }
 
 void Tracer::bounce(const hv::BounceEvent& e) {
@@ -137,7 +141,7 @@ void Tracer::bounce(const hv::BounceEvent& e) {
   if (e.vector == static_cast<u8>(Vector::PF) && !e.via_gp) line += fmt::format(" cr2={:#010x}", e.cr2);
   line += fmt::format(" from={}/{:04x}:{:08x} to={}/{:04x}:{:08x} esp={:#010x}\n", e.from_cpl, e.from_cs, e.from_eip,
                       e.to_cs & 3, e.to_cs, e.to_eip, e.to_esp);
-  fmt::print(out_, "{}", line);
+  emit(line);
 }
 
 }  // namespace ring1

@@ -66,6 +66,7 @@ class Tracer {
   void bounce(const hv::BounceEvent& e);
 
  private:
+  void emit(const std::string& line);
   Machine& m_;
   TraceSet what_;
   std::FILE* out_;

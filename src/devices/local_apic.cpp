@@ -356,9 +356,8 @@ void LocalApic::send_ipi() {
   }
   static constexpr const char* kModeNames[] = {"fixed", "lowest-priority", "SMI", "reserved", "NMI",
                                                "INIT", "STARTUP", "ExtINT"};
-  cpu_.host_stop(fmt::format("local APIC: an IPI with delivery mode {} to this processor (ICR {:#010x}:{:#010x}) "
-                             "is not modelled",
-                             kModeNames[mode], icr_high_, icr_low_));
+  cpu_.not_modelled(fmt::format("local APIC: an IPI with delivery mode {} to this processor (ICR {:#010x}:{:#010x})",
+                                 kModeNames[mode], icr_high_, icr_low_));
 }
 
 // Divide configuration (SDM figure 10-10): bits 0, 1 and 3 give 2, 4, 8, 16, 32, 64, 128, or 1 for 0b111.
@@ -389,7 +388,9 @@ void LocalApic::timer_schedule() {
       timer_due_ = timer_start_ + period;
     }
   }
-  if (slot_ >= 0) events_.schedule(slot_, timer_due_);
+  // A masked timer counts on but can interrupt nobody: it asks for no event, so a halted CPU with nothing
+  // else to wake it stops (unmasking recomputes the deadline from the count).
+  if (slot_ >= 0) events_.schedule(slot_, (lvt_[LvtTimer] & kMasked) ? TimedEvents::kNever : timer_due_);
 }
 
 // The count reached 0: the LVT's vector goes to the IRR unless the entry is masked (the count goes on

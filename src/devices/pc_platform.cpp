@@ -19,7 +19,8 @@ PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions option
       debug_exit_(cpu),
       rtc_(cpu, options_.cpu_hz, options_.rtc, ram_bytes),
       fw_cfg_(ram_bytes),
-      apic_(cpu, cpu.mmu(), events_) {
+      apic_(cpu, cpu.mmu(), events_),
+      testdev_(&set_isa_irq, this) {
   if (options_.cpu_hz == 0) throw std::invalid_argument("the CPU frequency must be positive");
   if (options_.debug_exit_size == 0 || u32(options_.debug_exit_base) + options_.debug_exit_size > 0x10000)
     throw std::invalid_argument("isa-debug-exit's ports must lie in 0..0xFFFF and be at least one");
@@ -29,6 +30,8 @@ PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions option
     throw std::logic_error("PC platform: a device's ports are already claimed");
   if (!debug_exit_.attach(ports, options_.debug_exit_base, options_.debug_exit_size))
     throw std::invalid_argument("isa-debug-exit's ports overlap another device's");
+  if (options_.pc_testdev && !testdev_.attach(ports, cpu.mmu()))
+    throw std::logic_error("PC platform: pc-testdev's ports or memory are already claimed");
   pic_.install();
   pic_.set_timed_lines(1u << 0);  // the PIT's channel 0; nothing else raises a PIC line while the CPU halts
   events_.install();
@@ -52,6 +55,12 @@ PcPlatform::~PcPlatform() {
   ports_.detach(0x70, 2);
   fw_cfg_.detach(ports_);
   if (!bios_.empty()) cpu_.mmu().unmap_mmio(bios_base_);
+  if (options_.pc_testdev) testdev_.detach(ports_, cpu_.mmu());
+}
+
+// ISA lines 0-15 are the PIC pair's inputs; 16-23 would be I/O APIC pins, and this PC has no I/O APIC.
+void PcPlatform::set_isa_irq(void* self, u8 line, bool level) {
+  if (line < 16) static_cast<PcPlatform*>(self)->pic_.set_irq(line, level);
 }
 
 bool PcPlatform::map_bios(std::vector<u8> image, std::string& error) {

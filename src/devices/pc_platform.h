@@ -15,6 +15,7 @@
 #include "devices/debugcon.h"
 #include "devices/fw_cfg.h"
 #include "devices/local_apic.h"
+#include "devices/pc_testdev.h"
 #include "devices/pic8259.h"
 #include "devices/pit8254.h"
 #include "devices/timed_events.h"
@@ -40,6 +41,8 @@ struct PcOptions {
   // isa-debug-exit's ports (QEMU's iobase/iosize).
   u16 debug_exit_base = DebugExit::kPort;
   u32 debug_exit_size = DebugExit::kPorts;
+  // QEMU's -device pc-testdev (pc_testdev.h).
+  bool pc_testdev = false;
 };
 
 class PcPlatform {
@@ -75,6 +78,7 @@ class PcPlatform {
   static void put_console(void* self, u8 byte);
   static void put_debugcon(void* self, u8 byte);
   static int get_serial(void* self);
+  static void set_isa_irq(void* self, u8 line, bool level);
 
   Cpu& cpu_;
   PortBus& ports_;
@@ -89,6 +93,7 @@ class PcPlatform {
   CmosRtc rtc_;
   FwCfg fw_cfg_;
   LocalApic apic_;
+  PcTestdev testdev_;
   std::vector<u8> bios_;  // the ROM window's bytes (Mmu::map_mmio keeps a pointer to them)
   u32 bios_base_ = 0;
 };

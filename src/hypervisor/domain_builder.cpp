@@ -48,12 +48,13 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
     return std::nullopt;
   };
   // ---- what the kernel asks for ----
-  const char* src = guest.source == XenGuestInfo::Source::XenGuestString ? "__xen_guest PAE" : "XEN_ELFNOTE_PAE_MODE";
+  // Messages name where a value came from: an ELF note or the legacy __xen_guest string.
+  const bool legacy = guest.source == XenGuestInfo::Source::XenGuestString;
   if (guest.needs_pae())
-    return fail(fmt::format("a PAE kernel ({} \"{}\"); ring1 models non-PAE paging only", src, guest.pae_mode));
+    return fail(fmt::format("a PAE kernel ({} \"{}\"); ring1 models non-PAE paging only",
+                            legacy ? "__xen_guest PAE" : "XEN_ELFNOTE_PAE_MODE", guest.pae_mode));
   // Xen 3.2's elf_xen_note_check: the interface must begin "xen-3.0", and the kernel must be built for the
   // generic loader or be Linux.
-  const bool legacy = guest.source == XenGuestInfo::Source::XenGuestString;
   if (guest.xen_version.rfind("xen-3.0", 0) != 0)
     return fail(fmt::format("Xen interface \"{}\" ({}); ring1 implements \"xen-3.0\"", guest.xen_version,
                             legacy ? "__xen_guest XEN_VER" : "XEN_ELFNOTE_XEN_VERSION"));

@@ -169,7 +169,8 @@ void Hypervisor::escape(Cpu& c) {
 void Hypervisor::handle(Cpu& c) {
   // Only the stubs run VMCALL in ring 0, on the hypervisor's stack with a full frame below them.
   if (c.gpr[ESP] < kStackBase || c.gpr[ESP] + kSsAt + 4 > kStackTop) {
-    c.host_stop(fmt::format("hypervisor entry with ESP {:#010x} outside its stack", c.gpr[ESP]));
+    // A guest cannot get here (VMCALL outside ring 0 is #UD, and only the stubs run in ring 0): a ring1 bug.
+    c.ring1_bug(fmt::format("hypervisor entry with ESP {:#010x} outside its stack", c.gpr[ESP]));
     return;
   }
   const u8 vector = static_cast<u8>(stack_word(kVectorAt));

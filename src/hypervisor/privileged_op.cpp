@@ -15,6 +15,10 @@ namespace {
 
 constexpr u32 kMaxInsnBytes = 15;  // SDM vol. 2, 2.3.11
 constexpr u32 kTscMsr = 0x10;
+// A REP string I/O instruction is completed this many iterations at a time; then, as Xen does when
+// hypercall_preempt_check says so, the guest resumes on the same instruction (its registers say how far it
+// got) and traps again. A huge count therefore never holds the hypervisor for long.
+constexpr u32 kMaxStringIoPerEntry = 4096;
 
 // The instruction bytes at the guest's CS:EIP, as far as they can be read (at most 15): Xen's insn_fetch.
 struct CodeBytes {
@@ -98,7 +102,8 @@ DataSegment guest_segment(Hypervisor& hv, const Hypervisor::Frame& f, SegReg r, 
 // steps by the operand size, down when EFLAGS.DF is set. With REP, (E)CX counts the iterations, and a count
 // of 0 does nothing. A port the guest may not use or an offset outside the segment is the guest's #GP; a
 // page that cannot be written or read is the guest's #PF, raised with the iterations done so far kept in
-// the registers and EIP on the instruction, so that it resumes there once the guest has handled it.
+// the registers and EIP on the instruction, so that it resumes there once the guest has handled it. Long
+// REP runs are split (kMaxStringIoPerEntry).
 bool string_io(Hypervisor& hv, Hypervisor::Frame f, u8 opcode, u32 length, u32 op_bytes, u32 ad_bytes, bool rep,
                SegReg src_seg) {
   Cpu& c = hv.cpu();
@@ -116,7 +121,11 @@ bool string_io(Hypervisor& hv, Hypervisor::Frame f, u8 opcode, u32 length, u32 o
     hv.set_frame(f);
     return true;
   }
-  for (;;) {
+  for (u32 n = 0;; ++n) {
+    if (n == kMaxStringIoPerEntry) {
+      hv.set_frame(f);  // preempted: the guest re-executes the instruction and traps again for the rest
+      return true;
+    }
     const u32 off = c.gpr[reg] & mask;
     if (seg.lo > seg.hi || off < seg.lo || off > seg.hi || seg.hi - off < bytes - 1) return false;
     if (!guest_io_okay(hv, ring, port, bytes)) return false;

@@ -33,9 +33,6 @@ struct XenGuestInfo {
   std::optional<u32> hv_start_low;    // XEN_ELFNOTE_HV_START_LOW
 
   bool needs_pae() const { return pae; }
-  const char* source_name() const {
-    return source == Source::XenGuestString ? "the __xen_guest string" : "the Xen ELF notes";
-  }
 };
 
 // Reads `elf`'s Xen notes or, failing those, its `__xen_guest` string (its bytes are in `image`).

@@ -269,10 +269,12 @@ std::string report_json(Machine& m, const RunSummary& s) {
     place = fmt::format(R"({{"eip":{},"cs":{},"ring":{},"instruction":"{}"}})", p->eip, p->cs, p->ring,
                         json_escape(p->insn));
   const std::string name = stop_name(s);
-  // The stop's own message: a crashed domain's, or the CPU's for a host error, "not modelled" or a ring1 bug.
+  // The stop's own message: a crashed domain's, or the CPU's for a host error, "not modelled", a ring1 bug or a
+  // halt that nothing can end.
   std::string message = "null";
   if (name == "domain crashed") message = fmt::format("\"{}\"", json_escape(s.hypervisor->crash_message()));
-  else if (s.reason == StopReason::HostError || s.reason == StopReason::NotModelled || s.reason == StopReason::Ring1Bug)
+  else if (s.reason == StopReason::HostError || s.reason == StopReason::NotModelled || s.reason == StopReason::Ring1Bug ||
+           (s.reason == StopReason::Halted && !c.host_error().empty()))  // why nothing can wake the CPU
     message = fmt::format("\"{}\"", json_escape(c.host_error()));
   const std::string shutdown_reason =
       s.hypervisor && s.hypervisor->state() != hv::DomainState::Running
@@ -326,15 +328,15 @@ std::string report_json(Machine& m, const RunSummary& s) {
     ports += fmt::format(R"({}{{"port":{},"reads":{},"writes":{}}})", ports.empty() ? "" : ",", p.port, p.reads, p.writes);
   const auto& dc = c.decode_cache().stats();
   return fmt::format(
-      R"({{"image":"{}","stopped":"{}","stop":{},"config":{},"instructions":{},"cycles":{},"cost_profile":"{}","halted_cycles":{},)"
-      R"("guest_exit_status":{},"by_ring":[{}],)"
+      R"({{"image":"{}","stopped":"{}","instructions":{},"cycles":{},"cost_profile":"{}","halted_cycles":{},)"
+      R"("guest_exit_status":{},"stop":{},"config":{},"by_ring":[{}],)"
       R"("exception":{},"tlb":{},"transitions":[{}],"vectors":{{{}}},"sensitive":{},"io_ports":[{}],"registers":{{"eax":{},"ebx":{},"ecx":{},"edx":{},"esi":{},"edi":{},"ebp":{},"esp":{},)"
       R"("eip":{},"eflags":{},"cpl":{},"cr0":{},"cr2":{},"cr3":{},"cr4":{}}},)"
       R"("hypervisor":{},"host":{{"wall_seconds":{:.6f},"mips":{:.3f},)"
       R"("decode_cache":{{"blocks_built":{},"insns_decoded":{},"frames_invalidated":{}}}}}}})"
       "\n",
-      json_escape(s.image), name, stop, config, c.instret, c.cycles, json_escape(m.costs().name),
-      c.halted_cycles, s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", rings, fault,
+      json_escape(s.image), name, c.instret, c.cycles, json_escape(m.costs().name), c.halted_cycles,
+      s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", stop, config, rings, fault,
       tlb, transitions, vectors, sensitive_json(c), ports, c.gpr[EAX], c.gpr[EBX],
       c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, c.cpl, c.cr0,
       c.cr2, c.cr3, c.cr4, s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null", s.wall_seconds, mips(m, s),

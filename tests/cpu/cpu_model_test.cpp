@@ -92,7 +92,7 @@ TEST(CpuModel, InstructionsLaterThanTheModelAreInvalidOpcodes) {
   const Case cases[] = {{"bswap eax", CpuModel::I486}, {"xadd eax, ebx", CpuModel::I486},
                         {"cpuid", CpuModel::I486},     {"rdtsc", CpuModel::P6},
                         {"cmove eax, ebx", CpuModel::P6}, {"sysenter", CpuModel::P6},
-                        {"nop dword ptr [eax]", CpuModel::P6}};
+                        {"nop dword ptr [eax]", CpuModel::P6}, {"prefetchnta [eax]", CpuModel::P6}};
   for (const Case& c : cases) {
     for (CpuModel model : {CpuModel::I386, CpuModel::I486, CpuModel::P6}) {
       ModelMachine m(model);

@@ -202,5 +202,13 @@ TEST(Misc, PauseIsANop) {
   EXPECT_EQ(m.cpu.instret, 4u);
 }
 
+TEST(Misc, Int1IsADebugTrapAfterTheInstruction) {
+  TestMachine m;
+  m.load({0x90, 0xF1, 0x90});  // nop; int1; nop
+  EXPECT_EQ(m.run(), StopReason::UnhandledFault);
+  EXPECT_EQ(m.cpu.last_fault().vector, 1);
+  EXPECT_EQ(m.cpu.last_fault().eip, TestMachine::kCode + 2);  // a trap: the next instruction
+}
+
 }  // namespace
 }  // namespace ring1::test

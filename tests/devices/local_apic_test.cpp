@@ -142,7 +142,7 @@ TEST(LocalApic, AnNmiToItselfStopsTheRunSayingItIsNotModelled) {
   PcGuest m;
   m.pc.apic().firmware_setup();
   m.load_asm("mov dword ptr [0xFEE00300], 0x00044400\n");
-  EXPECT_EQ(m.run(), StopReason::HostError);
+  EXPECT_EQ(m.run(), StopReason::NotModelled);
   EXPECT_NE(m.cpu.host_error().find("NMI"), std::string::npos) << m.cpu.host_error();
 }
 
@@ -232,6 +232,17 @@ TEST(LocalApic, PeriodicTimerReloadsAndFiresEveryPeriodWithoutDrift) {
   // Switching to one-shot keeps counting from where it is and stops at the next zero.
   a.write(0x320, kVector);
   EXPECT_EQ(m.cpu.next_event(), 1500u);
+}
+
+TEST(LocalApic, AMaskedPeriodicTimerCannotWakeHltSoTheRunEnds) {
+  PcGuest m;
+  m.pc.apic().firmware_setup();
+  m.load_asm(
+      "mov dword ptr [0xFEE003E0], 0xB\n mov dword ptr [0xFEE00320], 0x30040\n"
+      "mov dword ptr [0xFEE00380], 1000\n sti\n hlt\n");
+  EXPECT_EQ(m.run(), StopReason::Halted);
+  EXPECT_EQ(m.cpu.halted_cycles, 0u) << "no event to wait for";
+  EXPECT_NE(m.pc.apic().timer_current(), 0u) << "the count goes on";
 }
 
 TEST(LocalApic, TimerEndsHltAtItsDeadlineAndTheHandlerRuns) {

@@ -33,7 +33,7 @@ struct Domain {
 bool boot_domain(const std::vector<u8>& kernel, bool separate, Domain& d, std::string& error) {
   auto elf = parse_elf32(kernel, error);
   if (!elf) return false;
-  auto xen = hv::read_xen_notes(elf->notes, error);
+  auto xen = hv::read_xen_guest_info(*elf, kernel, error);
   if (!xen) {
     if (error.empty()) error = "no Xen notes";
     return false;

@@ -41,7 +41,7 @@ std::string run_image(std::span<const u8> bytes) {
     std::string error;
     auto elf = parse_elf32(bytes, error);
     if (!elf) return {};
-    auto xen = hv::read_xen_notes(elf->notes, error);
+    auto xen = hv::read_xen_guest_info(*elf, bytes, error);
     if (!error.empty()) return {};
     MachineConfig cfg;
     cfg.memory_bytes = kRam;

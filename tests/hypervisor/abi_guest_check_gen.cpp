@@ -333,7 +333,6 @@ int main() {
   FIELD("struct trap_info", TrapInfo, flags);
   FIELD("struct trap_info", TrapInfo, cs);
   FIELD("struct trap_info", TrapInfo, address);
-  events_abi();
 
   // What real guests call first: xen_version, vm_assist, grant tables, physdev, the xenstore ring.
   same("XENVER_compile_info", kXenverCompileInfo);
@@ -391,5 +390,6 @@ int main() {
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, server_features);
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, connection);
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, error);
+  events_abi();
   return 0;
 }

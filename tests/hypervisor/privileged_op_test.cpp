@@ -221,6 +221,28 @@ start2:
   EXPECT_EQ(g.hv.stats().bounces[14], 1u);
 }
 
+TEST(PortIo, ALongRepStringInIsCompletedInPiecesByReenteringTheInstruction) {
+  PvGuest g(kTraps + R"(
+  mov edx, 1
+  call set_iopl
+  mov dx, 0x60
+  mov edi, 0x200000
+  mov ecx, 10000
+  rep insb                   # 10000 bytes: three hypervisor entries of at most 4096
+  mov [0x300000], edi
+  mov [0x300004], ecx
+  jmp shutdown
+)");
+  const u64 before = g.hv.stats().entries;
+  ASSERT_EQ(g.run(), StopReason::Requested) << g.m.cpu().host_error();
+  EXPECT_EQ(g.word(0x300000), 0x200000u + 10000);
+  EXPECT_EQ(g.word(0x300004), 0u);
+  EXPECT_EQ(g.word(0x200000 + 9996), 0xFFFFFFFFu);
+  EXPECT_EQ(g.word(0x200000 + 10000), 0u);
+  // set_trap_table, set_iopl, three pieces of the REP INSB, the shutdown.
+  EXPECT_EQ(g.hv.stats().entries - before, 6u);
+}
+
 TEST(HypervisorMsrs, WritingTheHypercallPageMsrFillsTheGuestsFrameWithHypercallStubs) {
   PvGuest g(kTraps + R"(
   mov ecx, 0x40000000

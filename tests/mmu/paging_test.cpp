@@ -292,5 +292,56 @@ TEST(Paging, AWalkChargesTheCostProfile) {
             Cycles(CostProfile::pentium3().cost(CostClass::Load) + 2 * e.walk_access + e.tlb_refill));
 }
 
+// SDM vol. 3, 4.8: a P6 sets a PDE's accessed flag as soon as it uses it; the 386 and 486 set both levels'
+// flags only when the translation succeeds (test386.asm, POST 11). --cpu chooses.
+TEST(Paging, APdeIsMarkedAccessedOnAWalkThatFaultsAtThePteOnlyOnAP6) {
+  for (CpuModel model : {CpuModel::P6, CpuModel::I486, CpuModel::I386}) {
+    Paged m;
+    m.cpu.set_model(model);
+    m.user_code();
+    m.map(0x400000, 0x123000);  // PTE not present
+    m.poke<u32>(kPd + 4, kPt2 | P | RW | US);  // PDE accessed flag clear
+    EXPECT_EQ(m.exec("mov eax, [0x400000]"), StopReason::UnhandledFault);
+    EXPECT_EQ(m.fault().vector, 14);
+    EXPECT_EQ((m.mem<u32>(kPd + 4) & A) != 0, model == CpuModel::P6) << cpu_model_name(model);
+    // A protection fault at the PTE: the same rule.
+    m.map(0x400000, 0x123000 | P);  // read-only
+    m.poke<u32>(kPd + 4, kPt2 | P | RW | US);
+    m.cpu.cpl = 3;
+    EXPECT_EQ(m.exec("mov [0x400000], eax"), StopReason::UnhandledFault);
+    EXPECT_EQ(m.cpu.cr2, 0x400000u) << m.fault().error_code << " " << m.fault().vector;
+    EXPECT_EQ((m.mem<u32>(kPd + 4) & A) != 0, model == CpuModel::P6) << cpu_model_name(model);
+    // A walk that succeeds marks both, on every model.
+    m.cpu.cpl = 0;
+    EXPECT_EQ(m.exec("mov eax, [0x400000]"), StopReason::Breakpoint);
+    EXPECT_TRUE(m.mem<u32>(kPd + 4) & A);
+    EXPECT_TRUE(m.pte(0x400000) & A);
+  }
+}
+
+// SDM vol. 2, ENTER: "#PF if ... a write using the final value of the stack pointer (within the current
+// stack segment) would cause a page fault". test386.asm: ENTER 1,0 at ring 3 with ESP = 0x1004 on a user
+// page above a supervisor one.
+TEST(Paging, EnterFaultsOnTheWriteAtTheFinalStackPointer) {
+  Paged m;
+  m.map(0x401000, 0x124000 | P | RW | US);  // the user stack page
+  m.map(0x400000, 0x123000 | P | RW);       // supervisor page below it
+  m.user_code();
+  m.cpu.cpl = 3;
+  m.cpu.gpr[ESP] = 0x401004;
+  m.cpu.gpr[EBP] = 0x5555;
+  EXPECT_EQ(m.exec("enter 1, 0"), StopReason::UnhandledFault);
+  EXPECT_EQ(m.fault().vector, 14);
+  EXPECT_EQ(m.fault().error_code, pf_error::Present | pf_error::Write | pf_error::User);
+  EXPECT_EQ(m.cpu.cr2, 0x400FFFu);
+  EXPECT_EQ(m.fault().eip, TestMachine::kCode);  // a fault: the instruction restarts
+  EXPECT_EQ(m.r(ESP), 0x401004u);                 // nothing committed
+  EXPECT_EQ(m.r(EBP), 0x5555u);
+  // Without the allocation byte the final ESP stays on the user page.
+  m.cpu.gpr[ESP] = 0x401004;
+  EXPECT_EQ(m.exec("enter 0, 0"), StopReason::Breakpoint);
+  EXPECT_EQ(m.r(ESP), 0x401000u);
+}
+
 }  // namespace
 }  // namespace ring1::test

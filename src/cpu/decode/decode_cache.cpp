@@ -32,6 +32,35 @@ CpuModel first_model(const DecodedInsn& d) {
   }
 }
 
+// 0F 18-0F 1F with a ModRM operand: the "hint NOP" space. The P6 executes every form as a NOP that names,
+// but never accesses, its memory operand (SDM vol. 2, NOP, and the opcode map's "reserved-NOP" rows); later
+// processors gave some forms meanings (PREFETCHh, MPX, CLDEMOTE) that Zydis decodes, and that a processor
+// without those features still runs as NOPs.
+void hint_nop(Cpu&, const Insn&) {}
+
+// The length of an unprefixed 0F 18-1F instruction whose form Zydis rejects (an MPX form naming a bound
+// register that does not exist, say): opcode, ModRM, SIB and displacement (SDM vol. 2, 2.1.5). 0 if the
+// bytes are not such an instruction.
+u8 hint_nop_length(const u8* b, u32 avail, bool code32) {
+  if (avail < 3 || b[0] != 0x0F || b[1] < 0x18 || b[1] > 0x1F) return 0;
+  const u8 modrm = b[2], mod = modrm >> 6, rm = modrm & 7;
+  u32 len = 3;
+  if (mod == 3) return u8(len);
+  if (code32) {
+    if (rm == 4) {
+      if (avail < 4) return 0;
+      ++len;
+      if (mod == 0 && (b[3] & 7) == 5) len += 4;
+    }
+    if (mod == 0 && rm == 5) len += 4;
+    len += mod == 1 ? 1 : mod == 2 ? 4 : 0;
+  } else {
+    if (mod == 0 && rm == 6) len += 2;
+    len += mod == 1 ? 1 : mod == 2 ? 2 : 0;
+  }
+  return len <= avail ? u8(len) : 0;
+}
+
 }  // namespace
 
 DecodeCache::DecodeCache(PhysicalMemory& ram, const CostProfile& costs)
@@ -49,6 +78,7 @@ bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out,
   out.amask = 0xFFFFFFFFu;
   BuildInfo info;
   bool ok = false;
+  u8 hint_len = 0;  // a hint NOP Zydis could not decode: its length
   if (st == DecodeStatus::Ok && d.mnemonic != Mnemonic::Invalid) {
     const IsaTable& isa = IsaTable::instance();
     Builder b = isa.builder(d.mnemonic);
@@ -66,12 +96,21 @@ bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out,
     out.amask = 0xFFFFFFFFu;
     out.fn = &exec_ud;
     out.op = (st == DecodeStatus::Ok && d.mnemonic != Mnemonic::Invalid) ? kUdNotImplemented : kUdInvalid;
+    if (st == DecodeStatus::Ok && d.escape == 1 && d.opcode >= 0x18 && d.opcode <= 0x1F && !d.lock &&
+        d.model == CpuModel::P6)
+      out.fn = &hint_nop;
+    if (st != DecodeStatus::Ok && model_ == CpuModel::P6) {
+      if (const u8 n = hint_nop_length(bytes, std::min<u32>(avail, 15), code32)) {
+        out.fn = &hint_nop;
+        hint_len = n;
+      }
+    }
     // An x87 instruction ring1 does not execute still honours CR0.EM/TS (#NM) first (fpu_absent.cpp).
     if (st == DecodeStatus::Ok && d.escape == 0 && d.opcode >= 0xD8 && d.opcode <= 0xDF) out.fn = &exec_esc_absent;
     out.flags |= insn_flag::EndsBlock;
     info.cost = CostClass::Simple;
   }
-  out.len = st == DecodeStatus::Ok ? d.length : 1;
+  out.len = st == DecodeStatus::Ok ? d.length : hint_len ? hint_len : 1;
   if (d.operand_size == 2) out.flags |= insn_flag::Osize16;
   if (d.address_size == 2) out.flags |= insn_flag::Asize16;
   if (d.rep) out.flags |= insn_flag::Rep;

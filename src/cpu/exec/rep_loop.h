@@ -27,13 +27,15 @@ inline void rep_loop(Cpu& c, const Insn& i, Element&& element, Done&& done_after
     c.set_reg<A>(ECX * 4, --count);
     c.charge(per_element);
     ++done;
-    ++c.stall_steps;  // counted as it happens, so a fault on a later element keeps the work done
+    c.add_stall_step();  // counted as it happens, so a fault on a later element keeps the work done
     if (done_after_element()) break;
   }
   if (done == 0) return;
-  --c.stall_steps;  // the retirement is the first element's step
+  c.give_back_stall_step();  // the retirement is the first element's step
   // Fewer steps left than a block holds: the rest of this block may not run, so the stretch ends here and
-  // the run loop budgets the next instructions afresh.
+  // the run loop budgets the next instructions afresh. This is also why the block loop's budget (steps
+  // left less instructions retired) never goes below zero: elements never take more than the allowance,
+  // and when they leave less than a block, no further instruction of the stretch runs.
   if (allowance - done < DecodeCache::kMaxBlockInsns) c.leave_block();
 }
 

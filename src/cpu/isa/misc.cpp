@@ -48,6 +48,11 @@ void cpuid(Cpu& c, const Insn&) {
 // executes it): AL = CF ? 0xFF : 0x00, flags unchanged.
 void salc(Cpu& c, const Insn&) { c.set_reg<u8>(gpr_offset(EAX), c.carry() ? 0xFF : 0x00); }
 
+// INT1 (F1, "ICEBP"; SDM vol. 2, INT n/INTO/INT3/INT1): a one-byte debug trap on every processor since the
+// 386. It is delivered as a #DB trap (EIP of the next instruction), not as a software interrupt: no gate DPL
+// check, and DR6 is not changed.
+void int1(Cpu&, const Insn&) { raise_trap(u8(Vector::DB)); }
+
 // PAUSE (F3 90): a spin-wait hint since the Pentium 4 and REP NOP before it; a NOP here on every model.
 void pause(Cpu&, const Insn&) {}
 
@@ -113,6 +118,7 @@ void register_misc(IsaTable& t) {
   t.add(M::CPUID, &build_cpuid);
   t.add(M::SALC, &build_fixed<&salc>);
   t.add(M::PAUSE, &build_fixed<&pause>);
+  t.add(M::INT1, &build_fixed<&int1>, true);
   // RDTSC is microcoded (tens of cycles on P6-class parts): priced as Complex.
   t.add(M::RDTSC, &build_fixed<&rdtsc, CostClass::Complex>);
   t.add(M::UD2, &build_ud2, true);

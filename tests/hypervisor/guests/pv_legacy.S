@@ -5,7 +5,15 @@
 # under physdev_op's IOPL, then shuts its domain down.
         .section __xen_guest
         .ascii  "GUEST_OS=ring1-legacy,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000"
-        .ascii  ",HYPERCALL_PAGE=0x1,PAE=no,LOADER=generic"
+        .ascii  ",HYPERCALL_PAGE=0x1,LOADER=generic"
+        .ifdef PAE
+        .ascii  ",PAE=yes"                      # variants the loader must refuse, naming the string
+        .else
+        .ascii  ",PAE=no"
+        .endif
+        .ifdef TRANSLATED
+        .ascii  ",FEATURES=writable_page_tables|!auto_translated_physmap"
+        .endif
         .byte   0
 
         .set    VIRT, 0xC0000000
