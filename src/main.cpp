@@ -590,7 +590,7 @@ int main(int argc, char** argv) {
                   "Serve the GDB remote protocol on 127.0.0.1:PORT (0: any free port, printed on stderr)");
   run->add_flag("--gdb-wait", o.gdb_wait, "With --gdb: do not start the guest until gdb attaches and continues");
   run->add_option("--trace", o.trace, "Trace events, a comma list of: ring, fault, tlb, io, insn, hypercall (a PV guest's hypercalls and "
-                  "bounced exceptions)");
+                  "bounced exceptions), sensitive (sensitive but unprivileged instructions run deprivileged)");
   run->add_option("--trace-file", o.trace_file, "Write the trace here instead of stderr");
   run->add_flag("--pv", o.pv,
                 "Boot the image under the hypervisor as a Xen PV guest (the default for a kernel with Xen ELF "

@@ -222,15 +222,17 @@ const Block* Cpu::fetch_block_slow() {
   };
   gather(1);
   Insn& insn = scratch_block_.insns[0];
-  if (!cache_.build_insn(buf, n, mode, insn)) {
+  SensitiveInsn row;
+  if (!cache_.build_insn(buf, n, mode, insn, &row)) {
     gather(0);
-    if (!cache_.build_insn(buf, n, mode, insn)) {
+    if (!cache_.build_insn(buf, n, mode, insn, &row)) {
       if (u64(eip) + n > cs.limit) raise_fault(Vector::GP, 0);
       host_stop(fmt::format("instruction fetch runs into unassigned physical memory at {:#010x}", lin + n));
       return nullptr;
     }
   }
   if (u64(eip) + insn.len - 1 > cs.limit) raise_fault(Vector::GP, 0);
+  cache_.arm_sensitive(insn, row);
   scratch_block_.bytes = insn.len;
   return &scratch_block_;
 }

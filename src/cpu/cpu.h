@@ -166,6 +166,13 @@ class Cpu {
   HostEscape host_escape;
   Cycles halted_cycles = 0;  // cycles spent waiting in HLT for a timed event (also in cycles_by_ring)
   CpuObserver observer;      // the debugger's and tracer's hooks (cpu/observer.h); all null: nobody listens
+  // The rings whose executions of sensitive instructions are recorded (bit n: ring n; cpu/sensitive.h).
+  // Rings 1 and 2 by default: nothing but a kernel moved out of ring 0 runs there (a PV guest's kernel in
+  // ring 1; a native kernel that put itself in ring 1 or 2). Ring 3 is applications', for which the
+  // unprivileged behaviour is the designed one; a caller studying a kernel run in ring 3 adds bit 3.
+  // Protected mode only: virtual-8086 code is never counted.
+  u8 sensitive_rings = 0b0110;
+  SensitiveStats sensitive_stats;  // what those executions did (the report's section)
 
   // A CPL change by `cause`, reported to the observer (cold paths only; the caller has committed the new
   // CS, CPL and `to_eip`).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/types.h"
+#include "cpu/sensitive.h"
 
 namespace ring1 {
 
@@ -39,6 +40,8 @@ struct CpuObserver {
   void (*ring_transition)(void* context, const RingTransition& t) = nullptr;
   void (*exception)(void* context, const ExceptionEvent& e) = nullptr;
   void (*port_access)(void* context, u16 port, u8 size, u32 value, bool write) = nullptr;
+  // A sensitive instruction executed in a deprivileged ring (cpu/sensitive.h), after it completed.
+  void (*sensitive)(void* context, const SensitiveEvent& e) = nullptr;
   void* context = nullptr;
 };
 

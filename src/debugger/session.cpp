@@ -51,6 +51,7 @@ struct Hub {
   static void flush(void* ctx, FlushCause cause, u32 dropped, u32 lin) {
     static_cast<Hub*>(ctx)->tracer->tlb_flush(cause, dropped, lin);
   }
+  static void sensitive(void* ctx, const SensitiveEvent& e) { static_cast<Hub*>(ctx)->tracer->sensitive(e); }
   static void hypercall(void* ctx, const hv::HypercallEvent& e) { static_cast<Hub*>(ctx)->tracer->hypercall(e); }
   static void bounce(void* ctx, const hv::BounceEvent& e) { static_cast<Hub*>(ctx)->tracer->bounce(e); }
 };
@@ -128,6 +129,7 @@ class Session {
     if (hub_.tracer || hub_.stub) ob.ring_transition = &Hub::ring;
     if (tracer_ && tracer_->what().fault) ob.exception = &Hub::exception;
     if (tracer_ && tracer_->what().io) ob.port_access = &Hub::port;
+    if (tracer_ && tracer_->what().sensitive) ob.sensitive = &Hub::sensitive;
     m_.cpu().observer = ob;
     if (tracer_ && tracer_->what().tlb) m_.mmu().flush_observer = FlushObserver{&Hub::flush, &hub_};
     if (tracer_ && tracer_->what().hypercall && o_.hypervisor)

@@ -24,8 +24,9 @@ std::optional<TraceSet> parse_trace_set(std::string_view list, std::string& erro
     else if (name == "io") s.io = true;
     else if (name == "insn") s.insn = true;
     else if (name == "hypercall") s.hypercall = true;
+    else if (name == "sensitive") s.sensitive = true;
     else {
-      error = fmt::format("--trace: unknown event kind '{}' (known: ring, fault, tlb, io, insn, hypercall)", name);
+      error = fmt::format("--trace: unknown event kind '{}' (known: ring, fault, tlb, io, insn, hypercall, sensitive)", name);
       return std::nullopt;
     }
     pos = comma + 1;
@@ -76,6 +77,12 @@ void Tracer::exception(const ExceptionEvent& e) {
   if (e.vector == static_cast<u8>(Vector::PF)) line += fmt::format(" cr2={:#010x}", e.cr2);
   line += fmt::format(" eip={:#010x} ring={}\n", e.eip, e.cpl);
   emit(line);
+}
+
+void Tracer::sensitive(const SensitiveEvent& e) {
+  if (!what_.sensitive) return;
+  fmt::print(out_, "sens  cycle={} ring={} {:04x}:{:08x} {} {}: {}\n", e.cycle, e.cpl, e.cs, e.eip,
+             sensitive_row(e.insn).name, sensitive_effect_name(e.effect), sensitive_detail(e));
 }
 
 void Tracer::port_access(u16 port, u8 size, u32 value, bool write) {

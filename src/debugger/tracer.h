@@ -9,6 +9,7 @@
 //   hcall cycle=N nr=18 console_io ebx=0x00000000 ecx=0x00000020 edx=0xc0002000 esi=0x00000000 edi=0x00000000 eax=0x00000000
 //   hcall cycle=N nr=1 mmu_update count=2 ebx=... eax=0x00000000       (mmu_update, mmuext_op, multicall)
 //   hcall cycle=N nr=14 update_va_mapping multicall[0] ebx=... eax=...  (a call a multicall entry made)
+//   sens  cycle=N ring=1 e019:c0001234 popf if-change-ignored: tried to change IF from 1 to 0: ignored (CPL 1 > IOPL 0)
 //   bounce cycle=N vector=14 #PF error=0x00000002 cr2=0xc0009000 from=1/e019:c0001010 to=1/e019:c0001200 esp=0xc0437fd0
 //
 // ring: only transitions that change CPL; cause is `exception #PF (14)`, `int 0x80` (INT n, INT3, INTO;
@@ -20,7 +21,9 @@
 // call the hypervisor bounces to the guest's handler (`vector=128 int 0x80 via #GP` for an INT n the guest
 // may not raise directly), from the ring, CS:EIP the guest was at to its handler on its kernel stack. tlb:
 // every flush the report counts, with the ring and EIP of the instruction that did it (a PV domain's builder
-// flushes before the guest's first instruction: those lines come first, at the CPU's reset EIP). The
+// flushes before the guest's first instruction: those lines come first, at the CPU's reset EIP). sensitive:
+// every execution of a sensitive but unprivileged instruction in a deprivileged ring (cpu/sensitive.h), as it
+// completes (cycle = then), with the CS:EIP it ran at, its row's name, the effect and what differed. The
 // hooks are the CPU's, MMU's and hypervisor's observers (cold paths); insn makes the run loop go one
 // instruction per stretch.
 #pragma once
@@ -39,8 +42,8 @@ namespace ring1 {
 class Machine;
 
 struct TraceSet {
-  bool ring = false, fault = false, tlb = false, io = false, insn = false, hypercall = false;
-  bool any() const { return ring || fault || tlb || io || insn || hypercall; }
+  bool ring = false, fault = false, tlb = false, io = false, insn = false, hypercall = false, sensitive = false;
+  bool any() const { return ring || fault || tlb || io || insn || hypercall || sensitive; }
 };
 
 // Parses "ring,fault,tlb"; nullopt with `error` set for an unknown name.
@@ -59,6 +62,7 @@ class Tracer {
   // The instruction at the current CS:EIP, before it executes.
   void instruction();
   void hypercall(const hv::HypercallEvent& e);
+  void sensitive(const SensitiveEvent& e);
   void bounce(const hv::BounceEvent& e);
 
  private:

@@ -174,6 +174,37 @@ std::string transitions_text(Machine& m) {
   return out;
 }
 
+// Sensitive but unprivileged instructions run in a deprivileged ring (cpu/sensitive.h), by instruction and by
+// what differed from ring 0. Absent when there were none.
+std::string sensitive_text(const Cpu& c) {
+  const SensitiveStats& st = c.sensitive_stats;
+  if (!st.total) return "";
+  std::string rings, insns, effects;
+  for (int r = 0; r < 4; ++r)
+    if (st.by_ring[r]) rings += fmt::format("{}ring {}: {}", rings.empty() ? "" : ", ", r, st.by_ring[r]);
+  for (size_t k = 0; k < st.by_insn.size(); ++k)
+    if (st.by_insn[k])
+      insns += fmt::format("{}{} x{}", insns.empty() ? "" : ", ", kSensitiveTable[k].name, st.by_insn[k]);
+  for (size_t k = 0; k < st.by_effect.size(); ++k)
+    if (st.by_effect[k])
+      effects += fmt::format("{}{} x{}", effects.empty() ? "" : ", ", sensitive_effect_name(SensitiveEffect(k)),
+                             st.by_effect[k]);
+  return fmt::format("  sensitive:     {} executed deprivileged without a trap ({})\n    by insn:     {}\n"
+                     "    by effect:   {}\n",
+                     st.total, rings, insns, effects);
+}
+
+std::string sensitive_json(const Cpu& c) {
+  const SensitiveStats& st = c.sensitive_stats;
+  std::string insns, effects;
+  for (size_t k = 0; k < st.by_insn.size(); ++k)
+    insns += fmt::format(R"({}"{}":{})", k ? "," : "", kSensitiveTable[k].name, st.by_insn[k]);
+  for (size_t k = 0; k < st.by_effect.size(); ++k)
+    effects += fmt::format(R"({}"{}":{})", k ? "," : "", sensitive_effect_name(SensitiveEffect(k)), st.by_effect[k]);
+  return fmt::format(R"({{"total":{},"by_ring":[{},{},{},{}],"by_instruction":{{{}}},"by_effect":{{{}}}}})", st.total,
+                     st.by_ring[0], st.by_ring[1], st.by_ring[2], st.by_ring[3], insns, effects);
+}
+
 std::string ports_text(Machine& m) {
   std::string list;
   for (const PortCount& p : m.ports().touched())
@@ -222,6 +253,7 @@ std::string report_text(Machine& m, const RunSummary& s) {
   out += tlb_text(m);
   if (s.hypervisor) out += hv::hv_report_text(*s.hypervisor);
   out += transitions_text(m);
+  out += sensitive_text(c);
   out += ports_text(m);
   // Host-side, not deterministic: wall time, and the decode cache, whose blocks depend on how the run was
   // sliced (gdb's single steps and slices, --trace insn's one-instruction runs).
@@ -302,14 +334,14 @@ std::string report_json(Machine& m, const RunSummary& s) {
   return fmt::format(
       R"({{"image":"{}","stopped":"{}","instructions":{},"cycles":{},"cost_profile":"{}","halted_cycles":{},)"
       R"("guest_exit_status":{},"stop":{},"config":{},"by_ring":[{}],)"
-      R"("exception":{},"tlb":{},"transitions":[{}],"vectors":{{{}}},"io_ports":[{}],"registers":{{"eax":{},"ebx":{},"ecx":{},"edx":{},"esi":{},"edi":{},"ebp":{},"esp":{},)"
+      R"("exception":{},"tlb":{},"transitions":[{}],"vectors":{{{}}},"sensitive":{},"io_ports":[{}],"registers":{{"eax":{},"ebx":{},"ecx":{},"edx":{},"esi":{},"edi":{},"ebp":{},"esp":{},)"
       R"("eip":{},"eflags":{},"cpl":{},"cr0":{},"cr2":{},"cr3":{},"cr4":{}}},)"
       R"("hypervisor":{},"host":{{"wall_seconds":{:.6f},"mips":{:.3f},)"
       R"("decode_cache":{{"blocks_built":{},"insns_decoded":{},"frames_invalidated":{}}}}}}})"
       "\n",
       json_escape(s.image), name, c.instret, c.cycles, json_escape(m.costs().name), c.halted_cycles,
       s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", stop, config, rings, fault,
-      tlb, transitions, vectors, ports, c.gpr[EAX], c.gpr[EBX],
+      tlb, transitions, vectors, sensitive_json(c), ports, c.gpr[EAX], c.gpr[EBX],
       c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, c.cpl, c.cr0,
       c.cr2, c.cr3, c.cr4, s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null", s.wall_seconds, mips(m, s),
       dc.blocks_built, dc.insns_decoded, dc.frames_invalidated);

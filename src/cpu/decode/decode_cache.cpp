@@ -1,6 +1,7 @@
 #include "cpu/decode/decode_cache.h"
 
 #include <algorithm>
+#include <array>
 
 #include "cpu/isa/isa_table.h"
 #include "cpu/isa/ud.h"
@@ -65,8 +66,9 @@ u8 hint_nop_length(const u8* b, u32 avail, bool code32) {
 DecodeCache::DecodeCache(PhysicalMemory& ram, const CostProfile& costs)
     : ram_(ram), costs_(costs), fast_(kFastSlots, nullptr) {}
 
-bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out) const {
+bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out, SensitiveInsn* sensitive) const {
   DecodedInsn d;
+  if (sensitive) *sensitive = SensitiveInsn::Count;
   DecodeStatus st = decoder_.decode(bytes, std::min<u32>(avail, 15), code32, d);
   if (st == DecodeStatus::NeedMoreBytes && avail < 15) return false;
   d.model = model_;
@@ -83,6 +85,7 @@ bool DecodeCache::build_insn(const u8* bytes, u32 avail, bool code32, Insn& out)
     if (b && u8(d.model) >= u8(first_model(d))) {
       ok = b(d, out, info) && out.fn != nullptr;
       if (ok && isa.ends_block(d.mnemonic)) out.flags |= insn_flag::EndsBlock;
+      if (ok && sensitive && marking_) *sensitive = classify_sensitive(d).value_or(SensitiveInsn::Count);
     }
   }
   if (!ok) {
@@ -134,10 +137,17 @@ const Block* DecodeCache::get_slow(u32 phys, u8 mode) {
   block->mode = mode;
   u32 page_end = (frame + 1) << kPageShift;
   u32 at = phys;
+  // Rows of the sensitive instructions, by position in the block: they are armed once the block's
+  // instructions have their final addresses.
+  std::array<SensitiveInsn, kMaxBlockInsns> rows;
+  bool any_sensitive = false;
   while (block->insns.size() < kMaxBlockInsns && at < page_end && ram_.contains(at, 1)) {
     u32 avail = std::min<u32>(page_end - at, u32(std::min<u64>(ram_.size() - at, 15)));
     Insn insn;
-    if (!build_insn(ram_.host(at), avail, mode & 1, insn)) break;  // straddles the frame's end
+    SensitiveInsn row;
+    if (!build_insn(ram_.host(at), avail, mode & 1, insn, &row)) break;  // straddles the frame's end
+    rows[block->insns.size()] = row;
+    any_sensitive |= row != SensitiveInsn::Count;
     block->insns.push_back(insn);
     ++stats_.insns_decoded;
     at += insn.len;
@@ -149,12 +159,34 @@ const Block* DecodeCache::get_slow(u32 phys, u8 mode) {
   }
   block->bytes = at - phys;
   block->insns.shrink_to_fit();
+  if (any_sensitive)
+    for (size_t k = 0; k < block->insns.size(); ++k) arm_sensitive(block->insns[k], rows[k]);
   ram_.mark_code(frame);
   ++stats_.blocks_built;
   Block* raw = block.get();
   list.push_back(std::move(block));
   fast_[slot(phys)] = raw;
   return raw;
+}
+
+void DecodeCache::arm_sensitive(Insn& insn, SensitiveInsn row) {
+  if (!marking_ || row == SensitiveInsn::Count) return;
+  marks_[&insn] = SensitiveMark{insn.fn, row};  // Cpu's scratch Insn is re-armed each time it is rebuilt
+  insn.fn = &exec_sensitive;
+}
+
+const SensitiveMark& DecodeCache::sensitive_mark(const Insn* insn) const {
+  static const SensitiveMark kNone{};
+  auto it = marks_.find(insn);
+  return it == marks_.end() ? kNone : it->second;
+}
+
+void DecodeCache::collect_slow() {
+  if (!marks_.empty())
+    for (const auto& b : graveyard_)
+      for (const Insn& i : b->insns)
+        if (i.fn == &exec_sensitive) marks_.erase(&i);
+  graveyard_.clear();
 }
 
 void DecodeCache::invalidate_frame(u32 frame) {

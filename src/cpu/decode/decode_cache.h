@@ -11,6 +11,7 @@
 #include "cpu/cpu_model.h"
 #include "cpu/decode/zydis_decoder.h"
 #include "cpu/insn.h"
+#include "cpu/sensitive.h"
 #include "mmu/physical_memory.h"
 
 namespace ring1 {
@@ -21,6 +22,16 @@ struct Block {
   u32 bytes = 0;  // bytes covered, first to last instruction
   std::vector<Insn> insns;
 };
+
+// A decoded instruction the decoder marked as sensitive (cpu/sensitive.h): its Insn runs
+// exec_sensitive, which finds here the handler it stands in front of and the table row it belongs to.
+struct SensitiveMark {
+  Handler original = nullptr;
+  SensitiveInsn insn = SensitiveInsn::Count;
+};
+
+// The handler every marked Insn runs instead of its own (cpu/sensitive_watch.cpp).
+void exec_sensitive(Cpu& c, const Insn& i);
 
 struct DecodeCacheStats {
   u64 blocks_built = 0;
@@ -43,14 +54,31 @@ class DecodeCache {
   }
 
   // Decodes one instruction from `avail` bytes into `out` (an Insn raising #UD if the bytes are not an
-  // instruction ring1 executes). Returns false if more bytes are needed.
-  bool build_insn(const u8* bytes, u32 avail, bool code32, Insn& out) const;
+  // instruction ring1 executes). Returns false if more bytes are needed. `sensitive`, if given, receives the
+  // instruction's row in the sensitive-instruction table, or SensitiveInsn::Count.
+  bool build_insn(const u8* bytes, u32 avail, bool code32, Insn& out, SensitiveInsn* sensitive = nullptr) const;
+
+  // Sensitive-instruction marking (cpu/sensitive.h). When on, an Insn of a table row, once at its final
+  // address, is made to run exec_sensitive, which records executions in deprivileged rings and then runs
+  // the instruction's own handler; unmarked instructions are untouched, so the run loop pays nothing for
+  // them. Changing it drops every decoded block.
+  void set_sensitive_marking(bool on) {
+    marking_ = on;
+    invalidate_all();
+  }
+  bool sensitive_marking() const { return marking_; }
+  // Makes `insn` (at its final address) run exec_sensitive if marking is on and `row` is a table row.
+  void arm_sensitive(Insn& insn, SensitiveInsn row);
+  // The mark of an Insn that runs exec_sensitive.
+  const SensitiveMark& sensitive_mark(const Insn* insn) const;
 
   // Drops every block decoded from this frame. Blocks are freed at the next collect(), never while a
   // block may still be executing.
   void invalidate_frame(u32 frame);
   void invalidate_all();
-  void collect() { graveyard_.clear(); }
+  void collect() {
+    if (!graveyard_.empty()) [[unlikely]] collect_slow();
+  }
 
   // The generation builders decode for (cpu_model.h): some forms bind a model's own handler, so the
   // hot path never asks. Changing it drops every decoded block.
@@ -67,6 +95,7 @@ class DecodeCache {
   static constexpr u32 kFastSlots = 1u << 14;
   static u32 slot(u32 phys) { return (phys ^ (phys >> 14)) & (kFastSlots - 1); }
   const Block* get_slow(u32 phys, u8 mode);
+  void collect_slow();
 
   PhysicalMemory& ram_;
   const CostProfile& costs_;
@@ -76,6 +105,9 @@ class DecodeCache {
   std::vector<std::unique_ptr<Block>> graveyard_;
   DecodeCacheStats stats_;
   CpuModel model_ = kDefaultCpuModel;
+  bool marking_ = true;
+  // Marked instructions by address. Entries of dropped blocks go when the blocks are freed (collect).
+  std::unordered_map<const Insn*, SensitiveMark> marks_;
 };
 
 }  // namespace ring1
