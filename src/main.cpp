@@ -42,10 +42,8 @@ namespace {
 
 constexpr int kExitBadInput = 2;
 constexpr int kExitGuestCrash = 120;
-constexpr int kExitLimit = 124;
 constexpr int kExitHostError = 126;
 constexpr int kExitKilled = 122;  // killed from the debugger
-constexpr int kExitNotModelled = 116;  // the guest used a feature ring1 does not model (the message names it)
 constexpr int kExitRing1Bug = 118;     // one of ring1's own checks failed: a bug in ring1
 
 struct RunOptions {
@@ -409,18 +407,8 @@ int run_command(const RunOptions& o) {
     const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
     if (why == StopReason::Requested && guest_exit) return int(*guest_exit & 0xFF);
     if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed) return kExitGuestCrash;
-    switch (why) {
-      case StopReason::Halted: return 0;
-      case StopReason::UnhandledFault:
-      case StopReason::TripleFault: return kExitGuestCrash;
-      case StopReason::InsnLimit:
-      case StopReason::CycleLimit: return kExitLimit;
-      case StopReason::HostError: return kExitHostError;
-      case StopReason::NotModelled: return kExitNotModelled;
-      case StopReason::Ring1Bug: return kExitRing1Bug;
-      case StopReason::Requested: return killed ? kExitKilled : 0;
-      default: return 0;
-    }
+    if (why == StopReason::Requested) return killed ? kExitKilled : 0;
+    return exit_status_for(why);  // the mapping the debugger's W packet uses too (debugger/session.h)
   };
   dbg.exit_status = [&](StopReason why) { return exit_status(why, false); };
   dbg.hypervisor = hyp.get();
