@@ -261,18 +261,20 @@ u8 LocalApic::acknowledge_thunk(void* ctx) { return static_cast<LocalApic*>(ctx)
 // processor's INTR pin (SDM 10.4.3).
 bool LocalApic::pending() {
   if (hw_enabled() && deliverable()) return true;
-  const bool pic_passes = !hw_enabled() || (lvt_[LvtLint0] & (kMasked | 0x700)) == (kExtInt << 8);
-  return pic_passes && pic_.pending && pic_.pending(pic_.context);
+  return pic_passes() && pic_.pending && pic_.pending(pic_.context);
 }
 
 // A halted CPU wakes through the APIC timer (counting, its LVT entry unmasked, the APIC enabled) or through
 // the 8259A's timed lines on the virtual wire; only when neither can reach it does HLT end the run.
 const char* LocalApic::wake_blocked() const {
   if (hw_enabled() && timer_due_ != TimedEvents::kNever && !(lvt_[LvtTimer] & kMasked)) return nullptr;
-  const bool pic_passes = !hw_enabled() || (lvt_[LvtLint0] & (kMasked | 0x700)) == (kExtInt << 8);
-  if (pic_passes) return pic_.wake_blocked ? pic_.wake_blocked(pic_.context) : nullptr;
+  if (pic_passes()) return pic_.wake_blocked ? pic_.wake_blocked(pic_.context) : nullptr;
   return "the local APIC's timer is not counting unmasked and its LINT0 (the 8259A's virtual wire) is masked";
 }
+
+// The 8259A reaches INTR: through LINT0 in ExtINT mode, unmasked, or directly with the APIC globally
+// disabled (SDM 10.4.3).
+bool LocalApic::pic_passes() const { return !hw_enabled() || (lvt_[LvtLint0] & (kMasked | 0x700)) == (kExtInt << 8); }
 
 u8 LocalApic::acknowledge() {
   if (hw_enabled() && deliverable()) {

@@ -80,6 +80,7 @@ class LocalApic {
   // For a CPU halted with IF = 1: why nothing the APIC or the 8259A behind LINT0 raises could wake it, or
   // null when something could (Cpu::halt_cannot_wake).
   const char* wake_blocked() const;
+  bool pic_passes() const;
   u8 acknowledge();
   // A fixed interrupt arrives (an LVT, a self-IPI): IRR, or a receive-illegal-vector error.
   void accept(u8 vector, bool level);
