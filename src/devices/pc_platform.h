@@ -18,6 +18,7 @@
 #include "devices/pc_testdev.h"
 #include "devices/pic8259.h"
 #include "devices/pit8254.h"
+#include "devices/system_control_port.h"
 #include "devices/timed_events.h"
 #include "devices/uart16550.h"
 #include "machine/machine.h"
@@ -90,6 +91,7 @@ class PcPlatform {
   Uart16550 uart_;
   DebugCon debugcon_;
   DebugExit debug_exit_;
+  SystemControlPort port92_;
   CmosRtc rtc_;
   FwCfg fw_cfg_;
   LocalApic apic_;
