@@ -28,6 +28,7 @@
 #include "debugger/session.h"
 #include "devices/elf32.h"
 #include "devices/multiboot_loader.h"
+#include "devices/firmware_state.h"
 #include "devices/pc_platform.h"
 #include "hypervisor/domain_builder.h"
 #include "hypervisor/hypervisor.h"
@@ -78,6 +79,7 @@ struct RunOptions {
   std::string debug_exit = "iobase=0xf4,iosize=0x04";  // QEMU's -device isa-debug-exit,...
   std::string hv_log;
   bool pc_testdev = false;                              // QEMU's -device pc-testdev
+  bool firmware_state = false;  // start a kernel with the PICs, PIT and IVT as SeaBIOS leaves them
 };
 
 // ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
@@ -224,6 +226,8 @@ int run_command(const RunOptions& o) {
   if (bytes.empty()) return fail(fmt::format("'{}' is empty", image_path));
   if (rom_boot && (o.load_addr || o.entry || !o.initrd.empty() || !o.cmdline.empty() || o.pv))
     return fail("--bios starts the ROM at F000:FFF0: --load-addr, --entry, --initrd, --cmdline and --pv do not apply");
+  if (o.firmware_state && (rom_boot || o.pv))
+    return fail("--firmware-state stands in for the firmware of a native loaded kernel: not with --bios or --pv");
 
   // Counts: strictly unsigned, and never 0 (a limit of 0 would read as "no limit" and be ignored).
   const auto max_insns = o.max_instructions.empty() ? std::optional<u64>(0) : parse_count(o.max_instructions, ~u64(0));
@@ -399,6 +403,8 @@ int run_command(const RunOptions& o) {
     // A kernel is started as firmware leaves the machine (SeaBIOS under QEMU): the APIC software-enabled
     // with LINT0 as the 8259A's virtual wire.
     if (!rom_boot) platform->apic().firmware_setup();
+    if (o.firmware_state && !apply_firmware_state(m->ports(), m->ram()))
+      return fail("--firmware-state needs at least 1 MiB of RAM (its interrupt stubs are at 0xFFF00)");
   }
 
   // ring1's exit status for a run that ended with `why`: what run_command returns and what the gdb stub
@@ -608,6 +614,9 @@ int main(int argc, char** argv) {
   run->add_flag("--pc-testdev", o.pc_testdev,
                 "Attach QEMU's pc-testdev (-device pc-testdev): ports 0xE0-0xEB, IRQ-line ports 0x2000-0x2017, "
                 "64 KiB of scratch MMIO at 0xFF000000");
+  run->add_flag("--firmware-state", o.firmware_state,
+                "Start a loaded kernel as SeaBIOS leaves QEMU's PC: PICs at vectors 0x08/0x70 with its masks, the "
+                "PIT at 18.2 Hz, a real-mode IVT whose IRQ entries acknowledge the PIC (no BIOS services)");
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
       "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC, local APIC at\n"
