@@ -619,8 +619,8 @@ int main(int argc, char** argv) {
                 "PIT at 18.2 Hz, a real-mode IVT whose IRQ entries acknowledge the PIC (no BIOS services)");
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
-      "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC, local APIC at\n"
-      "0xFEE00000, QEMU's fw_cfg at 0x510/0x511 (docs/pc-machine.md).\n"
+      "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC, port 0x92, local\n"
+      "APIC at 0xFEE00000, QEMU's fw_cfg at 0x510/0x511 (docs/pc-machine.md).\n"
       "Exit status: the guest's isa-debug-exit status ((value << 1) | 1, odd) when it wrote one; 0 guest halted;\n"
       "a PV domain's poweroff or reboot 0; 2 bad input; 116 the guest used something ring1 does not model (the\n"
       "message names it); 118 a bug in ring1 (an internal check failed); 120 guest crashed (triple fault,\n"
