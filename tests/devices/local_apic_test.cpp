@@ -168,8 +168,16 @@ TEST(LocalApic, AnNmiIpiSentFromTheNmiHandlerArrivesAfterItsIret) {
   EXPECT_EQ(m.r(EBX), 2u) << "both handlers ran before the main code went on";
 }
 
+TEST(LocalApic, AStartupIpiToItselfIsIgnoredByTheRunningProcessor) {
+  PcGuest m;
+  m.pc.apic().firmware_setup();
+  ASSERT_EQ(run_with_handler(m, "mov dword ptr [0xFEE00300], 0x00004608\n mov ebx, 1\n"), StopReason::Halted)
+      << m.cpu.host_error();
+  EXPECT_EQ(m.r(EBX), 1u) << "execution went on after the STARTUP";
+}
+
 TEST(LocalApic, AnSmiOrInitToItselfStopsTheRunSayingItIsNotModelled) {
-  for (const char* icr : {"0x00044200", "0x00044500"}) {
+  for (const char* icr : {"0x00004200", "0x00004500"}) {
     PcGuest m;
     m.pc.apic().firmware_setup();
     m.load_asm(fmt::format("mov dword ptr [0xFEE00300], {}\n", icr));
