@@ -310,6 +310,9 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
         continue;
       }
       if (!(eflags & eflags::IF) || event_at_ == ~Cycles(0) || halt_cannot_wake()) {
+        if ((eflags & eflags::IF) && event_at_ == ~Cycles(0))
+          host_error_ = "HLT with interrupts enabled, but nothing can wake the CPU: no device has a timed event "
+                        "to come (no timer is counting)";
         halted_ = false;
         return StopReason::Halted;
       }
