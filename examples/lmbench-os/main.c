@@ -13,6 +13,7 @@
 struct settings settings = {.hz = 100, .reps = 10, .fork_reps = 4, .ctx_rounds = 6, .mmap_kb = 64,
                             .fault_pages = 16, .batch = 2048};
 const char *const *init_argv;
+static bool selftest;  // run=selftest: init runs /bin/selftest instead of the suite
 
 static const struct {
   const char *key;
@@ -43,6 +44,15 @@ static bool parse_cmdline(const char *s) {
     bool skip = first && eq == s && !plat_is_pv();
     first = false;
     if (skip) continue;
+    if (eq - word == 3 && strncmp(word, "run", 3) == 0) {  // the one option that is not a number
+      if ((uint32_t)(s - eq - 1) == 5 && strncmp(eq + 1, "suite", 5) == 0) selftest = false;
+      else if ((uint32_t)(s - eq - 1) == 8 && strncmp(eq + 1, "selftest", 8) == 0) selftest = true;
+      else {
+        printf("lmbench-os: bad value for run: expected run=suite or run=selftest\n");
+        return false;
+      }
+      continue;
+    }
     unsigned i = 0, n = sizeof options / sizeof options[0];
     for (; i < n; i++)
       if (strlen(options[i].key) == (uint32_t)(eq - word) && strncmp(options[i].key, word, (uint32_t)(eq - word)) == 0) break;
@@ -51,7 +61,7 @@ static bool parse_cmdline(const char *s) {
     memcpy(shown, word, m);
     shown[m] = 0;
     if (i == n || eq == s) {
-      printf("lmbench-os: unknown argument \"%s\"; expected key=N with key one of:", shown);
+      printf("lmbench-os: unknown argument \"%s\"; expected run=suite|selftest or key=N with key one of:", shown);
       for (unsigned j = 0; j < n; j++) printf(" %s", options[j].key);
       printf("\n");
       return false;
@@ -86,7 +96,8 @@ int kmain(void) {
   decimal(args[3], settings.mmap_kb);
   decimal(args[4], settings.fault_pages);
   static const char *argv[] = {"/bin/suite", args[0], args[1], args[2], args[3], args[4], 0};
-  init_argv = argv;
+  static const char *const selftest_argv[] = {"/bin/selftest", 0};
+  init_argv = selftest ? selftest_argv : argv;
 
   struct proc *init = proc_alloc();
   memcpy(init->name, "init", 5);
