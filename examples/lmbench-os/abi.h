@@ -57,8 +57,8 @@ struct mmap_args {
 #define USER_BASE 0x40000000u
 #define USER_DATA 0x40000000u    // the program's data segment (demand-zero, private)
 #define USER_MMAP 0x50000000u    // mmap's first-fit area, up to USER_STACK_LOW
-#define USER_STACK_LOW 0xbfc00000u
-#define USER_TOP 0xc0000000u     // the stack grows down from here (4 MiB, demand-zero)
+#define USER_STACK_LOW 0xbffc0000u  // 256 KiB of stack, demand-zero
+#define USER_TOP 0xc0000000u     // the stack ends here
 
 #define MAX_ARGS 8
 #define PATH_MAX 32

@@ -8,9 +8,10 @@
 
 typedef int32_t (*syscall_fn)(struct trap_frame *f);
 
+// Checks each page the string reaches once, at its first byte there (as strncpy_from_user does in effect).
 bool copy_path(char *dst, uint32_t src_va) {
   for (uint32_t i = 0; i < PATH_MAX; i++) {
-    if (!mm_user_ok(src_va + i, 1, false)) return false;
+    if ((i == 0 || ((src_va + i) & 0xfff) == 0) && !mm_user_ok(src_va + i, 1, false)) return false;
     if (!(dst[i] = *(const char *)(src_va + i))) return true;
   }
   return false;  // too long
