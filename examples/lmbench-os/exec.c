@@ -17,6 +17,7 @@ static void exec_into(struct trap_frame *f, const struct program *prog, int argc
   memset(current->vma, 0, sizeof current->vma);
   mm_add_vma(current, USER_DATA, USER_DATA + prog->data_pages * PAGE_SIZE, PROT_READ | PROT_WRITE, V_ANON);
   mm_add_vma(current, USER_STACK_LOW, USER_TOP, PROT_READ | PROT_WRITE, V_ANON);
+  if (mm_directory_freed()) mm_flush_all();  // a freed directory's frame may be this one (mm.c)
   sched_load_pd(current->pd);
   if (old.pd) mm_destroy_space(&old);
 

@@ -56,7 +56,8 @@ int32_t do_fork(struct trap_frame *f) {
     }
   }
   plat_mmu_flush();
-  if (stale) plat_flush_tlb();  // the parent's writable translations of now read-only pages
+  // The parent's writable translations of now read-only pages; and a freed directory's tag (mm.c).
+  if (stale || mm_directory_freed()) mm_flush_all();
   *user_frame(c) = *f;
   user_frame(c)->eax = 0;  // fork returns 0 in the child
   proc_start(c);

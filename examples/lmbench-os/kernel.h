@@ -98,6 +98,8 @@ void sched_load_pd(uint32_t pd);                        // loads it (exec)
 // mm.c
 void mm_init(void);
 uint32_t mm_new_space(void);
+bool mm_directory_freed(void);  // since the last mm_flush_all: a new directory must not be loaded before one
+void mm_flush_all(void);        // every address space's TLB entries
 void mm_destroy_space(struct proc *p);  // p->pd must not be current
 uint32_t *mm_pte(uint32_t pd, uint32_t va, bool create);
 struct vma *mm_find_vma(struct proc *p, uint32_t va);
@@ -145,6 +147,7 @@ int32_t sig_kill(int pid, int sig);
 int32_t sig_return(struct trap_frame *f, uint32_t ctx_va);
 void sig_deliver(struct trap_frame *f);  // on the way back to ring 3
 void sig_send(struct proc *p, int sig);
+void sig_force(struct proc *p, int sig);  // for faults: never blocked or ignored
 static inline bool sig_unblocked_pending(const struct proc *p) { return p->sig_pending & ~p->sig_blocked; }
 
 // syscall.c

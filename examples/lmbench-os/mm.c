@@ -30,7 +30,21 @@ void mm_init(void) {
   for (uint32_t va = (uint32_t)__user_start; va < (uint32_t)__user_end; va += PAGE_SIZE) page_map(va, va, PTE_U);
 }
 
+// A freed page directory's frame comes back as a later one (the frame allocator reuses the last frame freed),
+// and a tagged TLB (ring1's --tlb tagged, PCIDs) keys entries by the directory: the dead process's translations
+// would be found under the new one's tag. So once a directory has been freed, every tag's entries are dropped
+// (plat_flush_tlb) before a new directory is first loaded: fork does it with the flush it needs anyway for the
+// parent's write-protected pages, exec before it loads its new directory (the kit's pd_reuse test shows the
+// failure without it). On an untagged TLB every CR3 load flushes anyway and this is redundant, but a kernel
+// cannot tell the two apart.
+static bool directory_freed;
+
 uint32_t mm_new_space(void) { return space_create(); }
+bool mm_directory_freed(void) { return directory_freed; }
+void mm_flush_all(void) {
+  plat_flush_tlb();
+  directory_freed = false;
+}
 
 // An entry read without sending the platform's queue first: the entries read here (a parent's, during fork;
 // a range being unmapped) have no update queued, and reading through plat_get_pte would send the queue on
@@ -141,7 +155,7 @@ void mm_page_fault(struct trap_frame *f) {
   if (mm_fault(current, va, f->error & PF_WRITE)) return;
   current->fault_address = va;
   current->fault_error = f->error;
-  sig_send(current, SIGSEGV);  // delivered on the way back to ring 3
+  sig_force(current, SIGSEGV);  // delivered on the way back to ring 3
 }
 
 // Drops the pages of [start, end) from p's space (entries cleared in one batch, frames released).
@@ -198,6 +212,7 @@ void mm_destroy_space(struct proc *p) {
   }
   space_destroy(p->pd);  // unpins, and frees the directory and the tables
   p->pd = 0;
+  directory_freed = true;
 }
 
 // First fit in the mmap area.

@@ -41,6 +41,19 @@ static void on_usr1(int sig, struct sigcontext *ctx) {
   (void)ctx;
   DATA[2] = (uint32_t)sig;
 }
+static void faulting_handler(int sig, struct sigcontext *ctx) {
+  (void)sig;
+  (void)ctx;
+  *(volatile uint32_t *)0x100000 = 0;  // kernel memory: a second SIGSEGV while the first is handled
+}
+static void faults_in_its_handler(void) {
+  u_sigaction(SIGSEGV, faulting_handler);
+  *(volatile uint32_t *)0x100000 = 0;
+}
+static void ignores_segv_and_faults(void) {
+  u_sigaction(SIGSEGV, (void (*)(int, struct sigcontext *))SIG_IGN);
+  *(volatile uint32_t *)0x100000 = 0;
+}
 static void waits_for_usr1(void) {
   u_sigaction(SIGUSR1, on_usr1);
   int fds[2];
@@ -105,6 +118,12 @@ static void pipes_and_signals(void) {
   u_waitpid(pid, &status);
   check(status == 0, "a signal interrupts a blocked read and runs the handler", "no EINTR or no handler");
   check(u_kill(99999, SIGUSR1) == -ESRCH, "kill of a missing process", "not ESRCH");
+  status = in_child(faults_in_its_handler);
+  check(!WIFEXITED(status) && WTERMSIG(status) == SIGSEGV, "a fault inside the SIGSEGV handler ends the process",
+        "not ended by SIGSEGV");
+  status = in_child(ignores_segv_and_faults);
+  check(!WIFEXITED(status) && WTERMSIG(status) == SIGSEGV, "an ignored SIGSEGV from a fault still ends the process",
+        "not ended by SIGSEGV");
 }
 
 static void files(void) {
@@ -141,7 +160,20 @@ static void faults_on_prot_none(void) {
   (void)*(volatile uint32_t *)(p + 1024);
 }
 
+// The first child maps a page and exits; the second, whose page directory reuses the first's frame, has nothing
+// mapped there and must fault (a tagged TLB keyed by the directory would still hold the dead process's
+// translation unless the kernel dropped it).
+static void maps_a_page(void) {
+  uint32_t *p = u_mmap(4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+  p[0] = 111;
+  u_exit(p == (uint32_t *)USER_MMAP ? 0 : 1);
+}
+static void reads_unmapped(void) { (void)*(volatile uint32_t *)USER_MMAP; }
+
 static void memory(void) {
+  int first = in_child(maps_a_page), second = in_child(reads_unmapped);
+  check(first == 0 && !WIFEXITED(second) && WTERMSIG(second) == SIGSEGV, "a new process never sees a dead one's pages",
+        "the dead process's page was still reachable");
   int fd = u_open("/tmp/map", O_RDWR | O_CREAT | O_TRUNC);
   for (int i = 0; i < 2; i++) u_write(fd, "abcdefgh", 8);
   syscall3(SYS_LSEEK, (uint32_t)fd, 8192 - 1, 0);

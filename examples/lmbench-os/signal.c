@@ -22,6 +22,17 @@ void sig_send(struct proc *p, int sig) {
   if (p->state == P_SLEEPING && sig_unblocked_pending(p)) p->state = P_RUNNABLE;  // interrupts the sleep
 }
 
+// A signal the process cannot go on without (a fault): if it is blocked (a fault inside its own handler) or
+// ignored, the default action is forced, as Linux's force_sig does; otherwise the faulting instruction would
+// run again forever.
+void sig_force(struct proc *p, int sig) {
+  if ((p->sig_blocked & (1u << sig)) || p->sig_handler[sig] == SIG_IGN) {
+    p->sig_blocked &= ~(1u << sig);
+    p->sig_handler[sig] = SIG_DFL;
+  }
+  sig_send(p, sig);
+}
+
 int32_t sig_kill(int pid, int sig) {
   if (sig < 0 || sig >= NSIG) return -EINVAL;
   struct proc *p = proc_find(pid);

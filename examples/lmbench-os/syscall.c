@@ -131,7 +131,7 @@ static void on_exception(struct trap_frame *f) {
     panic("kernel exception %u at %08x (error %x, pid %d)", f->vector, f->eip, f->error, current->pid);
   current->fault_address = f->eip;
   current->fault_error = f->error;
-  sig_send(current, f->vector == VEC_UD ? 4 : f->vector == VEC_DE ? 8 : SIGSEGV);
+  sig_force(current, f->vector == VEC_UD ? 4 : f->vector == VEC_DE ? 8 : SIGSEGV);
 }
 
 void syscall_init(void) {
