@@ -87,8 +87,7 @@ int32_t do_exec(struct trap_frame *f, uint32_t path_va, uint32_t argv_va) {
   return 0;
 }
 
-int32_t exec_first(struct proc *p, const char *path, const char *const *argv) {
-  (void)p;
+int32_t exec_first(const char *path, const char *const *argv) {
   const struct program *prog = find_program(path);
   if (!prog) return -ENOENT;
   char args[ARG_BYTES];

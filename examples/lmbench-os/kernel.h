@@ -117,7 +117,7 @@ void mm_page_fault(struct trap_frame *f);
 // fork.c, exec.c
 int32_t do_fork(struct trap_frame *f);
 int32_t do_exec(struct trap_frame *f, uint32_t path_va, uint32_t argv_va);
-int32_t exec_first(struct proc *p, const char *path, const char *const *argv);  // init's exec, from kmain
+int32_t exec_first(const char *path, const char *const *argv);  // init's exec, at its first run
 
 // fs.c
 void fs_init(void);

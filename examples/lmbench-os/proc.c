@@ -43,7 +43,7 @@ void proc_start(struct proc *p) {
 void proc_first_run(void) __attribute__((noreturn));
 void proc_first_run(void) {
   if (current->pid == 1 && init_argv) {  // init: its program, exec'd in its own context
-    if (exec_first(current, init_argv[0], init_argv) < 0) panic("cannot exec %s", init_argv[0]);
+    if (exec_first(init_argv[0], init_argv) < 0) panic("cannot exec %s", init_argv[0]);
     init_argv = 0;
   }
   kit_trap_return(user_frame(current));
