@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "hypervisor/xen_abi.h"
+#include "hypervisor/xen_abi_console.h"
 
 using namespace ring1;
 using namespace ring1::xen;
@@ -147,6 +148,18 @@ void events_abi() {
   FIELD("struct sched_poll", SchedPoll, ports);
   FIELD("struct sched_poll", SchedPoll, nr_ports);
   FIELD("struct sched_poll", SchedPoll, timeout);
+}
+
+// The console ring (xen_abi_console.h) as a 32-bit guest's compiler lays out io/console.h.
+void console_abi() {
+  std::printf("#include <xen/io/console.h>\n");
+  layout("struct xencons_interface", sizeof(XenconsInterface));
+  FIELD("struct xencons_interface", XenconsInterface, in);
+  FIELD("struct xencons_interface", XenconsInterface, out);
+  FIELD("struct xencons_interface", XenconsInterface, in_cons);
+  FIELD("struct xencons_interface", XenconsInterface, in_prod);
+  FIELD("struct xencons_interface", XenconsInterface, out_cons);
+  FIELD("struct xencons_interface", XenconsInterface, out_prod);
 }
 
 }  // namespace
@@ -363,5 +376,6 @@ int main() {
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, connection);
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, error);
   events_abi();
+  console_abi();
   return 0;
 }
