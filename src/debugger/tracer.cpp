@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/fault.h"
-#include "debugger/guest_memory.h"
+#include "mmu/guest_memory.h"
 #include "hypervisor/hv_report.h"
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/xen_abi.h"
