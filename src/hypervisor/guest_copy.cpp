@@ -1,5 +1,5 @@
-// Guest-memory copies for hypercall handlers (see guest_memory.h).
-#include "hypervisor/guest_memory.h"
+// Guest-memory copies for hypercall handlers (see guest_copy.h), over the page loop of mmu/guest_memory.h.
+#include "hypervisor/guest_copy.h"
 
 #include <algorithm>
 #include <vector>
