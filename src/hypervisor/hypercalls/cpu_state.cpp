@@ -92,7 +92,7 @@ i32 do_iret(Hypervisor& hv, const HypercallArgs&) {
   hv.set_frame(to);
   if (hv.vcpu().vcpu_info) {
     const u8 mask = (w[3] & eflags::IF) ? 0 : 1;
-    hv.machine().ram().write_bytes(hv.vcpu().vcpu_info + offsetof(xen::VcpuInfo, evtchn_upcall_mask), &mask, 1);
+    hv.ram().write_bytes(hv.vcpu().vcpu_info + offsetof(xen::VcpuInfo, evtchn_upcall_mask), &mask, 1);
   }
   return static_cast<i32>(eax);
 }
