@@ -26,7 +26,7 @@
 #include <spdlog/spdlog.h>
 
 #include "debugger/session.h"
-#include "devices/elf32.h"
+#include "loaders/elf32.h"
 #include "machine/boot.h"
 #include "machine/exit_status.h"
 #include "machine/input_file.h"

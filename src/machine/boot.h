@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "devices/elf32.h"
-#include "devices/multiboot_loader.h"
+#include "loaders/elf32.h"
+#include "loaders/multiboot_loader.h"
 #include "devices/pc_platform.h"
 #include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/xen_elf_notes.h"
 #include "machine/machine.h"
 
 namespace ring1 {

@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "devices/elf32.h"
+#include "loaders/elf32.h"
 #include "hypervisor/domain_builder.h"
 #include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/xen_elf_notes.h"
 #include "machine/machine.h"
 #include "mutator.h"
 

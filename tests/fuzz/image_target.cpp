@@ -7,12 +7,12 @@
 
 #include <fmt/format.h>
 
-#include "devices/elf32.h"
-#include "devices/multiboot_loader.h"
+#include "loaders/elf32.h"
+#include "loaders/multiboot_loader.h"
 #include "devices/pc_platform.h"
 #include "hypervisor/domain_builder.h"
 #include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/xen_elf_notes.h"
 #include "machine/machine.h"
 
 namespace ring1::fuzz {
