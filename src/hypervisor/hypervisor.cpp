@@ -1,5 +1,6 @@
 // Entering the hypervisor from its stubs, dispatching hypercalls and bouncing exceptions (see the header).
 #include "hypervisor/hypervisor.h"
+#include "common/arch_bits.h"
 
 #include <fmt/format.h>
 
@@ -15,7 +16,6 @@ namespace {
 // 6.12.1, figure 6-4: from ring 1 or 3 the frame holds SS and ESP too).
 constexpr u32 kVectorAt = 0, kErrorAt = 4, kEipAt = 8, kCsAt = 12, kEflagsAt = 16, kEspAt = 20, kSsAt = 24;
 
-constexpr u32 kCr0Pe = 1u << 0, kCr0Et = 1u << 4, kCr0Wp = 1u << 16, kCr0Pg = 1u << 31;
 
 // vcpu_info fields (xen/foreign/x86_32.h).
 constexpr u32 kUpcallMaskAt = offsetof(xen::VcpuInfo, evtchn_upcall_mask);
@@ -111,7 +111,7 @@ void Hypervisor::enter_guest(u32 cr3, u32 eip, u32 esp, u32 esi) {
   Cpu& c = cpu();
   c.reset_flat32();
   c.set_cr3(cr3);
-  c.set_cr0(kCr0Pe | kCr0Et | kCr0Wp | kCr0Pg);
+  c.set_cr0(cr0::PE | cr0::ET | cr0::WP | cr0::PG);
   space_.install(c);
   c.cpl = 1;
   const Descriptor cs = read_descriptor(c, kRing1Cs);
