@@ -98,6 +98,7 @@ def sweep(sweep_csv, out):
             top.plot(xs, [p[1] for p in pts], style, label=f"{reg} ({tlb})")
             bottom.plot(xs, [p[2] for p in pts], style, label=f"{reg} ({tlb})")
     top.set_xscale("log", base=2)
+    top.set_yscale("symlog", linthresh=1)  # a handful of misses and a thousand on one plot
     top.set_ylabel("TLB misses per operation")
     top.set_title(f"ring1 TLB sweep ({rows[0]['platform'] if rows else ''}, {rows[0]['ways'] if rows else ''}-way)")
     bottom.set_yscale("log")
