@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 #include "machine/machine.h"
 #include "machine/measure_ports.h"
 #include "support/assembler.h"
@@ -154,7 +156,7 @@ TEST(MeasurePorts, ThousandsOfNamesFillABoundedTableAndCountTheRest) {
   MeasureMachine t;
   std::string src;
   for (int i = 0; i < 1000; ++i) {
-    const u32 n = t.name("r" + std::to_string(i));
+    const u32 n = t.name(fmt::format("r{}", i));
     src += t.begin(n) + t.end(n);
   }
   ASSERT_EQ(t.run(src), StopReason::Breakpoint);
