@@ -40,7 +40,7 @@ def experiment(results_csv, ratios_csv, out):
 
     # Ratios to native, with the paper's beside them.
     pv = [c for c in configs if c[0] != "native"]
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(regions)), 4.5))
+    fig, ax = plt.subplots(figsize=(min(16, max(6, 0.8 * len(regions))), 5))
     width = 0.8 / (len(pv) + 1)
     for k, (platform, tlb) in enumerate(pv):
         ys = []
@@ -65,7 +65,7 @@ def experiment(results_csv, ratios_csv, out):
     plt.close(fig)
 
     # Cycles per operation, every configuration.
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(regions)), 4.5))
+    fig, ax = plt.subplots(figsize=(min(16, max(6, 0.8 * len(regions))), 5))
     width = 0.8 / len(configs)
     for k, (platform, tlb) in enumerate(configs):
         ys = []
