@@ -65,6 +65,7 @@ struct RunOptions {
   std::string tlb_profile = "p3";
   std::string tlb_geometry;
   std::string flush_log;
+  bool no_measure_ports = false;
   std::string cpu = "p6";
   std::string report = "text";
   std::string report_file;
@@ -435,7 +436,7 @@ int run_command(const RunOptions& o) {
   // The measurement ports (kit/measure.h), on every run: a lab instrument, not a PC device.
   std::optional<MeasurePorts> measure;
   try {
-    measure.emplace(*m, hyp ? &hyp->stats() : nullptr);
+    if (!o.no_measure_ports) measure.emplace(*m, hyp ? &hyp->stats() : nullptr);
   } catch (const std::exception& e) {
     return fail(e.what());
   }
@@ -471,7 +472,7 @@ int run_command(const RunOptions& o) {
   std::string write_error;
   if (trace_file && !write_all(trace_file.get(), ""))
     write_error = fmt::format("cannot write trace to '{}': {}", o.trace_file, std::strerror(errno));
-  measure->finish();
+  if (measure) measure->finish();
   if (flush_log && !flush_log->finish() && write_error.empty())
     write_error = fmt::format("cannot write the flush log to '{}': {}", o.flush_log, std::strerror(errno));
 
@@ -489,7 +490,7 @@ int run_command(const RunOptions& o) {
   s.guest_exit_status = guest_exit;
   s.hypervisor = hyp.get();
   s.killed = dbg_out.killed;
-  s.measure = &*measure;
+  s.measure = measure ? &*measure : nullptr;
   s.config.platform = pv ? "pv" : "pc";
   s.config.hv_layout = pv ? o.hv_layout : "";
   s.config.memory_bytes = *mem;
@@ -602,6 +603,8 @@ int main(int argc, char** argv) {
   run->add_option("--flush-log", o.flush_log,
                   "Write every TLB flush as a CSV row: cause, ring and EIP, entries dropped, and the TLB misses "
                   "until the next flush (docs/experiment.md)");
+  run->add_flag("--no-measure-ports", o.no_measure_ports,
+                "Leave the measurement ports (0x710-0x71b, kit/measure.h) off: the bare PC as QEMU models it");
   run->add_option("--cpu", o.cpu,
                   "Processor generation whose undefined flags, CPUID and paging details ring1 follows: 386, 486 "
                   "or p6 (docs/cpu-model.md)")
