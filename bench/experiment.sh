@@ -8,9 +8,13 @@
 #
 # With a fourth argument, the events example (examples/events) under the hypervisor adds its rows: a null
 # hypercall against a notification, an event delivery, a masked section with and without an event held, and
-# a timer's wake-up, each in modelled cycles; they go to the table and to CSV-events.csv.
+# a timer's wake-up, each in modelled cycles; they go to the table and to CSV-events.csv ('' skips them).
+# Arguments after those four go to every `ring1 run` of pv-pagetables, e.g. --cmdline "pages=300 batch=7"
+# (one size and batch; the guest refuses what it cannot run, and so does this script) or --tlb-profile p4.
 set -euo pipefail
 ring1=$1 image=$2 csv=$3 events=${4:-}
+shift $(( $# < 4 ? $# : 4 ))
+extra=("$@")
 
 configs=("native|" "pv-shared|--pv" "pv-separate|--pv --hv-layout separate")
 echo "config,tlb,pages,batch,pte_update,build_total,unmap_per_page,context_switch,null_syscall,page_fault" >"$csv"
@@ -22,7 +26,7 @@ for c in "${configs[@]}"; do
     want=0; [ "$name" = native ] && want=1
     out=$(mktemp)
     # shellcheck disable=SC2086
-    status=0; "$ring1" run "$image" $args --tlb "$tlb" --quiet >"$out" || status=$?
+    status=0; "$ring1" run "$image" $args --tlb "$tlb" --quiet "${extra[@]}" >"$out" || status=$?
     if [ "$status" -ne "$want" ]; then cat "$out" >&2; echo "experiment: $name --tlb $tlb exited $status" >&2; exit 1; fi
     awk -v cfg="$name" -v tlb="$tlb" '
       /^ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9]+ +[0-9.]+$/ { n++; pages[n] = $1; batch[n] = $2; pte[n] = $3; build[n] = $4; unmap[n] = $5 }
@@ -34,19 +38,27 @@ for c in "${configs[@]}"; do
   done
 done
 
-# The summary: 1024 pages; the page-table update at each batch size, the whole build at batch 64.
+if [ "$(wc -l <"$csv")" -le 1 ]; then echo "experiment: pv-pagetables printed no table row" >&2; exit 1; fi
+# The summary: the largest address space run (1024 pages by default); the page-table update at each batch
+# size run, the whole build at batch 64 (or the largest batch run, when 64 was not).
 awk -F, '
   NR == 1 { next }
   { key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++k] = key; ctx[key] = $8; sys[key] = $9; pf[key] = $10 } }
-  $3 == 1024 { pte[key, $4] = $5; if ($4 == 64) build[key] = $6 }
+  { if ($3 + 0 > maxp) maxp = $3 + 0; pte[key, $3, $4] = $5; build[key, $3, $4] = $6
+    if (!(($3, $4) in hasb)) { hasb[$3, $4] = 1; nb[$3]++; batch[$3, nb[$3]] = $4 } }
   END {
-    printf "modelled cycles per operation (ring1 cost profile p3; 1024 pages; CSV has every size)\n"
-    printf "%-12s %-8s | %8s %8s %8s %8s | %11s | %8s %8s %8s\n", "config", "tlb", "pte b=1", "b=8", "b=64", "b=512",
-           "build b=64", "ctx sw", "syscall", "pg fault"
+    bb = ""
+    for (j = 1; j <= nb[maxp]; j++) { if (batch[maxp, j] == 64) bb = 64; if (batch[maxp, j] + 0 > big) big = batch[maxp, j] + 0 }
+    if (bb == "") bb = big
+    printf "modelled cycles per operation (ring1 cost profile p3; %s pages; CSV has every size)\n", maxp
+    head = sprintf("%-12s %-8s |", "config", "tlb")
+    for (j = 1; j <= nb[maxp]; j++) head = head sprintf(" %8s", (j == 1 ? "pte " : "") "b=" batch[maxp, j])
+    printf "%s | %11s | %8s %8s %8s\n", head, "build b=" bb, "ctx sw", "syscall", "pg fault"
     for (i = 1; i <= k; i++) {
       key = order[i]; split(key, p, " ")
-      printf "%-12s %-8s | %8s %8s %8s %8s | %11s | %8s %8s %8s\n", p[1], p[2], pte[key, 1], pte[key, 8], pte[key, 64],
-             pte[key, 512], build[key], ctx[key], sys[key], pf[key]
+      line = sprintf("%-12s %-8s |", p[1], p[2])
+      for (j = 1; j <= nb[maxp]; j++) line = line sprintf(" %8s", pte[key, maxp, batch[maxp, j]])
+      printf "%s | %11s | %8s %8s %8s\n", line, build[key, maxp, bb], ctx[key], sys[key], pf[key]
     }
   }' "$csv"
 if [ -n "$events" ]; then

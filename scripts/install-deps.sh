@@ -9,7 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxen-dev libunicorn-dev
   zlib1g-dev nlohmann-json3-dev
-  gcc-multilib gdb python3 qemu-system-x86
+  gcc-multilib gdb python3 python3-matplotlib qemu-system-x86
 )
 
 missing=()

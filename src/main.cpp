@@ -29,8 +29,11 @@
 #include "loaders/elf32.h"
 #include "machine/boot.h"
 #include "machine/exit_status.h"
+#include "experiment/cli/experiment_command.h"
+#include "machine/flush_log.h"
 #include "machine/input_file.h"
 #include "machine/machine.h"
+#include "machine/measure_ports.h"
 #include "machine/report.h"
 #include "vectors/vector_runner.h"
 
@@ -52,6 +55,9 @@ struct RunOptions {
   std::string cost_profile = "p3";
   std::string tlb = "untagged";
   std::string tlb_profile = "p3";
+  std::string tlb_geometry;
+  std::string flush_log;
+  bool no_measure_ports = false;
   std::string cpu = "p6";
   std::string report = "text";
   std::string report_file;
@@ -270,6 +276,7 @@ int run_command(const RunOptions& o) {
   cfg.memory_bytes = *mem;
   cfg.cost_profile = o.cost_profile;
   cfg.tlb_profile = o.tlb_profile;
+  cfg.tlb_geometry = o.tlb_geometry;
   cfg.tlb_mode = o.tlb == "tagged" ? TlbMode::Tagged : TlbMode::Untagged;
   cfg.cpu_model = parse_cpu_model(o.cpu).value_or(kDefaultCpuModel);  // CLI11 has checked the name
   System sys;
@@ -287,6 +294,17 @@ int run_command(const RunOptions& o) {
     m->mmu().flush_observer = FlushObserver{
         [](void* t, FlushCause cause, u32 dropped, u32 lin) { static_cast<Tracer*>(t)->tlb_flush(cause, dropped, lin); },
         &*boot_tracer};
+  }
+  // The flush log from the start too, for the same reason; it forwards to the boot tracer.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> flush_log_file(nullptr, &std::fclose);
+  std::optional<FlushLog> flush_log;
+  if (!o.flush_log.empty()) {
+    flush_log_file.reset(std::fopen(o.flush_log.c_str(), "w"));
+    if (!flush_log_file)
+      return fail(fmt::format("cannot write the flush log to '{}': {}", o.flush_log, std::strerror(errno)));
+    flush_log.emplace(*m, flush_log_file.get());
+    flush_log->chain(m->mmu().flush_observer);
+    m->mmu().flush_observer = flush_log->observer();
   }
   // A Xen PV kernel (Xen ELF notes) boots under the hypervisor; a multiboot kernel on the bare PC, unless
   // --pv asks for the hypervisor (an image may carry both entries).
@@ -365,6 +383,18 @@ int run_command(const RunOptions& o) {
   if (dbg.trace.hypercall && !hyp)
     return fail("--trace hypercall needs a paravirtual guest (this one runs on the bare PC, without a hypervisor)");
 
+  // The measurement ports (kit/measure.h), on every run: a lab instrument, not a PC device.
+  std::optional<MeasurePorts> measure;
+  try {
+    if (!o.no_measure_ports) measure.emplace(*m, hyp ? &hyp->stats() : nullptr);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  if (flush_log) {
+    flush_log->chain(FlushObserver{});  // the run's tracer takes over the tlb lines
+    dbg.flush_sink = flush_log->observer();
+  }
+
   RunLimits lim;
   if (*max_insns) lim.max_instructions = *max_insns;
   if (*max_cycles) lim.max_cycles = *max_cycles;
@@ -392,6 +422,9 @@ int run_command(const RunOptions& o) {
   std::string write_error;
   if (trace_file && !write_all(trace_file.get(), ""))
     write_error = fmt::format("cannot write trace to '{}': {}", o.trace_file, std::strerror(errno));
+  if (measure) measure->finish();
+  if (flush_log && !flush_log->finish() && write_error.empty())
+    write_error = fmt::format("cannot write the flush log to '{}': {}", o.flush_log, std::strerror(errno));
 
   std::fflush(console_out);  // the console first, then the report
 
@@ -407,6 +440,7 @@ int run_command(const RunOptions& o) {
   s.guest_exit_status = guest_exit;
   s.hypervisor = hyp;
   s.killed = dbg_out.killed;
+  s.measure = measure ? &*measure : nullptr;
   s.config.platform = pv ? "pv" : "pc";
   s.config.hv_layout = pv ? o.hv_layout : "";
   s.config.memory_bytes = *mem;
@@ -513,6 +547,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--tlb-profile", o.tlb_profile, "TLB geometry: p3 (Pentium III), p4 (Pentium 4/Xeon), tiny")
       ->capture_default_str();
+  run->add_option("--tlb-geometry", o.tlb_geometry,
+                  "What-if TLB: the 4 KiB ITLB and DTLB arrays over --tlb-profile, as itlb=ENTRIESxWAYS,"
+                  "dtlb=ENTRIESxWAYS,policy=lru|fifo (each key optional; powers of two, ways <= entries <= 4096)");
+  run->add_option("--flush-log", o.flush_log,
+                  "Write every TLB flush as a CSV row: cause, ring and EIP, entries dropped, and the TLB misses "
+                  "until the next flush (docs/experiment.md)");
+  run->add_flag("--no-measure-ports", o.no_measure_ports,
+                "Leave the measurement ports (0x710-0x71b, kit/measure.h) off: the bare PC as QEMU models it");
   run->add_option("--cpu", o.cpu,
                   "Processor generation whose undefined flags, CPUID and paging details ring1 follows: 386, 486 "
                   "or p6 (docs/cpu-model.md)")
@@ -586,6 +628,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   vectors->footer("Exit status: 0 every test passed; 1 a test failed; 2 the file cannot be read or parsed.");
 
+  ExperimentCommands experiment_cmds = add_experiment_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -595,6 +639,7 @@ int main(int argc, char** argv) {
   // No exception leaves ring1 (DESIGN.md, "Failure channels"): one that reaches here escaped every module's
   // handling, before the guest ran or after it stopped (the run loop reports its own with guest context).
   try {
+    if (auto status = run_experiment_commands(experiment_cmds, argv[0])) return *status;
     if (vectors->parsed()) {
       vo.model = parse_cpu_model(vectors_cpu).value_or(kDefaultCpuModel);
       return vectors_command(vo, flags_mask);

@@ -5,7 +5,8 @@
 // per hypercall) and tears it down again; it switches between two address spaces (a CR3 load, or
 // MMUEXT_NEW_BASEPTR, followed by touching 16 pages, which an untagged TLB has to walk again); and a ring-3
 // task times null system calls and demand page faults. Every figure is modelled cycles per operation from
-// RDTSC, two decimals. The command line may pick one configuration: "pages=N batch=B".
+// RDTSC, two decimals. The command line may pick one configuration: "pages=N batch=B" (any N from 1 to 1024,
+// any B from 1 to 2048, either alone); anything else is refused with a message and exit status 2.
 #include "kit/console.h"
 #include "kit/div64.h"
 #include "kit/kit.h"
@@ -19,6 +20,7 @@ void user_main(void);
 
 #define SPACE_REGION 0x40000000u  // where each new address space maps its N pages
 #define MAX_PAGES 1024
+#define MAX_BATCH 2048  // the kit's PV platform sends at most this many updates per mmu_update
 #define SWITCHES 64     // context switches timed (each way)
 #define WORKING_SET 16  // pages touched after each switch
 
@@ -37,17 +39,19 @@ static void print_per_op(uint64_t cycles, uint32_t n, int width) {
   printf("%s", buf);
 }
 
-static unsigned arg(const char *name, unsigned fallback) {
+// "name=N" on the command line: 1 with *out = N, 0 if absent, -1 if N is not a number.
+static int arg(const char *name, unsigned *out) {
   const char *s = kit_boot.cmdline;
   size_t n = strlen(name);
   for (; *s; s++) {
     if ((s == kit_boot.cmdline || s[-1] == ' ') && strncmp(s, name, n) == 0 && s[n] == '=') {
-      unsigned v = 0;
-      for (s += n + 1; *s >= '0' && *s <= '9'; s++) v = v * 10 + (unsigned)(*s - '0');
-      return v;
+      unsigned v = 0, digits = 0;
+      for (s += n + 1; *s >= '0' && *s <= '9' && digits < 9; s++, digits++) v = v * 10 + (unsigned)(*s - '0');
+      *out = v;
+      return digits && (*s == 0 || *s == ' ') ? 1 : -1;
     }
   }
-  return fallback;
+  return 0;
 }
 
 // Builds and tears down an address space of n pages with batch size b; prints one table row.
@@ -132,14 +136,23 @@ static void on_page_fault(struct trap_frame *f) {
 
 int kmain(void) {
   static const unsigned all_pages[] = {256, 1024}, all_batches[] = {1, 8, 64, 512};
-  unsigned only_pages = arg("pages", 0), only_batch = arg("batch", 0);
+  unsigned only_pages = 0, only_batch = 0;
+  const int has_pages = arg("pages", &only_pages), has_batch = arg("batch", &only_batch);
+  if (has_pages < 0 || has_batch < 0 || (has_pages && (only_pages == 0 || only_pages > MAX_PAGES)) ||
+      (has_batch && (only_batch == 0 || only_batch > MAX_BATCH))) {
+    printf("pv-pagetables: pages=N takes 1..%u and batch=B 1..%u (command line '%s')\n", MAX_PAGES, MAX_BATCH,
+           kit_boot.cmdline);
+    return 2;
+  }
+  const unsigned *pages = all_pages, *batches = all_batches;
+  unsigned n_pages = sizeof all_pages / sizeof all_pages[0], n_batches = sizeof all_batches / sizeof all_batches[0];
+  if (has_pages) pages = &only_pages, n_pages = 1;
+  if (has_batch) batches = &only_batch, n_batches = 1;
   printf("pv-pagetables on %s, kernel in ring %u: modelled cycles per operation (RDTSC)\n", kit_plat->name,
          current_ring());
   printf("  %5s %5s %12s %14s %12s\n", "pages", "batch", "map/page", "build total", "unmap/page");
-  for (unsigned p = 0; p < sizeof all_pages / sizeof all_pages[0]; p++)
-    for (unsigned b = 0; b < sizeof all_batches / sizeof all_batches[0]; b++)
-      if ((!only_pages || only_pages == all_pages[p]) && (!only_batch || only_batch == all_batches[b]))
-        build_and_tear_down(all_pages[p], all_batches[b]);
+  for (unsigned p = 0; p < n_pages; p++)
+    for (unsigned b = 0; b < n_batches; b++) build_and_tear_down(pages[p], batches[b]);
   context_switches();
 
   syscalls_install(syscalls, SYS_COUNT);

@@ -275,6 +275,10 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
   step_end_ = limits.max_instructions >= ~u64(0) - steps() ? ~u64(0) : steps() + limits.max_instructions;
   for (;;) {
     cache_.collect();
+    if (boundary_pending_) [[unlikely]] {
+      boundary_pending_ = false;
+      if (boundary_hook.notify) boundary_hook.notify(boundary_hook.context);
+    }
     if (requested_stop_ != StopReason::None) return requested_stop_;
     if (steps() >= step_end_) return StopReason::InsnLimit;
     if (cycles >= limits.max_cycles) return StopReason::CycleLimit;

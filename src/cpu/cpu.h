@@ -92,6 +92,25 @@ struct HostEscape {
   void* context = nullptr;
 };
 
+// A modelled lab instrument (the measurement ports, machine/measure_ports.h) that samples the machine's
+// counters between instructions. `notify` is called at the first instruction boundary after
+// Cpu::request_boundary(), with every counter (retired instructions, cycles by ring) settled, so a sample
+// taken there is exact to the instruction and costs the guest nothing.
+struct BoundaryHook {
+  void (*notify)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
+// Ports [first, first + count) that OUT reaches from every ring with no I/O permission check: a modelled
+// lab instrument wired to the bus, not a PC device (docs/experiment.md, "The measurement ports"). A
+// deliberate deviation from SDM vol. 1, 19.5, so that a deprivileged kernel (ring 1 under the hypervisor)
+// or a ring-3 program can bracket a region without a trap or a hypercall. IN, INS and OUTS keep the checks.
+struct InstrumentPorts {
+  u16 first = 0;
+  u16 count = 0;  // 0: no window
+  bool contains(u16 port) const { return u16(port - first) < count; }
+};
+
 struct InterruptStats {
   u64 deliveries[4][4] = {};
   u64 returns[4][4] = {};
@@ -166,6 +185,8 @@ class Cpu {
   HostEscape host_escape;
   Cycles halted_cycles = 0;  // cycles spent waiting in HLT for a timed event (also in cycles_by_ring)
   CpuObserver observer;      // the debugger's and tracer's hooks (cpu/observer.h); all null: nobody listens
+  BoundaryHook boundary_hook;
+  InstrumentPorts instrument_ports;
   // The rings whose executions of sensitive instructions are recorded (bit n: ring n; cpu/sensitive.h).
   // Rings 1 and 2 by default: nothing but a kernel moved out of ring 0 runs there (a PV guest's kernel in
   // ring 1; a native kernel that put itself in ring 1 or 2). Ring 3 is applications', for which the
@@ -218,6 +239,11 @@ class Cpu {
   // Ends the current run after the instruction being executed retires.
   void request_stop(StopReason why) {
     requested_stop_ = why;
+    stop_at_ = 0;
+  }
+  // Calls boundary_hook at the next instruction boundary (after the instruction now executing retires).
+  void request_boundary() {
+    boundary_pending_ = true;
     stop_at_ = 0;
   }
   // A code write dropped decoded instructions: leave the current block so stale code is not executed.
@@ -452,6 +478,7 @@ class Cpu {
   bool halted_ = false;         // in HLT, waiting for an interrupt
   bool nmi_pending_ = false;    // an NMI is latched (raise_nmi)
   bool nmi_blocked_ = false;    // an NMI's handler runs: no NMI until the next IRET
+  bool boundary_pending_ = false;  // boundary_hook is owed a call at the next boundary
   Cycles event_at_ = ~Cycles(0);  // when event_hook fires next; ~0: nothing scheduled
   FaultRecord fault_;
   std::string host_error_;

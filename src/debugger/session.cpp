@@ -20,6 +20,7 @@ struct Hub {
   Machine* m = nullptr;
   Tracer* tracer = nullptr;
   GdbStub* stub = nullptr;  // only while a client is attached
+  FlushObserver flush_sink;  // the flush log, if any
 
   static void ring(void* ctx, const RingTransition& t) {
     auto* h = static_cast<Hub*>(ctx);
@@ -34,7 +35,9 @@ struct Hub {
     static_cast<Hub*>(ctx)->tracer->port_access(port, size, value, write);
   }
   static void flush(void* ctx, FlushCause cause, u32 dropped, u32 lin) {
-    static_cast<Hub*>(ctx)->tracer->tlb_flush(cause, dropped, lin);
+    auto* h = static_cast<Hub*>(ctx);
+    if (h->tracer) h->tracer->tlb_flush(cause, dropped, lin);
+    if (h->flush_sink.flushed) h->flush_sink.flushed(h->flush_sink.context, cause, dropped, lin);
   }
   static void sensitive(void* ctx, const SensitiveEvent& e) { static_cast<Hub*>(ctx)->tracer->sensitive(e); }
   static void hypercall(void* ctx, const hv::HypercallEvent& e) { static_cast<Hub*>(ctx)->tracer->hypercall(e); }
@@ -62,6 +65,7 @@ class Session {
     if (o.trace.any()) tracer_.emplace(m, o.trace, o.trace_out, o.hypervisor != nullptr);
     hub_.m = &m;
     hub_.tracer = tracer_ ? &*tracer_ : nullptr;
+    hub_.flush_sink = o.flush_sink;
     install_observers();
   }
   ~Session() {
@@ -116,7 +120,8 @@ class Session {
     if (tracer_ && tracer_->what().io) ob.port_access = &Hub::port;
     if (tracer_ && tracer_->what().sensitive) ob.sensitive = &Hub::sensitive;
     m_.cpu().observer = ob;
-    if (tracer_ && tracer_->what().tlb) m_.mmu().flush_observer = FlushObserver{&Hub::flush, &hub_};
+    if ((tracer_ && tracer_->what().tlb) || hub_.flush_sink.flushed)
+      m_.mmu().flush_observer = FlushObserver{&Hub::flush, &hub_};
     if (tracer_ && tracer_->what().hypercall && o_.hypervisor)
       o_.hypervisor->observer = hv::HvObserver{&Hub::hypercall, &Hub::bounce, &hub_};
   }

@@ -35,6 +35,8 @@ struct DebugOptions {
   // ring1's exit status for a run that ended with a reason (the stub's `W` packet): what `ring1 run` will
   // return, which also depends on the guest's isa-debug-exit and the domain's fate. Empty: exit_status_for (machine/exit_status.h).
   std::function<int(StopReason)> exit_status;
+  // Also told of every TLB flush, beside the tracer (the flush log, machine/flush_log.h). Null: nobody.
+  FlushObserver flush_sink;
 };
 
 inline constexpr u64 kSliceInstructions = 200000;

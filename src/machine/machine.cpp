@@ -8,8 +8,13 @@
 namespace ring1 {
 
 namespace {
-TlbProfile tlb_profile_or_throw(const std::string& name) {
-  if (auto p = TlbProfile::named(name)) return *p;
+TlbProfile tlb_profile_or_throw(const std::string& name, const std::string& geometry) {
+  if (auto p = TlbProfile::named(name)) {
+    if (geometry.empty()) return *p;
+    std::string error;
+    if (auto g = TlbProfile::with_geometry(*p, geometry, error)) return *g;
+    throw std::invalid_argument(error);
+  }
   std::string known;
   for (const auto& n : TlbProfile::names()) {
     if (!known.empty()) known += ", ";
@@ -33,7 +38,7 @@ Machine::Machine(const MachineConfig& cfg)
     : cfg_(cfg),
       costs_(cost_profile_or_throw(cfg.cost_profile)),
       ram_(cfg.memory_bytes),
-      mmu_(ram_, tlb_profile_or_throw(cfg.tlb_profile), cfg.tlb_mode),
+      mmu_(ram_, tlb_profile_or_throw(cfg.tlb_profile, cfg.tlb_geometry), cfg.tlb_mode),
       cpu_(mmu_, costs_) {
   cpu_.ports = &ports_;
   cpu_.set_model(cfg.cpu_model);

@@ -14,6 +14,7 @@ struct MachineConfig {
   u64 memory_bytes = 128ull << 20;  // QEMU's default for -M pc
   std::string cost_profile = "p3";  // a profile name or a file of `key = cycles` overrides
   std::string tlb_profile = "p3";
+  std::string tlb_geometry;  // --tlb-geometry over the profile (TlbProfile::with_geometry); empty: none
   TlbMode tlb_mode = TlbMode::Untagged;
   CpuModel cpu_model = kDefaultCpuModel;  // --cpu: the generation whose undefined behaviour ring1 follows
 };

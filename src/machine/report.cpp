@@ -6,6 +6,7 @@
 #include "hypervisor/hv_report.h"
 #include "hypervisor/hypervisor.h"
 #include "mmu/guest_memory.h"
+#include "machine/measure_ports.h"
 
 namespace ring1 {
 
@@ -240,6 +241,7 @@ std::string report_text(Machine& m, const RunSummary& s) {
   out += transitions_text(m);
   out += sensitive_text(c);
   out += ports_text(m);
+  if (s.measure) out += measure_text(*s.measure);
   // Host-side, not deterministic: wall time, and the decode cache, whose blocks depend on how the run was
   // sliced (gdb's single steps and slices, --trace insn's one-instruction runs).
   const auto& dc = c.decode_cache().stats();
@@ -321,14 +323,15 @@ std::string report_json(Machine& m, const RunSummary& s) {
       R"("guest_exit_status":{},"stop":{},"config":{},"by_ring":[{}],)"
       R"("exception":{},"tlb":{},"transitions":[{}],"vectors":{{{}}},"sensitive":{},"io_ports":[{}],"registers":{{"eax":{},"ebx":{},"ecx":{},"edx":{},"esi":{},"edi":{},"ebp":{},"esp":{},)"
       R"("eip":{},"eflags":{},"cpl":{},"cr0":{},"cr2":{},"cr3":{},"cr4":{}}},)"
-      R"("hypervisor":{},"host":{{"wall_seconds":{:.6f},"mips":{:.3f},)"
+      R"("hypervisor":{},"measure":{},"host":{{"wall_seconds":{:.6f},"mips":{:.3f},)"
       R"("decode_cache":{{"blocks_built":{},"insns_decoded":{},"frames_invalidated":{}}}}}}})"
       "\n",
       json_escape(s.image), name, c.instret, c.cycles, json_escape(m.costs().name), c.halted_cycles,
       s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", stop, config, rings, fault,
       tlb, transitions, vectors, sensitive_json(c), ports, c.gpr[EAX], c.gpr[EBX],
       c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, c.cpl, c.cr0,
-      c.cr2, c.cr3, c.cr4, s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null", s.wall_seconds, mips(m, s),
+      c.cr2, c.cr3, c.cr4, s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null",
+      s.measure ? measure_json(*s.measure) : "null", s.wall_seconds, mips(m, s),
       dc.blocks_built, dc.insns_decoded, dc.frames_invalidated);
 }
 

@@ -10,6 +10,7 @@ namespace ring1 {
 namespace hv {
 class Hypervisor;
 }
+class MeasurePorts;
 
 // What the run was configured with, beyond what the machine itself knows (TLB kind and profile, cost profile).
 struct RunConfig {
@@ -28,6 +29,7 @@ struct RunSummary {
   std::optional<u64> guest_exit_status;  // (value << 1) | 1 from isa-debug-exit, if the guest wrote one
   const hv::Hypervisor* hypervisor = nullptr;  // a paravirtual run: its section of the report
   bool killed = false;                         // the debugger killed the run
+  const MeasurePorts* measure = nullptr;       // the measurement ports' regions (machine/measure_ports.h)
   RunConfig config;
 };
 

@@ -1,5 +1,7 @@
 #include "mmu/tlb_profile.h"
 
+#include <charconv>
+
 namespace ring1 {
 
 namespace {
@@ -43,6 +45,80 @@ std::vector<std::string> TlbProfile::names() {
   std::vector<std::string> out;
   for (auto& p : all_profiles()) out.push_back(p.name);
   return out;
+}
+
+namespace {
+bool is_pow2(u32 v) { return v && (v & (v - 1)) == 0; }
+
+// "ENTRIESxWAYS" into a geometry; false with `error` set.
+bool parse_array(std::string_view key, std::string_view text, TlbGeometry& g, std::string& error) {
+  const auto x = text.find('x');
+  u32 entries = 0, ways = 0;
+  auto number = [](std::string_view t, u32& v) {
+    if (t.empty() || t.size() > 9) return false;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return ec == std::errc() && end == t.data() + t.size();
+  };
+  if (x == std::string_view::npos || !number(text.substr(0, x), entries) || !number(text.substr(x + 1), ways)) {
+    error = std::string("--tlb-geometry: ") + std::string(key) + "='" + std::string(text) +
+            "' is not ENTRIESxWAYS (example: 64x4)";
+    return false;
+  }
+  if (!is_pow2(entries) || !is_pow2(ways) || ways > entries || entries > TlbProfile::kMaxEntries ||
+      ways > TlbProfile::kMaxWays) {
+    error = std::string("--tlb-geometry: ") + std::string(key) + "=" + std::string(text) +
+            ": entries and ways must be powers of two with 1 <= ways <= entries <= " +
+            std::to_string(TlbProfile::kMaxEntries) + " and ways <= " + std::to_string(TlbProfile::kMaxWays);
+    return false;
+  }
+  g.sets = entries / ways;
+  g.ways = ways;
+  return true;
+}
+}  // namespace
+
+std::optional<TlbProfile> TlbProfile::with_geometry(const TlbProfile& base, std::string_view spec,
+                                                    std::string& error) {
+  TlbProfile p = base;
+  bool any = false;
+  std::optional<TlbReplacement> policy;
+  std::string_view rest = spec;
+  if (!spec.empty() && spec.back() == ',') {
+    error = "--tlb-geometry: '" + std::string(spec) + "' ends with a comma";
+    return std::nullopt;
+  }
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const auto eq = item.find('=');
+    const std::string_view key = item.substr(0, eq), value = eq == std::string_view::npos ? "" : item.substr(eq + 1);
+    if (eq == std::string_view::npos || (key != "itlb" && key != "dtlb" && key != "policy")) {
+      error = "--tlb-geometry: '" + std::string(item) + "': expected itlb=ExW, dtlb=ExW or policy=lru|fifo";
+      return std::nullopt;
+    }
+    if (key == "policy") {
+      if (value != "lru" && value != "fifo") {
+        error = "--tlb-geometry: policy '" + std::string(value) + "' is not lru or fifo";
+        return std::nullopt;
+      }
+      policy = value == "lru" ? TlbReplacement::Lru : TlbReplacement::Fifo;
+    } else if (!parse_array(key, value, key == "itlb" ? p.itlb_small : p.dtlb_small, error)) {
+      return std::nullopt;
+    }
+    any = true;
+  }
+  if (!any) {
+    error = "--tlb-geometry: empty (expected itlb=ExW, dtlb=ExW and/or policy=lru|fifo)";
+    return std::nullopt;
+  }
+  if (policy)
+    for (TlbGeometry* g : {&p.itlb_small, &p.itlb_large, &p.dtlb_small, &p.dtlb_large}) g->replacement = *policy;
+  auto shape = [](const TlbGeometry& g) { return std::to_string(g.entries()) + "x" + std::to_string(g.ways); };
+  const bool lru = p.dtlb_small.replacement == TlbReplacement::Lru;
+  p.name = base.name + ":itlb=" + shape(p.itlb_small) + ",dtlb=" + shape(p.dtlb_small) + (lru ? ",lru" : ",fifo");
+  p.description = base.description + ", 4 KiB arrays replaced by --tlb-geometry";
+  return p;
 }
 
 }  // namespace ring1
