@@ -30,6 +30,8 @@
 #include "devices/multiboot_loader.h"
 #include "devices/pc_platform.h"
 #include "hypervisor/domain_builder.h"
+#include "hypervisor/domain_scheduler.h"
+#include "hypervisor/domain_spec.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/xen_elf_notes.h"
 #include "machine/input_file.h"
@@ -78,6 +80,17 @@ struct RunOptions {
   std::string debug_exit = "iobase=0xf4,iosize=0x04";  // QEMU's -device isa-debug-exit,...
   std::string hv_log;
   bool pc_testdev = false;                              // QEMU's -device pc-testdev
+  std::vector<std::string> domains;  // --domain KERNEL[,memory=MiB,...]: several PV domains (docs/domains.md)
+  std::string bvt;                   // --bvt mcu=CYCLES,allow=CYCLES
+  std::string control;               // --control "at CYCLE OP DOMID; ...": domain 0's operations
+};
+
+// A domain's console when several run: every line prefixed with the domain, "(d2) ...", as Xen's own
+// console prefixes a guest's lines, so that the interleaved output says whose it is.
+struct PrefixedConsole {
+  u16 id;
+  bool line_start = true;
+  static void write(void* self, const char* s, std::size_t n);
 };
 
 // ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
@@ -143,6 +156,66 @@ void stdout_byte(u8 b) {
 void stdout_chars(void*, const char* s, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) stdout_byte(static_cast<u8>(s[i]));
 }
+void PrefixedConsole::write(void* self, const char* s, std::size_t n) {
+  auto* c = static_cast<PrefixedConsole*>(self);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (c->line_start) {
+      const std::string p = fmt::format("(d{}) ", c->id);
+      stdout_chars(nullptr, p.data(), p.size());
+    }
+    stdout_chars(nullptr, s + i, 1);
+    c->line_start = s[i] == '\n';
+  }
+}
+
+// Frames for several domains: the shared-info frames sit below the hypervisor's, one per domain; the
+// domains' memory is taken in order from kFirstDomainFrame up to them, an equal share each by default.
+struct DomainFrames {
+  u32 top = 0;    // the end of the domains' memory
+  u32 share = 0;  // pages per domain when memory= is not given
+};
+DomainFrames domain_frames(const hv::Hypervisor& hv, const std::vector<hv::DomainSpec>& specs) {
+  const u32 n = static_cast<u32>(std::max<std::size_t>(specs.size(), 1));
+  DomainFrames f;
+  f.top = hv.space().first_reserved_frame() - n;
+  f.share = f.top > hv::kFirstDomainFrame ? (f.top - hv::kFirstDomainFrame) / n : 0;
+  return f;
+}
+
+// Domains 2, 3, ... of a --domain run, each from its own kernel file, after domain 1.
+bool build_other_domains(hv::DomainScheduler& sched, const std::vector<hv::DomainSpec>& specs,
+                         const DomainFrames& frames, u32 next_mfn, std::string& error) {
+  for (std::size_t k = 1; k < specs.size(); ++k) {
+    const hv::DomainSpec& spec = specs[k];
+    std::string e;
+    auto bytes = read_input_file(spec.kernel, kMaxImageBytes, e);
+    if (!bytes) return error = e, false;
+    if (bytes->empty()) return error = fmt::format("'{}' is empty", spec.kernel), false;
+    auto elf = parse_elf32(*bytes, e);
+    if (!elf) return error = fmt::format("'{}': {}", spec.kernel, e), false;
+    auto xen = hv::read_xen_guest_info(*elf, *bytes, e);
+    if (!e.empty()) return error = fmt::format("'{}': {}", spec.kernel, e), false;
+    if (!xen) return error = fmt::format("--domain: '{}' {}", spec.kernel, hv::kNotAPvKernel), false;
+    if (spec.cmdline && spec.cmdline->size() >= xen::kMaxGuestCmdline)
+      return error = fmt::format("--domain '{}': cmdline of {} bytes; start_info holds at most {}", spec.kernel,
+                                 spec.cmdline->size(), xen::kMaxGuestCmdline - 1),
+             false;
+    hv::Hypervisor& d = sched.create(spec.sched);
+    hv::PvBootConfig boot;
+    boot.cmdline = spec.cmdline.value_or("");
+    boot.first_mfn = next_mfn;
+    boot.end_mfn = frames.top;
+    boot.nr_pages = spec.memory_mib ? *spec.memory_mib * 256 : frames.share;
+    boot.shared_mfn = d.space().first_reserved_frame() - 1 - static_cast<u32>(k);
+    if (!hv::build_pv_domain(d, *bytes, *elf, *xen, boot, e))
+      return error = fmt::format("'{}' (domain {}): {}", spec.kernel, k + 1, e), false;
+    sched.added(d);
+    sched.describe(d, spec.kernel, boot.nr_pages);
+    next_mfn += boot.nr_pages;
+  }
+  return true;
+}
+
 // The hypervisor's own log (console_io output, "(d1) ..."): stderr or the --hv-log file.
 void log_chars(void* file, const char* s, std::size_t n) {
   std::fwrite(s, 1, n, static_cast<std::FILE*>(file));
@@ -211,7 +284,45 @@ bool parse_debug_exit(const std::string& text, u16& base, u32& size, std::string
   return true;
 }
 
-int run_command(const RunOptions& o) {
+int run_command(const RunOptions& given) {
+  RunOptions o = given;
+  // --domain: the first kernel takes IMAGE's place (and every check IMAGE gets); the others are built after
+  // it (build_other_domains).
+  std::vector<hv::DomainSpec> domain_specs;
+  hv::BvtConfig bvt;
+  if (!o.domains.empty()) {
+    if (!o.image.empty()) return fail("give the kernels either as IMAGE or as --domain, not both");
+    for (const std::string& d : o.domains) {
+      std::string error;
+      auto spec = hv::parse_domain_spec(d, error);
+      if (!spec) return fail(error);
+      domain_specs.push_back(std::move(*spec));
+    }
+    if (o.pv_pages) return fail("--pv-pages: with --domain, give each domain its memory=MiB");
+    if (domain_specs[0].cmdline) {
+      if (!o.cmdline.empty()) return fail("--cmdline and the first --domain's cmdline= are both given");
+      o.cmdline = *domain_specs[0].cmdline;
+    }
+    if (domain_specs.size() > 1 && (o.gdb_port || o.trace.find("hypercall") != std::string::npos))
+      return fail("--gdb and --trace hypercall follow one domain; with several domains they are not available");
+    o.image = domain_specs[0].kernel;
+    o.pv = true;
+  }
+  if (!o.bvt.empty()) {
+    if (domain_specs.size() < 2) return fail("--bvt applies to several domains (--domain given twice or more)");
+    std::string error;
+    auto c = hv::parse_bvt_config(o.bvt, error);
+    if (!c) return fail(error);
+    bvt = *c;
+  }
+  std::vector<hv::ControlEvent> control;
+  if (!o.control.empty()) {
+    if (domain_specs.size() < 2) return fail("--control applies to several domains (--domain given twice or more)");
+    std::string error;
+    auto c = hv::parse_control_timeline(o.control, error);
+    if (!c) return fail(error);
+    control = std::move(*c);
+  }
   const bool rom_boot = !o.bios.empty();
   if (rom_boot && !o.image.empty())
     return fail("--bios boots the ROM at the reset vector: give either an IMAGE or --bios, not both");
@@ -336,6 +447,8 @@ int run_command(const RunOptions& o) {
   Cpu& cpu = m->cpu();
   std::optional<PcPlatform> platform;
   std::unique_ptr<hv::Hypervisor> hyp;
+  std::unique_ptr<hv::DomainScheduler> sched;  // several domains: domain 1 is *hyp
+  std::vector<std::unique_ptr<PrefixedConsole>> consoles;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
   if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
@@ -357,9 +470,31 @@ int run_command(const RunOptions& o) {
     hv::PvBootConfig boot;
     boot.cmdline = o.cmdline;
     boot.nr_pages = o.pv_pages.value_or(0);
+    if (!domain_specs.empty() && domain_specs[0].memory_mib) boot.nr_pages = *domain_specs[0].memory_mib * 256;
+    const DomainFrames frames = domain_frames(*hyp, domain_specs);
+    if (domain_specs.size() > 1) {
+      boot.first_mfn = hv::kFirstDomainFrame;
+      boot.end_mfn = frames.top;
+      if (!boot.nr_pages) boot.nr_pages = frames.share;
+    }
     std::string error;
     if (!hv::build_pv_domain(*hyp, bytes, *elf, *xen, boot, error))
       return fail(fmt::format("'{}': {}", o.image, error));
+    if (domain_specs.size() > 1) {
+      sched = std::make_unique<hv::DomainScheduler>(*hyp, bvt, domain_specs[0].sched);
+      sched->describe(*hyp, domain_specs[0].kernel, boot.nr_pages);
+      if (!build_other_domains(*sched, domain_specs, frames, boot.first_mfn + boot.nr_pages, error))
+        return fail(error);
+      consoles.reserve(domain_specs.size());
+      for (u32 i = 0; i < sched->count(); ++i) {
+        hv::Hypervisor& d = sched->domain(i);
+        consoles.push_back(std::make_unique<PrefixedConsole>(PrefixedConsole{d.domain().id.value}));
+        d.set_console_sink(&PrefixedConsole::write, consoles.back().get());
+        d.set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
+      }
+      sched->set_control(std::move(control));
+      sched->start();
+    }
   } else {
     PcOptions pc;
     pc.console = serial_out->sink();
@@ -406,7 +541,8 @@ int run_command(const RunOptions& o) {
   auto exit_status = [&](StopReason why, bool killed) -> int {
     const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
     if (why == StopReason::Requested && guest_exit) return int(*guest_exit & 0xFF);
-    if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed) return kExitGuestCrash;
+    if (hyp && why == StopReason::Requested && (sched ? sched->any_crashed() : hyp->state() == hv::DomainState::Crashed))
+      return kExitGuestCrash;
     if (why == StopReason::Requested) return killed ? kExitKilled : 0;
     return exit_status_for(why);  // the mapping the debugger's W packet uses too (debugger/session.h)
   };
@@ -456,6 +592,8 @@ int run_command(const RunOptions& o) {
   s.image = image_path;
   s.guest_exit_status = guest_exit;
   s.hypervisor = hyp.get();
+  if (sched) sched->settle();
+  s.domains = sched.get();
   s.killed = dbg_out.killed;
   s.config.platform = pv ? "pv" : "pc";
   s.config.hv_layout = pv ? o.hv_layout : "";
@@ -474,9 +612,17 @@ int run_command(const RunOptions& o) {
   }
   if (!write_all(stdout, "") && write_error.empty())
     write_error = fmt::format("cannot write to stdout: {}", std::strerror(errno));
-  if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
+  if (sched) {
+    for (u32 i = 0; i < sched->count(); ++i) {
+      const hv::Hypervisor& d = sched->domain(i);
+      if (d.state() == hv::DomainState::Crashed)
+        print_err("ring1: domain {} crashed: {}\n", d.domain().id.value, d.crash_message());
+      else if (d.state() == hv::DomainState::Blocked)
+        print_err("ring1: domain {} blocked for good: {}\n", d.domain().id.value, d.crash_message());
+    }
+  } else if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
     print_err("ring1: domain crashed: {}\n", hyp->crash_message());
-  else if (hyp && hyp->state() == hv::DomainState::Blocked)
+  else if (!sched && hyp && hyp->state() == hv::DomainState::Blocked)
     print_err("ring1: domain blocked for good: {}\n", hyp->crash_message());
   else if (why == StopReason::UnhandledFault)
     print_err("ring1: guest crashed: {}\n", describe_fault(*m));
@@ -591,6 +737,16 @@ int main(int argc, char** argv) {
   run->add_option("--hv-log", o.hv_log,
                   "PV: write the hypervisor's log (the guest's console_io lines, \"(d1) ...\") to this file "
                   "instead of stderr");
+  run->add_option("--domain", o.domains,
+                  "A PV domain: KERNEL[,memory=MiB][,weight=N][,warp=CYCLES][,warp-limit=CYCLES][,unwarp=CYCLES]"
+                  "[,cmdline=TEXT] (cmdline last); repeat for several domains, ids 1, 2, ... in order, scheduled by "
+                  "BVT (docs/domains.md). Replaces IMAGE");
+  run->add_option("--bvt", o.bvt,
+                  "Several domains: BVT's minimum charging unit and context-switch allowance, mcu=CYCLES,allow=CYCLES "
+                  "(default mcu=1000,allow=50000)");
+  run->add_option("--control", o.control,
+                  "Several domains: domain 0's operations at modelled cycles, \"at CYCLE OP DOMID; ...\" with OP "
+                  "pause, unpause or destroy (results in the report)");
   run->add_option("--pv-pages", o.pv_pages, "Memory of a PV domain in 4 KiB pages (default: all the hypervisor leaves)");
   run->add_option("--initrd", o.initrd,
                   "Multiboot modules, as QEMU's -initrd: \"FILE [ARGS],FILE [ARGS]\" (',,' is a literal comma); "

@@ -249,9 +249,10 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   if (failed(kernel_extent(elf, guest, k))) return std::nullopt;
 
   // Memory: pfn p is machine frame first + p.
-  const u32 shared_mfn = hv.space().first_reserved_frame() - 1;
-  const u32 first = kFirstDomainFrame;
-  const u32 available = shared_mfn > first ? shared_mfn - first : 0;
+  const u32 shared_mfn = cfg.shared_mfn ? cfg.shared_mfn : hv.space().first_reserved_frame() - 1;
+  const u32 first = cfg.first_mfn ? cfg.first_mfn : kFirstDomainFrame;
+  const u32 end = cfg.end_mfn ? cfg.end_mfn : hv.space().first_reserved_frame() - 1;
+  const u32 available = end > first ? end - first : 0;
   const u32 nr_pages = cfg.nr_pages ? cfg.nr_pages : available;
   if (nr_pages > available) {
     error = fmt::format("{} pages of guest memory asked, {} available", nr_pages, available);

@@ -9,6 +9,7 @@
 namespace ring1 {
 namespace hv {
 class Hypervisor;
+class DomainScheduler;
 }
 
 // What the run was configured with, beyond what the machine itself knows (TLB kind and profile, cost profile).
@@ -27,6 +28,7 @@ struct RunSummary {
   std::string image;
   std::optional<u64> guest_exit_status;  // (value << 1) | 1 from isa-debug-exit, if the guest wrote one
   const hv::Hypervisor* hypervisor = nullptr;  // a paravirtual run: its section of the report
+  const hv::DomainScheduler* domains = nullptr;  // several domains: the per-domain section (docs/domains.md)
   bool killed = false;                         // the debugger killed the run
   RunConfig config;
 };
