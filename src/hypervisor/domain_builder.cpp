@@ -261,6 +261,7 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   BootstrapLayout l;
   if (failed(bootstrap_layout(guest, k.end, nr_pages, l))) return std::nullopt;
   if (failed(claim_frames(hv, first, nr_pages, shared_mfn))) return std::nullopt;
+  hv.domain().tot_pages = hv.domain().max_pages = nr_pages;
 
   const DomainMemory mem{hv.machine().ram(), first, guest.virt_base};
   load_kernel(mem, image, elf, guest);

@@ -75,7 +75,9 @@ std::string domains_report_text(const DomainScheduler& s) {
                        a.tlb_misses, a.tlb_flushes, hypercall_total(hv), ev.sent, ev.raised, ev.delivered,
                        hv.stats().upcalls, a.blocked_cycles);
     if (a.paused_cycles) out += fmt::format(", paused {} cycles", a.paused_cycles);
-    out += "\n";
+    const FrameTable::Totals ft = hv.frames().totals(hv.domain().id);
+    out += fmt::format("\n      memory: reservation {} of {} pages; frame table: {} frames owned, {} allocated\n",
+                       hv.domain().tot_pages, hv.domain().max_pages, ft.owned, ft.allocated);
   }
   for (const ControlEvent& e : s.control())
     out += fmt::format("    control: at {} {} d{}: {}\n", e.at, control_op_name(e.op), e.dom,
@@ -91,16 +93,18 @@ std::string domains_report_json(const DomainScheduler& s) {
     const DomainAccount& a = s.account(i);
     const BvtParams& p = s.params(i);
     const EventTotals ev = event_totals(hv.events());
+    const FrameTable::Totals ft = hv.frames().totals(hv.domain().id);
     list += fmt::format(
         R"({}{{"id":{},"kernel":{},"pages":{},"weight":{},"warp":{},"warp_limit":{},"unwarp":{},"state":{},)"
         R"("run_state":"{}","instructions":{},"cycles_by_ring":[{},{},{},{}],"tlb_misses":{},"tlb_flushes":{},)"
         R"("hypercalls":{},"events_sent":{},"events_raised":{},"events_delivered":{},"upcalls":{},)"
-        R"("switches_in":{},"blocked_cycles":{},"paused_cycles":{}}})",
+        R"("switches_in":{},"blocked_cycles":{},"paused_cycles":{},"tot_pages":{},"max_pages":{},)"
+        R"("frames_owned":{},"frames_allocated":{}}})",
         i ? "," : "", hv.domain().id.value, json_string(s.kernel(i)), s.pages(i), p.weight, p.warp, p.warp_limit,
         p.unwarp_requirement, json_string(s.destroyed(i) ? "destroyed" : domain_state_text(hv)), run_state_name(s.run_state(i)), a.instructions,
         a.cycles_by_ring[0], a.cycles_by_ring[1], a.cycles_by_ring[2], a.cycles_by_ring[3], a.tlb_misses,
         a.tlb_flushes, hypercall_total(hv), ev.sent, ev.raised, ev.delivered, hv.stats().upcalls, a.switches_in,
-        a.blocked_cycles, a.paused_cycles);
+        a.blocked_cycles, a.paused_cycles, hv.domain().tot_pages, hv.domain().max_pages, ft.owned, ft.allocated);
   }
   std::string control;
   for (const ControlEvent& e : s.control())

@@ -26,6 +26,7 @@ i32 do_console_io(Hypervisor&, const HypercallArgs&);
 i32 do_xen_version(Hypervisor&, const HypercallArgs&);
 i32 do_vm_assist(Hypervisor&, const HypercallArgs&);
 i32 do_sched_op(Hypervisor&, const HypercallArgs&);
+i32 do_memory_op(Hypervisor&, const HypercallArgs&);
 i32 do_mmu_update(Hypervisor&, const HypercallArgs&);
 i32 do_mmuext_op(Hypervisor&, const HypercallArgs&);
 i32 do_update_va_mapping(Hypervisor&, const HypercallArgs&);

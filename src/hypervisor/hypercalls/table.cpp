@@ -31,6 +31,7 @@ HypercallHandler hypercall_handler(u32 nr) {
     case xen::hypercall::kSetTimerOp: return &do_set_timer_op;
     case xen::hypercall::kVcpuOp: return &do_vcpu_op;
     case xen::hypercall::kCallbackOp: return &do_callback_op;
+    case xen::hypercall::kMemoryOp: return &do_memory_op;
     default: return nullptr;
   }
 }
