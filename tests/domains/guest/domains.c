@@ -7,6 +7,8 @@
 //                              closes the channel and exits;
 //   spin cycles=C              counts loop iterations until C modelled cycles (RDTSC: the machine's clock,
 //                              shared by every domain) have passed, so its count shows its share of the CPU;
+//   switch rounds=N pages=P    N times: reads one word of each of P pages, then yields (with a second domain
+//                              doing the same, each round is two domain switches); prints cycles per round;
 //   balloon pages=N            gives N unmapped frames back (XENMEM_decrease_reservation) and takes N again
 //                              (increase_reservation), then tries what the hypervisor must refuse or limit;
 //   latency rounds=N work=W wait=T  N times: computes for W cycles, then sleeps on a single-shot timer T ns
@@ -132,6 +134,24 @@ static int spin(void) {
   return 0;
 }
 
+static int switcher(void) {
+  enum { MAX_PAGES = 256 };
+  static volatile uint32_t buf[MAX_PAGES][1024] __attribute__((aligned(4096)));
+  uint32_t rounds = arg("rounds", 1000), pages = arg("pages", 0);
+  if (pages > MAX_PAGES) pages = MAX_PAGES;
+  uint32_t sum = 0;
+  for (uint32_t p = 0; p < pages; p++) sum += buf[p][0];  // mapped and in the TLB before the count
+  uint64_t t0 = plat_cycles();
+  for (uint32_t i = 0; i < rounds; i++) {
+    for (uint32_t p = 0; p < pages; p++) sum += buf[p][0];
+    yield();
+  }
+  uint64_t t = plat_cycles() - t0;
+  printf("switch: %u rounds touching %u pages (sum %u)\n", rounds, pages, sum);
+  print_ratio("switch: modelled cycles per round:", t, rounds);
+  return 0;
+}
+
 static int latency(void) {
   uint32_t rounds = arg("rounds", 20), work = arg("work", 200000), wait = arg("wait", 100000);
   evtchn_bind_virq(VIRQ_TIMER, count);
@@ -207,6 +227,7 @@ int kmain(void) {
   if (role("spin")) return spin();
   if (role("latency")) return latency();
   if (role("balloon")) return balloon();
-  printf("domains: unknown role '%s' (pong, ping, spin, latency, balloon)\n", kit_boot.cmdline);
+  if (role("switch")) return switcher();
+  printf("domains: unknown role '%s' (pong, ping, spin, latency, balloon, switch)\n", kit_boot.cmdline);
   return 1;
 }
