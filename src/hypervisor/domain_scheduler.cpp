@@ -50,6 +50,13 @@ void DomainScheduler::added(Hypervisor& dom) {
   if (observer_.created) observer_.created(observer_.context, dom);
 }
 
+void DomainScheduler::set_observer(DomainObserver o) {
+  observer_ = o;
+  if (!observer_.created) return;
+  for (Slot& s : doms_)
+    if (s.state != RunState::Dead) observer_.created(observer_.context, *s.hv);
+}
+
 void DomainScheduler::describe(Hypervisor& dom, std::string kernel, u32 pages) {
   Slot* s = slot_of(dom);
   s->kernel = std::move(kernel);

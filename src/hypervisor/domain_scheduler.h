@@ -85,7 +85,9 @@ class DomainScheduler {
   // Folds the running domain's counters into its account (at the end of the run, before reporting).
   void settle();
 
-  void set_observer(DomainObserver o) { observer_ = o; }
+  // The observer is told of every domain that exists when it is set (as created), then of each later
+  // creation and destruction.
+  void set_observer(DomainObserver o);
 
   // ---- control operations (domain 0's) ----
   // Each returns 0 or -errno (-ESRCH: no such domain; -EINVAL: not in a state that allows it).
