@@ -26,14 +26,11 @@
 #include <spdlog/spdlog.h>
 
 #include "debugger/session.h"
-#include "devices/elf32.h"
-#include "devices/multiboot_loader.h"
-#include "devices/pc_platform.h"
-#include "hypervisor/domain_builder.h"
-#include "hypervisor/domain_scheduler.h"
+#include "loaders/elf32.h"
 #include "hypervisor/domain_spec.h"
-#include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "machine/boot.h"
+#include "machine/boot_domains.h"
+#include "machine/exit_status.h"
 #include "machine/input_file.h"
 #include "machine/machine.h"
 #include "machine/report.h"
@@ -42,11 +39,6 @@
 namespace ring1 {
 namespace {
 
-constexpr int kExitBadInput = 2;
-constexpr int kExitGuestCrash = 120;
-constexpr int kExitHostError = 126;
-constexpr int kExitKilled = 122;  // killed from the debugger
-constexpr int kExitRing1Bug = 118;     // one of ring1's own checks failed: a bug in ring1
 
 struct RunOptions {
   std::string image;
@@ -83,14 +75,6 @@ struct RunOptions {
   std::vector<std::string> domains;  // --domain KERNEL[,memory=MiB,...]: several PV domains (docs/domains.md)
   std::string bvt;                   // --bvt mcu=CYCLES,allow=CYCLES
   std::string control;               // --control "at CYCLE OP DOMID; ...": domain 0's operations
-};
-
-// A domain's console when several run: every line prefixed with the domain, "(d2) ...", as Xen's own
-// console prefixes a guest's lines, so that the interleaved output says whose it is.
-struct PrefixedConsole {
-  u16 id;
-  bool line_start = true;
-  static void write(void* self, const char* s, std::size_t n);
 };
 
 // ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
@@ -156,66 +140,6 @@ void stdout_byte(u8 b) {
 void stdout_chars(void*, const char* s, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) stdout_byte(static_cast<u8>(s[i]));
 }
-void PrefixedConsole::write(void* self, const char* s, std::size_t n) {
-  auto* c = static_cast<PrefixedConsole*>(self);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (c->line_start) {
-      const std::string p = fmt::format("(d{}) ", c->id);
-      stdout_chars(nullptr, p.data(), p.size());
-    }
-    stdout_chars(nullptr, s + i, 1);
-    c->line_start = s[i] == '\n';
-  }
-}
-
-// Frames for several domains: the shared-info frames sit below the hypervisor's, one per domain; the
-// domains' memory is taken in order from kFirstDomainFrame up to them, an equal share each by default.
-struct DomainFrames {
-  u32 top = 0;    // the end of the domains' memory
-  u32 share = 0;  // pages per domain when memory= is not given
-};
-DomainFrames domain_frames(const hv::Hypervisor& hv, const std::vector<hv::DomainSpec>& specs) {
-  const u32 n = static_cast<u32>(std::max<std::size_t>(specs.size(), 1));
-  DomainFrames f;
-  f.top = hv.space().first_reserved_frame() - n;
-  f.share = f.top > hv::kFirstDomainFrame ? (f.top - hv::kFirstDomainFrame) / n : 0;
-  return f;
-}
-
-// Domains 2, 3, ... of a --domain run, each from its own kernel file, after domain 1.
-bool build_other_domains(hv::DomainScheduler& sched, const std::vector<hv::DomainSpec>& specs,
-                         const DomainFrames& frames, u32 next_mfn, std::string& error) {
-  for (std::size_t k = 1; k < specs.size(); ++k) {
-    const hv::DomainSpec& spec = specs[k];
-    std::string e;
-    auto bytes = read_input_file(spec.kernel, kMaxImageBytes, e);
-    if (!bytes) return error = e, false;
-    if (bytes->empty()) return error = fmt::format("'{}' is empty", spec.kernel), false;
-    auto elf = parse_elf32(*bytes, e);
-    if (!elf) return error = fmt::format("'{}': {}", spec.kernel, e), false;
-    auto xen = hv::read_xen_guest_info(*elf, *bytes, e);
-    if (!e.empty()) return error = fmt::format("'{}': {}", spec.kernel, e), false;
-    if (!xen) return error = fmt::format("--domain: '{}' {}", spec.kernel, hv::kNotAPvKernel), false;
-    if (spec.cmdline && spec.cmdline->size() >= xen::kMaxGuestCmdline)
-      return error = fmt::format("--domain '{}': cmdline of {} bytes; start_info holds at most {}", spec.kernel,
-                                 spec.cmdline->size(), xen::kMaxGuestCmdline - 1),
-             false;
-    hv::Hypervisor& d = sched.create(spec.sched);
-    hv::PvBootConfig boot;
-    boot.cmdline = spec.cmdline.value_or("");
-    boot.first_mfn = next_mfn;
-    boot.end_mfn = frames.top;
-    boot.nr_pages = spec.memory_mib ? *spec.memory_mib * 256 : frames.share;
-    boot.shared_mfn = d.space().first_reserved_frame() - 1 - static_cast<u32>(k);
-    if (!hv::build_pv_domain(d, *bytes, *elf, *xen, boot, e))
-      return error = fmt::format("'{}' (domain {}): {}", spec.kernel, k + 1, e), false;
-    sched.added(d);
-    sched.describe(d, spec.kernel, boot.nr_pages);
-    next_mfn += boot.nr_pages;
-  }
-  return true;
-}
-
 // The hypervisor's own log (console_io output, "(d1) ..."): stderr or the --hv-log file.
 void log_chars(void* file, const char* s, std::size_t n) {
   std::fwrite(s, 1, n, static_cast<std::FILE*>(file));
@@ -287,7 +211,7 @@ bool parse_debug_exit(const std::string& text, u16& base, u32& size, std::string
 int run_command(const RunOptions& given) {
   RunOptions o = given;
   // --domain: the first kernel takes IMAGE's place (and every check IMAGE gets); the others are built after
-  // it (build_other_domains).
+  // it (machine/boot_domains.h).
   std::vector<hv::DomainSpec> domain_specs;
   hv::BvtConfig bvt;
   if (!o.domains.empty()) {
@@ -305,6 +229,7 @@ int run_command(const RunOptions& given) {
     }
     if (domain_specs.size() > 1 && (o.gdb_port || o.trace.find("hypercall") != std::string::npos))
       return fail("--gdb and --trace hypercall follow one domain; with several domains they are not available");
+    if (domain_specs.size() == 1 && domain_specs[0].memory_mib) o.pv_pages = *domain_specs[0].memory_mib * 256;
     o.image = domain_specs[0].kernel;
     o.pv = true;
   }
@@ -388,12 +313,13 @@ int run_command(const RunOptions& given) {
   cfg.tlb_profile = o.tlb_profile;
   cfg.tlb_mode = o.tlb == "tagged" ? TlbMode::Tagged : TlbMode::Untagged;
   cfg.cpu_model = parse_cpu_model(o.cpu).value_or(kDefaultCpuModel);  // CLI11 has checked the name
-  std::unique_ptr<Machine> m;
+  System sys;
   try {
-    m = std::make_unique<Machine>(cfg);
+    sys.machine = std::make_unique<Machine>(cfg);
   } catch (const std::exception& e) {
     return fail(e.what());
   }
+  Machine* m = sys.machine.get();
   // The tracer's TLB lines from the start, so that the flushes a PV domain's builder makes (CR0, CR4, CR3,
   // counted in the report) are traced too; the run's tracer takes over when the run starts.
   std::optional<Tracer> boot_tracer;
@@ -405,17 +331,11 @@ int run_command(const RunOptions& given) {
   }
   // A Xen PV kernel (Xen ELF notes) boots under the hypervisor; a multiboot kernel on the bare PC, unless
   // --pv asks for the hypervisor (an image may carry both entries).
-  std::optional<Elf32Image> elf;
-  std::optional<hv::XenGuestInfo> xen;
-  if (!o.load_addr && !rom_boot) {
-    std::string error;
-    elf = parse_elf32(bytes, error);
-    if (!elf) return fail(fmt::format("'{}': {}", o.image, error));
-    xen = hv::read_xen_guest_info(*elf, bytes, error);
-    if (!error.empty()) return fail(fmt::format("'{}': {}", o.image, error));
-  }
-  if (o.pv && !xen) return fail(fmt::format("--pv: '{}' {}", o.image, hv::kNotAPvKernel));
-  const bool pv = xen && (o.pv || !find_multiboot_header(bytes));
+  BootImage boot_image{image_path, std::move(bytes), rom_boot, o.load_addr, o.entry, o.cmdline, o.pv};
+  std::string boot_error;
+  const std::optional<ImageKind> kind = classify_image(boot_image, boot_error);
+  if (!kind) return fail(boot_error);
+  const bool pv = kind->pv;
   if (o.hv_layout != "shared" && !pv) return fail("--hv-layout applies to paravirtual guests only");
   if (o.pv_pages && !pv) return fail("--pv-pages applies to paravirtual guests only (this one runs on the bare PC)");
   if (pv && o.cmdline.size() >= xen::kMaxGuestCmdline)
@@ -445,55 +365,28 @@ int run_command(const RunOptions& given) {
   }
 
   Cpu& cpu = m->cpu();
-  std::optional<PcPlatform> platform;
-  std::unique_ptr<hv::Hypervisor> hyp;
-  std::unique_ptr<hv::DomainScheduler> sched;  // several domains: domain 1 is *hyp
-  std::vector<std::unique_ptr<PrefixedConsole>> consoles;
+  DomainSet domain_set;  // several domains: the scheduler over them (domain 1 is sys.hypervisor)
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
   if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
-    try {
-      hyp = std::make_unique<hv::Hypervisor>(*m, true, o.hv_layout == "separate" ? hv::Layout::Separate
-                                                                                  : hv::Layout::Shared);
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
-    hyp->set_console_sink(&stdout_chars, nullptr);
-    hyp->set_console_input(&stdin_byte);
     if (!o.hv_log.empty()) {
       hv_log_file.reset(std::fopen(o.hv_log.c_str(), "w"));
       if (!hv_log_file) return fail(fmt::format("cannot write the hypervisor log to '{}'", o.hv_log));
     }
-    hyp->set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
-    // Virtual time runs on the modelled clock; the wall clock's epoch is the CMOS clock's (--rtc).
-    hyp->set_clock(*cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
-    hv::PvBootConfig boot;
-    boot.cmdline = o.cmdline;
-    boot.nr_pages = o.pv_pages.value_or(0);
-    if (!domain_specs.empty() && domain_specs[0].memory_mib) boot.nr_pages = *domain_specs[0].memory_mib * 256;
-    const DomainFrames frames = domain_frames(*hyp, domain_specs);
+    PvPlatformOptions pvo;
+    pvo.layout = o.hv_layout == "separate" ? hv::Layout::Separate : hv::Layout::Shared;
+    pvo.nr_pages = o.pv_pages.value_or(0);
+    pvo.cpu_hz = *cpu_mhz * 1'000'000;
+    pvo.wallclock_epoch = o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003;
+    pvo.console_sink = &stdout_chars;
+    pvo.console_input = &stdin_byte;
+    pvo.log_sink = &log_chars;
+    pvo.log_context = hv_log_file ? hv_log_file.get() : stderr;
     if (domain_specs.size() > 1) {
-      boot.first_mfn = hv::kFirstDomainFrame;
-      boot.end_mfn = frames.top;
-      if (!boot.nr_pages) boot.nr_pages = frames.share;
-    }
-    std::string error;
-    if (!hv::build_pv_domain(*hyp, bytes, *elf, *xen, boot, error))
-      return fail(fmt::format("'{}': {}", o.image, error));
-    if (domain_specs.size() > 1) {
-      sched = std::make_unique<hv::DomainScheduler>(*hyp, bvt, domain_specs[0].sched);
-      sched->describe(*hyp, domain_specs[0].kernel, boot.nr_pages);
-      if (!build_other_domains(*sched, domain_specs, frames, boot.first_mfn + boot.nr_pages, error))
-        return fail(error);
-      consoles.reserve(domain_specs.size());
-      for (u32 i = 0; i < sched->count(); ++i) {
-        hv::Hypervisor& d = sched->domain(i);
-        consoles.push_back(std::make_unique<PrefixedConsole>(PrefixedConsole{d.domain().id.value}));
-        d.set_console_sink(&PrefixedConsole::write, consoles.back().get());
-        d.set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
-      }
-      sched->set_control(std::move(control));
-      sched->start();
+      if (!boot_domains(sys, domain_set, boot_image, *kind, domain_specs, bvt, std::move(control), pvo, boot_error))
+        return fail(boot_error);
+    } else if (!boot_pv(sys, boot_image, *kind, pvo, boot_error)) {
+      return fail(boot_error);
     }
   } else {
     PcOptions pc;
@@ -505,49 +398,20 @@ int run_command(const RunOptions& given) {
     pc.debug_exit_base = exit_base;
     pc.debug_exit_size = exit_size;
     pc.pc_testdev = o.pc_testdev;
-    try {
-      platform.emplace(*m, pc);
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
-    if (rom_boot) {
-      // The ROM at the top of the address space and its last 128 KiB below 1 MiB; the CPU at its power-on
-      // state (real mode, CS F000 with base FFFF0000, IP FFF0), the APIC as at reset.
-      std::string error;
-      if (!platform->map_bios(std::move(bytes), error)) return fail(fmt::format("--bios '{}': {}", o.bios, error));
-      cpu.reset_power_on();
-      platform->apic().reset();
-    } else if (o.load_addr) {
-      // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
-      m->ram().write_bytes(*o.load_addr, bytes.data(), u32(bytes.size()));
-      cpu.reset_flat32();
-      cpu.eip = o.entry.value_or(*o.load_addr);
-      cpu.gpr[ESP] = u32(*mem & ~u64(15));
-    } else {
-      // QEMU hands a multiboot kernel "KERNEL-FILE ARGS" as its command line (hw/i386/multiboot.c), as GRUB
-      // passes the kernel's path first; ring1 does the same, so a kernel prints the same on both.
-      std::string error;
-      if (!load_multiboot(m->ram(), cpu, bytes, fmt::format("{} {}", o.image, o.cmdline), error, modules))
-        return fail(fmt::format("'{}': {}", o.image, error));
-      if (o.entry) cpu.eip = *o.entry;
-    }
-    // A kernel is started as firmware leaves the machine (SeaBIOS under QEMU): the APIC software-enabled
-    // with LINT0 as the 8259A's virtual wire.
-    if (!rom_boot) platform->apic().firmware_setup();
+    if (!boot_native(sys, boot_image, pc, modules, boot_error)) return fail(boot_error);
   }
+  const std::optional<PcPlatform>& platform = sys.platform;
+  hv::Hypervisor* hyp = sys.hypervisor.get();
 
   // ring1's exit status for a run that ended with `why`: what run_command returns and what the gdb stub
   // reports to a client when the guest ends (its `W` packet).
-  auto exit_status = [&](StopReason why, bool killed) -> int {
-    const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
-    if (why == StopReason::Requested && guest_exit) return int(*guest_exit & 0xFF);
-    if (hyp && why == StopReason::Requested && (sched ? sched->any_crashed() : hyp->state() == hv::DomainState::Crashed))
-      return kExitGuestCrash;
-    if (why == StopReason::Requested) return killed ? kExitKilled : 0;
-    return exit_status_for(why);  // the mapping the debugger's W packet uses too (debugger/session.h)
+  hv::DomainScheduler* sched = domain_set.scheduler.get();
+  auto exit_status = [&](StopReason why, bool killed) {
+    if (sched && why == StopReason::Requested && sched->any_crashed()) return kExitGuestCrash;
+    return sys.exit_status(why, killed);
   };
   dbg.exit_status = [&](StopReason why) { return exit_status(why, false); };
-  dbg.hypervisor = hyp.get();
+  dbg.hypervisor = hyp;
   if (dbg.trace.hypercall && !hyp)
     return fail("--trace hypercall needs a paravirtual guest (this one runs on the bare PC, without a hypervisor)");
 
@@ -591,9 +455,9 @@ int run_command(const RunOptions& given) {
   s.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
   s.image = image_path;
   s.guest_exit_status = guest_exit;
-  s.hypervisor = hyp.get();
+  s.hypervisor = hyp;
   if (sched) sched->settle();
-  s.domains = sched.get();
+  s.domains = sched;
   s.killed = dbg_out.killed;
   s.config.platform = pv ? "pv" : "pc";
   s.config.hv_layout = pv ? o.hv_layout : "";

@@ -263,7 +263,7 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   if (failed(claim_frames(hv, first, nr_pages, shared_mfn))) return std::nullopt;
   hv.domain().tot_pages = hv.domain().max_pages = nr_pages;
 
-  const DomainMemory mem{hv.machine().ram(), first, guest.virt_base};
+  const DomainMemory mem{hv.ram(), first, guest.virt_base};
   load_kernel(mem, image, elf, guest);
   const u32 l2_mfn = write_p2m_and_page_tables(mem, l, nr_pages);
   // Validated and pinned as Xen's builder does (MMUEXT_PIN_L2_TABLE), then installed as the base pointer.

@@ -143,7 +143,7 @@ void DomainScheduler::save(Slot& s) {
   v.cr3 = cpu_.cr3;
   HypervisorSpace& sp = first_.space();
   v.stack.resize(kStackBytes);
-  first_.machine().ram().read_bytes(sp.machine(kStackBase), v.stack.data(), kStackBytes);
+  first_.ram().read_bytes(sp.machine(kStackBase), v.stack.data(), kStackBytes);
   // Its direct system-call gate leaves the shared IDT with it (the vCPU keeps the vector).
   const VirtualCpu& vc = s.hv->vcpu();
   if (started_ && vc.syscall_vector) sp.reset_gate(vc.syscall_vector);
@@ -154,7 +154,7 @@ void DomainScheduler::restore(Slot& s) {
   const Slot::Saved& v = s.saved;
   Hypervisor& hv = *s.hv;
   HypervisorSpace& sp = first_.space();
-  PhysicalMemory& ram = first_.machine().ram();
+  PhysicalMemory& ram = first_.ram();
   ram.write_bytes(sp.machine(kStackBase), v.stack.data(), kStackBytes);
   for (u32 r = 0; r < 8; ++r) cpu_.gpr[r] = v.gpr[r];
   cpu_.eip = cpu_.next_eip = v.eip;

@@ -25,7 +25,7 @@
 #include "hypervisor/xenstore_stub.h"
 #include "hypervisor/vcpu_timers.h"
 #include "hypervisor/virtual_time.h"
-#include "machine/machine.h"
+#include "cpu/cpu.h"
 
 namespace ring1::hv {
 
@@ -71,17 +71,19 @@ struct HypervisorCore {
 // first one creates and later ones share (Hypervisor(first, id)). With one domain nothing else changes.
 class Hypervisor {
  public:
-  // Takes the top of `m`'s RAM (HypervisorSpace) and installs itself as the CPU's host escape. Domain 1.
-  Hypervisor(Machine& m, bool global_mappings = true, Layout layout = Layout::Shared);
-  // Another domain, `id`, on `first`'s machine, core and layout. It takes the CPU only when the domain
+  // Takes the top of the RAM behind `cpu`'s MMU (HypervisorSpace) and installs itself as the CPU's host
+  // escape. The hypervisor needs the CPU (and through it the MMU and RAM), not the machine around them.
+  // Domain 1.
+  explicit Hypervisor(Cpu& cpu, bool global_mappings = true, Layout layout = Layout::Shared);
+  // Another domain, `id`, on `first`'s CPU, core and layout. It takes the CPU only when the domain
   // scheduler switches to it.
   Hypervisor(Hypervisor& first, DomainId id);
   Hypervisor(const Hypervisor&) = delete;
   Hypervisor& operator=(const Hypervisor&) = delete;
 
-  Machine& machine() { return m_; }
-  Cpu& cpu() { return m_.cpu(); }
-  const Cpu& cpu() const { return m_.cpu(); }
+  PhysicalMemory& ram() { return cpu_.mmu().ram(); }
+  Cpu& cpu() { return cpu_; }
+  const Cpu& cpu() const { return cpu_; }
   HypervisorSpace& space() { return space_; }
   const HypervisorSpace& space() const { return space_; }
   FrameTable& frames() { return frames_; }
@@ -265,7 +267,7 @@ class Hypervisor {
   u32 stack_word(u32 offset) const;
   void set_stack_word(u32 offset, u32 v);
 
-  Machine& m_;
+  Cpu& cpu_;
   std::shared_ptr<HypervisorCore> core_;
   HypervisorSpace& space_;
   FrameTable& frames_;
