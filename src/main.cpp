@@ -27,7 +27,9 @@
 
 #include "debugger/session.h"
 #include "loaders/elf32.h"
+#include "hypervisor/domain_spec.h"
 #include "machine/boot.h"
+#include "machine/boot_domains.h"
 #include "machine/exit_status.h"
 #include "experiment/cli/experiment_command.h"
 #include "machine/flush_log.h"
@@ -77,6 +79,9 @@ struct RunOptions {
   std::string hv_log;
   bool pc_testdev = false;                              // QEMU's -device pc-testdev
   bool firmware_state = false;  // start a kernel with the PICs, PIT and IVT as SeaBIOS leaves them
+  std::vector<std::string> domains;  // --domain KERNEL[,memory=MiB,...]: several PV domains (docs/domains.md)
+  std::string bvt;                   // --bvt mcu=CYCLES,allow=CYCLES
+  std::string control;               // --control "at CYCLE OP DOMID; ...": domain 0's operations
 };
 
 // ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
@@ -210,7 +215,46 @@ bool parse_debug_exit(const std::string& text, u16& base, u32& size, std::string
   return true;
 }
 
-int run_command(const RunOptions& o) {
+int run_command(const RunOptions& given) {
+  RunOptions o = given;
+  // --domain: the first kernel takes IMAGE's place (and every check IMAGE gets); the others are built after
+  // it (machine/boot_domains.h).
+  std::vector<hv::DomainSpec> domain_specs;
+  hv::BvtConfig bvt;
+  if (!o.domains.empty()) {
+    if (!o.image.empty()) return fail("give the kernels either as IMAGE or as --domain, not both");
+    for (const std::string& d : o.domains) {
+      std::string error;
+      auto spec = hv::parse_domain_spec(d, error);
+      if (!spec) return fail(error);
+      domain_specs.push_back(std::move(*spec));
+    }
+    if (o.pv_pages) return fail("--pv-pages: with --domain, give each domain its memory=MiB");
+    if (domain_specs[0].cmdline) {
+      if (!o.cmdline.empty()) return fail("--cmdline and the first --domain's cmdline= are both given");
+      o.cmdline = *domain_specs[0].cmdline;
+    }
+    if (domain_specs.size() > 1 && (o.gdb_port || o.trace.find("hypercall") != std::string::npos))
+      return fail("--gdb and --trace hypercall follow one domain; with several domains they are not available");
+    if (domain_specs.size() == 1 && domain_specs[0].memory_mib) o.pv_pages = *domain_specs[0].memory_mib * 256;
+    o.image = domain_specs[0].kernel;
+    o.pv = true;
+  }
+  if (!o.bvt.empty()) {
+    if (domain_specs.size() < 2) return fail("--bvt applies to several domains (--domain given twice or more)");
+    std::string error;
+    auto c = hv::parse_bvt_config(o.bvt, error);
+    if (!c) return fail(error);
+    bvt = *c;
+  }
+  std::vector<hv::ControlEvent> control;
+  if (!o.control.empty()) {
+    if (domain_specs.size() < 2) return fail("--control applies to several domains (--domain given twice or more)");
+    std::string error;
+    auto c = hv::parse_control_timeline(o.control, error);
+    if (!c) return fail(error);
+    control = std::move(*c);
+  }
   const bool rom_boot = !o.bios.empty();
   if (rom_boot && !o.image.empty())
     return fail("--bios boots the ROM at the reset vector: give either an IMAGE or --bios, not both");
@@ -343,6 +387,7 @@ int run_command(const RunOptions& o) {
   }
 
   Cpu& cpu = m->cpu();
+  DomainSet domain_set;  // several domains: the scheduler over them (domain 1 is sys.hypervisor)
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
   if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
@@ -359,7 +404,12 @@ int run_command(const RunOptions& o) {
     pvo.console_input = &stdin_byte;
     pvo.log_sink = &log_chars;
     pvo.log_context = hv_log_file ? hv_log_file.get() : stderr;
-    if (!boot_pv(sys, boot_image, *kind, pvo, boot_error)) return fail(boot_error);
+    if (domain_specs.size() > 1) {
+      if (!boot_domains(sys, domain_set, boot_image, *kind, domain_specs, bvt, std::move(control), pvo, boot_error))
+        return fail(boot_error);
+    } else if (!boot_pv(sys, boot_image, *kind, pvo, boot_error)) {
+      return fail(boot_error);
+    }
   } else {
     PcOptions pc;
     pc.console = serial_out->sink();
@@ -377,7 +427,11 @@ int run_command(const RunOptions& o) {
 
   // ring1's exit status for a run that ended with `why`: what run_command returns and what the gdb stub
   // reports to a client when the guest ends (its `W` packet).
-  auto exit_status = [&](StopReason why, bool killed) { return sys.exit_status(why, killed); };
+  hv::DomainScheduler* sched = domain_set.scheduler.get();
+  auto exit_status = [&](StopReason why, bool killed) {
+    if (sched && why == StopReason::Requested && sched->any_crashed()) return kExitGuestCrash;
+    return sys.exit_status(why, killed);
+  };
   dbg.exit_status = [&](StopReason why) { return exit_status(why, false); };
   dbg.hypervisor = hyp;
   if (dbg.trace.hypercall && !hyp)
@@ -439,6 +493,8 @@ int run_command(const RunOptions& o) {
   s.image = image_path;
   s.guest_exit_status = guest_exit;
   s.hypervisor = hyp;
+  if (sched) sched->settle();
+  s.domains = sched;
   s.killed = dbg_out.killed;
   s.measure = measure ? &*measure : nullptr;
   s.config.platform = pv ? "pv" : "pc";
@@ -458,9 +514,17 @@ int run_command(const RunOptions& o) {
   }
   if (!write_all(stdout, "") && write_error.empty())
     write_error = fmt::format("cannot write to stdout: {}", std::strerror(errno));
-  if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
+  if (sched) {
+    for (u32 i = 0; i < sched->count(); ++i) {
+      const hv::Hypervisor& d = sched->domain(i);
+      if (d.state() == hv::DomainState::Crashed)
+        print_err("ring1: domain {} crashed: {}\n", d.domain().id.value, d.crash_message());
+      else if (d.state() == hv::DomainState::Blocked)
+        print_err("ring1: domain {} blocked for good: {}\n", d.domain().id.value, d.crash_message());
+    }
+  } else if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed)
     print_err("ring1: domain crashed: {}\n", hyp->crash_message());
-  else if (hyp && hyp->state() == hv::DomainState::Blocked)
+  else if (!sched && hyp && hyp->state() == hv::DomainState::Blocked)
     print_err("ring1: domain blocked for good: {}\n", hyp->crash_message());
   else if (why == StopReason::UnhandledFault)
     print_err("ring1: guest crashed: {}\n", describe_fault(*m));
@@ -583,6 +647,16 @@ int main(int argc, char** argv) {
   run->add_option("--hv-log", o.hv_log,
                   "PV: write the hypervisor's log (the guest's console_io lines, \"(d1) ...\") to this file "
                   "instead of stderr");
+  run->add_option("--domain", o.domains,
+                  "A PV domain: KERNEL[,memory=MiB][,weight=N][,warp=CYCLES][,warp-limit=CYCLES][,unwarp=CYCLES]"
+                  "[,cmdline=TEXT] (cmdline last); repeat for several domains, ids 1, 2, ... in order, scheduled by "
+                  "BVT (docs/domains.md). Replaces IMAGE");
+  run->add_option("--bvt", o.bvt,
+                  "Several domains: BVT's minimum charging unit and context-switch allowance, mcu=CYCLES,allow=CYCLES "
+                  "(default mcu=1000,allow=50000)");
+  run->add_option("--control", o.control,
+                  "Several domains: domain 0's operations at modelled cycles, \"at CYCLE OP DOMID; ...\" with OP "
+                  "pause, unpause or destroy (results in the report)");
   run->add_option("--pv-pages", o.pv_pages, "Memory of a PV domain in 4 KiB pages (default: all the hypervisor leaves)");
   run->add_option("--initrd", o.initrd,
                   "Multiboot modules, as QEMU's -initrd: \"FILE [ARGS],FILE [ARGS]\" (',,' is a literal comma); "

@@ -15,6 +15,10 @@ struct Domain {
   std::optional<Mfn> guest_table{};  // the base pointer NEW_BASEPTR installs; CR3 while this domain runs
   u32 vm_assist = 0;                 // VMASST_TYPE_* bits the guest has enabled (vm_assist)
   std::vector<Mfn> grant_frames{};   // the shared grant-table frames, in order (grant_table.h)
+  // The balloon's accounts (Xen's d->tot_pages, d->max_pages): frames the domain holds as its memory, and
+  // the most it may hold (memory_op increase_reservation stops there). The builder sets both.
+  u32 tot_pages = 0;
+  u32 max_pages = 0;
 };
 
 }  // namespace ring1::hv

@@ -18,6 +18,9 @@ namespace ring1::hv {
 struct PvBootConfig {
   std::string cmdline;
   u32 nr_pages = 0;  // the domain's memory in pages; 0: all the RAM the hypervisor leaves
+  // Where its frames come from (several domains): machine frames [first_mfn, end_mfn) and its shared-info
+  // frame. 0: from kFirstDomainFrame up to the frame below the hypervisor's, which is the shared-info frame.
+  u32 first_mfn = 0, end_mfn = 0, shared_mfn = 0;
 };
 
 // What the builder made, for the report and for tests.

@@ -154,24 +154,25 @@ i32 EventChannels::alloc_unbound(u16 dom, u16 remote_dom) {
   return port;
 }
 
-// The one domain with ports is this one; domain 0 stands for the host-side services, which offer no
-// unbound ports to bind to. Any other domain does not exist (-ESRCH).
+// Xen's evtchn_bind_interdomain. The far end must be an unbound port that names this domain as the one
+// allowed to bind it; both ends then name each other. Domain 0 stands for the host-side services, which
+// offer no unbound ports to bind to; a domain that does not exist is -ESRCH.
 i32 EventChannels::bind_interdomain(u16 remote_dom, u32 remote_port) {
-  if (!is_self(remote_dom) && remote_dom != kBackendDomain) return -kESRCH;
+  EventChannels* other = is_self(remote_dom) ? this : peer(remote_dom);
+  if (!other && remote_dom != kBackendDomain) return -kESRCH;
   const i32 lport = get_free_port();
   if (lport < 0) return lport;
   if (remote_dom == kBackendDomain) return -kEINVAL;
-  if (!port_valid(remote_port)) return -kEINVAL;
-  Channel& r = ports_[remote_port];
-  if (r.state != PortState::Unbound || r.remote_dom != self_.value) return -kEINVAL;
+  Channel* r = other->peer_port(remote_port);
+  if (!r || r->state != PortState::Unbound || r->remote_dom != self_.value) return -kEINVAL;
   Channel& l = ports_[lport];
   l = Channel{};
   l.state = PortState::Interdomain;
-  l.remote_dom = self_.value;
+  l.remote_dom = other->self_.value;
   l.remote_port = remote_port;
-  r.state = PortState::Interdomain;
-  r.remote_dom = self_.value;
-  r.remote_port = static_cast<u32>(lport);
+  r->state = PortState::Interdomain;
+  r->remote_dom = self_.value;
+  r->remote_port = static_cast<u32>(lport);
   // Xen raises the new local port at once: notifications sent on the unbound remote end were dropped.
   set_pending(static_cast<u32>(lport));
   return lport;
@@ -214,11 +215,14 @@ i32 EventChannels::close(u32 port) {
     case PortState::Reserved: return -kEINVAL;
     case PortState::Virq: virq_to_port_[c.virq] = 0; break;
     case PortState::Interdomain:
-      if (c.remote_dom == self_.value) {
-        Channel& r = ports_[c.remote_port];
-        r.state = PortState::Unbound;
-        r.remote_dom = self_.value;
-        r.remote_port = 0;
+      // The far end, in this domain or another, goes back to unbound, waiting for this domain again.
+      if (c.remote_dom != kBackendDomain) {
+        EventChannels* other = c.remote_dom == self_.value ? this : peer(c.remote_dom);
+        if (Channel* r = other ? other->peer_port(c.remote_port) : nullptr) {
+          r->state = PortState::Unbound;
+          r->remote_dom = self_.value;
+          r->remote_port = 0;
+        }
       }
       break;
     case PortState::Unbound:
@@ -240,8 +244,10 @@ i32 EventChannels::send(u32 port) {
       if (c.remote_dom == kBackendDomain) {
         const HostEndpoint& h = hosts_[c.remote_port];
         if (h.notify) h.notify(h.context);
-      } else {
+      } else if (c.remote_dom == self_.value) {
         set_pending(c.remote_port);
+      } else if (EventChannels* other = peer(c.remote_dom)) {
+        other->set_pending(c.remote_port);
       }
       return 0;
     case PortState::Ipi:
@@ -321,6 +327,11 @@ i32 EventChannels::reset(u16 dom) {
   for (u32 p = 1; p < buckets_ * kPortsPerBucket; ++p)
     if (ports_[p].state != PortState::Free) close(p);
   return 0;
+}
+
+void EventChannels::close_all() {
+  for (u32 p = 1; p < buckets_ * kPortsPerBucket; ++p)
+    if (ports_[p].state != PortState::Free && ports_[p].state != PortState::Reserved) close(p);
 }
 
 i32 EventChannels::connect_host(HostEndpoint ep) {

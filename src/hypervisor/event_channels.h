@@ -18,6 +18,14 @@ namespace ring1::hv {
 
 enum class PortState : u8 { Free, Reserved, Unbound, Interdomain, Virq, Ipi };
 
+class EventChannels;
+// How a domain's table finds another domain's, for interdomain channels (the domain scheduler's list).
+// Without one, the only domain is this one.
+struct EventDirectory {
+  EventChannels* (*find)(void* context, u16 dom) = nullptr;
+  void* context = nullptr;
+};
+
 // A host-side service at the far end of a port: called when the guest sends on the port.
 struct HostEndpoint {
   void (*notify)(void* context) = nullptr;
@@ -62,6 +70,12 @@ class EventChannels {
   i32 unmask(u32 port);
   i32 bind_vcpu(u32 port, u32 vcpu);
   i32 reset(u16 dom);
+  // Every port closed, as when the domain is destroyed (Xen's evtchn_destroy): peers' ends go back to
+  // unbound, waiting for this domain id again.
+  void close_all();
+  // The other domains of the run (interdomain channels across domains).
+  void set_directory(EventDirectory d) { directory_ = d; }
+  DomainId self() const { return self_; }
 
   // ---- the hypervisor's side ----
   // A new port of the guest, connected to a host-side service (status: interdomain to domain 0).
@@ -111,6 +125,11 @@ class EventChannels {
   bool test_and_clear_bit(u32 offset, u32 bit);
   void clear_bit(u32 offset, u32 bit);
   bool is_self(u16 dom) const { return dom == xen::kDomidSelf || dom == self_.value; }
+  EventChannels* peer(u16 dom) const {
+    return directory_.find && dom != self_.value ? directory_.find(directory_.context, dom) : nullptr;
+  }
+  // The far end of a cross-domain channel: another domain binds to, closes, or sends on its port.
+  Channel* peer_port(u32 port) { return port_valid(port) ? &ports_[port] : nullptr; }
   void kick() {
     if (kick_) kick_(kick_ctx_);
   }
@@ -127,6 +146,7 @@ class EventChannels {
   u64 virqs_lost_ = 0;
   void (*kick_)(void*) = nullptr;
   void* kick_ctx_ = nullptr;
+  EventDirectory directory_;
 };
 
 }  // namespace ring1::hv

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cpu/descriptors.h"
+#include "hypervisor/domain_scheduler.h"
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/privileged_op.h"
 #include "hypervisor/xen_abi.h"
@@ -33,11 +34,17 @@ FrameTable claim_hypervisor_frames(PhysicalMemory& ram, const HypervisorSpace& s
 }
 }  // namespace
 
+HypervisorCore::HypervisorCore(PhysicalMemory& ram, bool global_mappings)
+    : space(ram, global_mappings),
+      frames(claim_hypervisor_frames(ram, space)),
+      m2p(frames, Mfn{space.m2p_first_frame()}) {}
+
 Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
     : cpu_(cpu),
-      space_(cpu.mmu().ram(), global_mappings),
-      frames_(claim_hypervisor_frames(cpu.mmu().ram(), space_)),
-      m2p_(frames_, Mfn{space_.m2p_first_frame()}),
+      core_(std::make_shared<HypervisorCore>(cpu.mmu().ram(), global_mappings)),
+      space_(core_->space),
+      frames_(core_->frames),
+      m2p_(core_->m2p),
       mmu_ops_(frames_, m2p_),
       guest_(cpu.mmu()),
       walking_(cpu),
@@ -53,6 +60,24 @@ Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
   mmu_ops_.set_preemption(&preemption_);
   cpu.host_escape = {&Hypervisor::on_escape, this};
   cpu.exception_mode = Cpu::ExceptionMode::Deliver;
+}
+
+Hypervisor::Hypervisor(Hypervisor& first, DomainId id)
+    : cpu_(first.cpu_),
+      core_(first.core_),
+      space_(core_->space),
+      frames_(core_->frames),
+      m2p_(core_->m2p),
+      mmu_ops_(frames_, m2p_),
+      guest_(cpu_.mmu()),
+      walking_(cpu_),
+      layout_(first.layout_),
+      store_(cpu_.mmu().ram()),
+      console_backend_(cpu_.mmu().ram()),
+      events_(cpu_.mmu().ram(), id) {
+  domain_.id = id;
+  mmu_ops_.set_preemption(&preemption_);
+  time_ = first.time_;
 }
 
 u64 Hypervisor::requests_so_far() const {
@@ -165,9 +190,12 @@ void Hypervisor::escape(Cpu& c) {
     c.charge(c.costs().events.cr3_write);
     for (LinearAddr a : deferred_invlpg_) c.mmu().invlpg(a.value);  // charged by finish_mmu
     deferred_invlpg_.clear();
+    if (scheduler_) scheduler_->after_entry(*this);
     return;
   }
   handle(c);
+  // With several domains, the end of an entry is where the CPU may pass to another (domain_scheduler.h).
+  if (scheduler_) scheduler_->after_entry(*this);
 }
 
 void Hypervisor::handle(Cpu& c) {
@@ -193,7 +221,9 @@ void Hypervisor::handle(Cpu& c) {
   if (vector == kHypercallVector) {
     hypercall(c);
   } else if (vector == kEventCheckVector) {
-    ++stats_.event_interrupts;  // the guest was stopped so that the upcall below can run
+    // The guest was stopped so that the upcall below can run, or (several domains) so that the scheduler
+    // can switch.
+    if (!reschedule) ++stats_.event_interrupts;
   } else {
     exception(c, vector, error_code);
   }
@@ -347,7 +377,8 @@ void Hypervisor::crash(std::string why) {
     crash_message_ = std::move(why);
     note_stop_frame();
   }
-  cpu().request_stop(StopReason::Requested);
+  if (scheduler_) scheduler_->ended(*this);  // the others run on
+  else cpu().request_stop(StopReason::Requested);
 }
 
 void Hypervisor::shutdown(u32 reason) {
@@ -358,7 +389,8 @@ void Hypervisor::shutdown(u32 reason) {
   state_ = reason == xen::kShutdownCrash ? DomainState::Crashed : DomainState::Shutdown;
   shutdown_reason_ = reason;
   if (reason == xen::kShutdownCrash) crash_message_ = "the guest asked to be crashed (SCHEDOP_shutdown, SHUTDOWN_crash)";
-  cpu().request_stop(StopReason::Requested);
+  if (scheduler_) scheduler_->ended(*this);
+  else cpu().request_stop(StopReason::Requested);
 }
 
 // console_io goes to the hypervisor's log as a debug Xen prints a guest's (d<id>) lines: each line prefixed

@@ -6,6 +6,7 @@
 // builds (xen/arch/x86/x86_32/entry.S, create_bounce_frame; XEN-REFERENCE.md 2.8).
 #pragma once
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,11 +56,28 @@ struct HypervisorStats {
   u64 timer_events = 0;       // VIRQ_TIMER raised by the single-shot and periodic timers
 };
 
+class DomainScheduler;  // domain_scheduler.h: several domains on the one CPU
+
+// What every domain of a run shares: the hypervisor's own address-space part (IDT, GDT, TSS, stubs, stack),
+// the frame table that records which domain owns each machine frame, and the machine-to-phys table.
+struct HypervisorCore {
+  HypervisorCore(PhysicalMemory& ram, bool global_mappings);
+  HypervisorSpace space;
+  FrameTable frames;
+  MachToPhys m2p;
+};
+
+// One Hypervisor per domain: its vCPU, events, timers, consoles, statistics and fate, over a core that the
+// first one creates and later ones share (Hypervisor(first, id)). With one domain nothing else changes.
 class Hypervisor {
  public:
   // Takes the top of the RAM behind `cpu`'s MMU (HypervisorSpace) and installs itself as the CPU's host
   // escape. The hypervisor needs the CPU (and through it the MMU and RAM), not the machine around them.
+  // Domain 1.
   explicit Hypervisor(Cpu& cpu, bool global_mappings = true, Layout layout = Layout::Shared);
+  // Another domain, `id`, on `first`'s CPU, core and layout. It takes the CPU only when the domain
+  // scheduler switches to it.
+  Hypervisor(Hypervisor& first, DomainId id);
   Hypervisor(const Hypervisor&) = delete;
   Hypervisor& operator=(const Hypervisor&) = delete;
 
@@ -159,6 +177,14 @@ class Hypervisor {
   bool poll(const u32* ports, u32 n, u64 timeout_ns);
   // Looks for console input and hands it to the guest.
   void poll_console_input();
+  // SCHEDOP_yield: with several domains the scheduler chooses again; alone, nothing to give the CPU to.
+  void yield();
+  // ---- several domains (domain_scheduler.h) ----
+  // The scheduler this domain runs under; null when it is the run's only domain.
+  DomainScheduler* scheduler() const { return scheduler_; }
+  // Set by the scheduler on the running domain when it must give up the CPU: the event-check interrupt
+  // then brings the guest into the hypervisor whatever its upcall mask, and the entry's end switches.
+  bool reschedule = false;
   // The return path: if the guest is about to resume with an event pending and upcalls unmasked, builds
   // the event callback's bounce frame (Xen's test_all_events / process_pending_events).
   void deliver_pending_upcall();
@@ -217,6 +243,7 @@ class Hypervisor {
   static void on_coherence_flush(void* self);  // the frame table's TLB flush (FrameTable::attach_tlb)
   void escape(Cpu& cpu);
   void note_stop_frame();
+  friend class DomainScheduler;
   void handle(Cpu& cpu);
   void hypercall(Cpu& cpu);
   void exception(Cpu& cpu, u8 vector, u32 error_code);
@@ -241,9 +268,10 @@ class Hypervisor {
   void set_stack_word(u32 offset, u32 v);
 
   Cpu& cpu_;
-  HypervisorSpace space_;
-  FrameTable frames_;
-  MachToPhys m2p_;
+  std::shared_ptr<HypervisorCore> core_;
+  HypervisorSpace& space_;
+  FrameTable& frames_;
+  MachToPhys& m2p_;
   MmuHypercalls mmu_ops_;
   Domain domain_;
   VirtualCpu vcpu_;
@@ -274,6 +302,7 @@ class Hypervisor {
   VirtualTime time_;
   VcpuTimers timers_;
   bool kicked_ = false;
+  DomainScheduler* scheduler_ = nullptr;
   u64 last_wake_ns_ = 0;  // evtchn_upcall_pending went from 0 to 1 (wakes a blocked or polling vCPU)
 };
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cpu/descriptors.h"
+#include "hypervisor/domain_scheduler.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/xen_abi.h"
 
@@ -28,6 +29,10 @@ void Hypervisor::attach_shared_info(u32 ma) {
 // ---- timers ----
 
 void Hypervisor::arm_timers() {
+  if (scheduler_) {
+    scheduler_->rearm();  // one timed event for every domain's timers and the time slice
+    return;
+  }
   const std::optional<u64> next = timers_.next(false);
   cpu().schedule_event(next ? time_.cycles_at(*next) : ~Cycles(0));
 }
@@ -65,6 +70,7 @@ void Hypervisor::fire_timers(bool blocked) {
 
 bool Hypervisor::irq_pending(void* self) {
   auto* hv = static_cast<Hypervisor*>(self);
+  if (hv->reschedule) return true;
   return hv->state_ == DomainState::Running && hv->events_.shared_info() && hv->events_.upcall_pending() &&
          !hv->events_.upcall_masked();
 }
@@ -74,6 +80,7 @@ u8 Hypervisor::irq_acknowledge(void*) { return kEventCheckVector; }
 void Hypervisor::on_kick(void* self) {
   auto* hv = static_cast<Hypervisor*>(self);
   hv->kicked_ = true;
+  if (hv->scheduler_) hv->scheduler_->kicked(*hv);  // wakes it if it was blocked
   hv->cpu().interrupt_requested();  // taken only where EFLAGS.IF is set: in the guest, never in the stubs
 }
 
@@ -191,12 +198,26 @@ bool Hypervisor::wait_until(Woken woken, const u64* timeout_ns) {
 void Hypervisor::vcpu_down() {
   state_ = DomainState::Blocked;
   crash_message_ = "its only vCPU went down (VCPUOP_down) and nothing can bring it up";
-  cpu().request_stop(StopReason::Halted);
+  if (scheduler_) scheduler_->ended(*this);
+  else cpu().request_stop(StopReason::Halted);
+}
+
+void Hypervisor::yield() {
+  if (scheduler_) scheduler_->yield(*this);
+  poll_console_input();
 }
 
 bool Hypervisor::block() {
   // Xen's do_block: event delivery enabled first, then checked, so no wake-up is lost.
   events_.set_upcall_mask(false);
+  if (scheduler_) {
+    // Another domain runs meanwhile; a kick wakes this one (domain_scheduler.h).
+    if (!events_.upcall_pending()) {
+      ++stats_.blocks;
+      scheduler_->block(*this);
+    }
+    return true;
+  }
   return wait_until([&] { return kicked_ || events_.upcall_pending(); }, nullptr);
 }
 
@@ -207,6 +228,16 @@ bool Hypervisor::poll(const u32* ports, u32 n, u64 timeout_ns) {
       if (events_.port_pending(ports[i])) return true;
     return false;
   };
+  if (scheduler_) {
+    kicked_ = false;
+    // Asleep until an event is raised for it (any port: the guest looks again, as after a spurious wake-up)
+    // or the timeout passes.
+    if (any_pending() || (timeout_ns && now_ns() >= timeout_ns)) return true;
+    if (timeout_ns) timers_.poll_timeout = timeout_ns;
+    ++stats_.blocks;
+    scheduler_->block(*this);
+    return true;
+  }
   if (timeout_ns) timers_.poll_timeout = timeout_ns;
   const bool ok = wait_until(any_pending, timeout_ns ? &timeout_ns : nullptr);
   timers_.poll_timeout.reset();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cpu/isa/ud.h"
+#include "hypervisor/domains_report.h"
 #include "hypervisor/hv_report.h"
 #include "hypervisor/hypervisor.h"
 #include "mmu/guest_memory.h"
@@ -238,6 +239,7 @@ std::string report_text(Machine& m, const RunSummary& s) {
   out += config_text(m, s);
   out += tlb_text(m);
   if (s.hypervisor) out += hv::hv_report_text(*s.hypervisor);
+  if (s.domains) out += hv::domains_report_text(*s.domains);
   out += transitions_text(m);
   out += sensitive_text(c);
   out += ports_text(m);
@@ -330,7 +332,9 @@ std::string report_json(Machine& m, const RunSummary& s) {
       s.guest_exit_status ? std::to_string(*s.guest_exit_status) : "null", stop, config, rings, fault,
       tlb, transitions, vectors, sensitive_json(c), ports, c.gpr[EAX], c.gpr[EBX],
       c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, c.cpl, c.cr0,
-      c.cr2, c.cr3, c.cr4, s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null",
+      c.cr2, c.cr3, c.cr4,
+      (s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null") +
+          (s.domains ? ",\"domains\":" + hv::domains_report_json(*s.domains) : ""),
       s.measure ? measure_json(*s.measure) : "null", s.wall_seconds, mips(m, s),
       dc.blocks_built, dc.insns_decoded, dc.frames_invalidated);
 }

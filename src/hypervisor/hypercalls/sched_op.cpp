@@ -28,7 +28,7 @@ i32 do_sched_op(Hypervisor& hv, const HypercallArgs& a) {
     case xen::kSchedopYield:
       // Nobody else to run. A back end waiting for the guest (GRUB spins on yield until its console ring
       // drains) has had its notification already; input that arrived is handed over.
-      hv.poll_console_input();
+      hv.yield();
       return 0;
     case xen::kSchedopBlock:
       hv.block();

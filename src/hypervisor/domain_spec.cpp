@@ -1,0 +1,158 @@
+// Parsing `--domain` and `--bvt` arguments (see the header). Numbers are decimal or 0x-hex digits only,
+// as every count option of ring1 is.
+#include "hypervisor/domain_spec.h"
+
+#include <fmt/format.h>
+
+namespace ring1::hv {
+namespace {
+
+std::optional<u64> number(const std::string& text, u64 max) {
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string digits = hex ? text.substr(2) : text;
+  if (digits.empty()) return std::nullopt;
+  const u64 base = hex ? 16 : 10;
+  u64 v = 0;
+  for (char ch : digits) {
+    u64 d;
+    if (ch >= '0' && ch <= '9') d = u64(ch - '0');
+    else if (hex && ch >= 'a' && ch <= 'f') d = u64(ch - 'a' + 10);
+    else if (hex && ch >= 'A' && ch <= 'F') d = u64(ch - 'A' + 10);
+    else return std::nullopt;
+    if (v > (max - d) / base) return std::nullopt;
+    v = v * base + d;
+  }
+  return v;
+}
+
+// Splits "k=v,k=v" one item at a time; `rest_key` takes everything after it, commas included.
+template <class Take>
+bool for_each_item(const std::string& text, std::size_t from, const char* rest_key, Take take, std::string& error) {
+  while (from < text.size()) {
+    const std::size_t eq = text.find('=', from);
+    const std::size_t comma = text.find(',', from);
+    if (eq == std::string::npos || (comma != std::string::npos && comma < eq)) {
+      error = fmt::format("'{}': expected key=value, got '{}'", text, text.substr(from, comma - from));
+      return false;
+    }
+    const std::string key = text.substr(from, eq - from);
+    std::size_t end = key == rest_key ? text.size() : (comma == std::string::npos ? text.size() : comma);
+    if (!take(key, text.substr(eq + 1, end - eq - 1))) return false;
+    from = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<DomainSpec> parse_domain_spec(const std::string& text, std::string& error) {
+  DomainSpec s;
+  const std::size_t comma = text.find(',');
+  s.kernel = text.substr(0, comma);
+  if (s.kernel.empty()) {
+    error = fmt::format("--domain '{}': a KERNEL comes first", text);
+    return std::nullopt;
+  }
+  if (comma == std::string::npos) return s;
+  auto take = [&](const std::string& key, const std::string& value) {
+    auto num = [&](u64 max) {
+      auto v = number(value, max);
+      if (!v) error = fmt::format("--domain '{}': {}={} is not a number from 0 to {}", text, key, value, max);
+      return v;
+    };
+    if (key == "cmdline") {
+      s.cmdline = value;
+    } else if (key == "memory") {
+      auto v = num(4095);
+      if (!v) return false;
+      if (*v == 0) {
+        error = fmt::format("--domain '{}': memory=0", text);
+        return false;
+      }
+      s.memory_mib = static_cast<u32>(*v);
+    } else if (key == "weight") {
+      auto v = num(Bvt::kMaxWeight);
+      if (!v) return false;
+      if (*v == 0) {
+        error = fmt::format("--domain '{}': weight=0 (a weight is 1 or more)", text);
+        return false;
+      }
+      s.sched.weight = static_cast<u32>(*v);
+    } else if (key == "warp" || key == "warp-limit" || key == "unwarp") {
+      auto v = num(u64(1) << 40);
+      if (!v) return false;
+      (key == "warp" ? s.sched.warp : key == "warp-limit" ? s.sched.warp_limit : s.sched.unwarp_requirement) = *v;
+    } else {
+      error = fmt::format("--domain '{}': unknown key '{}' (memory, cmdline, weight, warp, warp-limit, unwarp)", text,
+                          key);
+      return false;
+    }
+    return true;
+  };
+  if (!for_each_item(text, comma + 1, "cmdline", take, error)) return std::nullopt;
+  return s;
+}
+
+std::optional<BvtConfig> parse_bvt_config(const std::string& text, std::string& error) {
+  BvtConfig c;
+  auto take = [&](const std::string& key, const std::string& value) {
+    auto v = number(value, u64(1) << 40);
+    if (!v || *v == 0) {
+      error = fmt::format("--bvt '{}': {}={} is not a number from 1 to 2^40", text, key, value);
+      return false;
+    }
+    if (key == "mcu") c.mcu = *v;
+    else if (key == "allow") c.ctx_allow = *v;
+    else {
+      error = fmt::format("--bvt '{}': unknown key '{}' (mcu, allow)", text, key);
+      return false;
+    }
+    return true;
+  };
+  if (!for_each_item(text, 0, "", take, error)) return std::nullopt;
+  return c;
+}
+
+std::optional<std::vector<ControlEvent>> parse_control_timeline(const std::string& text, std::string& error) {
+  std::vector<ControlEvent> out;
+  std::size_t from = 0;
+  while (from <= text.size()) {
+    std::size_t end = text.find(';', from);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(from, end - from);
+    from = end + 1;
+    std::vector<std::string> words;
+    for (std::size_t i = 0; i < item.size();) {
+      while (i < item.size() && item[i] == ' ') ++i;
+      std::size_t j = i;
+      while (j < item.size() && item[j] != ' ') ++j;
+      if (j > i) words.push_back(item.substr(i, j - i));
+      i = j;
+    }
+    if (words.empty()) continue;
+    ControlEvent e;
+    const auto at = words.size() == 4 && words[0] == "at" ? number(words[1], ~u64(0)) : std::nullopt;
+    const auto dom = words.size() == 4 ? number(words[3], 0x7FEF) : std::nullopt;
+    if (!at || !dom) {
+      error = fmt::format("--control: '{}' is not \"at CYCLE OP DOMID\" (OP: pause, unpause, destroy)", item);
+      return std::nullopt;
+    }
+    if (words[2] == "pause") e.op = ControlEvent::Op::Pause;
+    else if (words[2] == "unpause") e.op = ControlEvent::Op::Unpause;
+    else if (words[2] == "destroy") e.op = ControlEvent::Op::Destroy;
+    else {
+      error = fmt::format("--control: unknown operation '{}' (pause, unpause, destroy)", words[2]);
+      return std::nullopt;
+    }
+    e.at = *at;
+    e.dom = static_cast<u16>(*dom);
+    if (!out.empty() && e.at < out.back().at) {
+      error = fmt::format("--control: '{}' comes before the step ahead of it (steps go in cycle order)", item);
+      return std::nullopt;
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace ring1::hv
