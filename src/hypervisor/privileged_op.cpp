@@ -73,7 +73,7 @@ void write_hypercall_page_msr(Hypervisor& hv, u32 eax, u32 edx) {
   if (!hv.frames().get_page_and_type(m, hv.domain().id, FrameType::Writable)) return;
   u8 page[kPageSize];
   fill_hypercall_page(page);
-  hv.machine().ram().write_bytes(machine_addr(m).value, page, kPageSize);
+  hv.ram().write_bytes(machine_addr(m).value, page, kPageSize);
   hv.frames().put_page_and_type(m);
 }
 
@@ -175,7 +175,7 @@ bool read_cr(Hypervisor& hv, u8 cr, u32& v) {
   Cpu& c = hv.cpu();
   switch (cr) {
     case 0: v = c.cr0; return true;  // its TS is the guest's own (fpu_taskswitch, CLTS)
-    case 2: hv.machine().ram().read_bytes(hv.vcpu().vcpu_info + kVcpuCr2At, &v, 4); return true;
+    case 2: hv.ram().read_bytes(hv.vcpu().vcpu_info + kVcpuCr2At, &v, 4); return true;
     case 3: v = hv.domain().guest_table ? hv.domain().guest_table->value << kPageShift : 0; return true;
     case 4: v = c.cr4 & ~(kCr4Pge | kCr4Pse); return true;  // "we lie about PGE & PSE"
     default: return false;
@@ -191,7 +191,7 @@ bool write_cr(Hypervisor& hv, u8 cr, u32 v) {
       c.set_cr0(v & kCr0Ts ? c.cr0 | kCr0Ts : c.cr0 & ~kCr0Ts);
       return true;
     case 2:
-      hv.machine().ram().write_bytes(hv.vcpu().vcpu_info + kVcpuCr2At, &v, 4);  // arch_set_cr2
+      hv.ram().write_bytes(hv.vcpu().vcpu_info + kVcpuCr2At, &v, 4);  // arch_set_cr2
       return true;
     case 3: {
       // new_guest_cr3 on the frame the value names, then the load as MMUEXT_NEW_BASEPTR does it.
