@@ -78,15 +78,19 @@ _ring1_guest_compile(RING1_GUEST_KIT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-k
 set(RING1_GUEST_KIT_PROCESS_OBJECTS "")
 _ring1_guest_compile(RING1_GUEST_KIT_PROCESS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF
   ${_kit}/processes/user_return.c ${_kit}/processes/frame_iret.S)
+# Likewise the xenstore client (ring1_add_guest's XENBUS): kit/xenbus.h, for guests that use the store.
+set(RING1_GUEST_KIT_XENBUS_OBJECTS "")
+_ring1_guest_compile(RING1_GUEST_KIT_XENBUS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/xenbus.c)
 file(RELATIVE_PATH _dir ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
 string(MAKE_C_IDENTIFIER "guest-kit-${_dir}" RING1_GUEST_KIT_TARGET)
-add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} ${RING1_GUEST_KIT_PROCESS_OBJECTS})
+add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} ${RING1_GUEST_KIT_PROCESS_OBJECTS}
+                  ${RING1_GUEST_KIT_XENBUS_OBJECTS})
 
-# ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES]): builds
+# ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES] [XENBUS]): builds
 # ${CMAKE_CURRENT_BINARY_DIR}/name.elf, part of the default build (target guest-name). PROCESSES links the
-# kit's process support (kit/processes.h) too.
+# kit's process support (kit/processes.h) too; XENBUS its xenstore client (kit/xenbus.h).
 function(ring1_add_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES" "" "SOURCES;USER_SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES;XENBUS" "" "SOURCES;USER_SOURCES")
   if(NOT G_SOURCES)
     message(FATAL_ERROR "ring1_add_guest(${name}): no SOURCES")
   endif()
@@ -96,6 +100,9 @@ function(ring1_add_guest name)
   _ring1_guest_compile(objs ${dir} ON ${G_USER_SOURCES})
   if(G_PROCESSES)
     list(APPEND objs ${RING1_GUEST_KIT_PROCESS_OBJECTS})
+  endif()
+  if(G_XENBUS)
+    list(APPEND objs ${RING1_GUEST_KIT_XENBUS_OBJECTS})
   endif()
   set(elf ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   add_custom_command(

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/internal_error.h"
+#include "control/xenstore/domain_tree.h"
 
 namespace ring1::hv {
 namespace {
@@ -204,7 +205,8 @@ u32 write_p2m_and_page_tables(const DomainMemory& mem, const BootstrapLayout& l,
 
 // ---- start_info (with the console and store channels) and shared_info ----
 Fail write_start_and_shared_info(Hypervisor& hv, const DomainMemory& mem, const BootstrapLayout& l, u32 nr_pages,
-                                 u32 shared_mfn, const std::string& cmdline, xen::StartInfo& si) {
+                                 u32 shared_mfn, const std::string& cmdline, const std::string& name,
+                                 xen::StartInfo& si) {
   si = xen::StartInfo{};
   std::memcpy(si.magic, kStartInfoMagic, sizeof(kStartInfoMagic));
   si.nr_pages = nr_pages;
@@ -216,10 +218,22 @@ Fail write_start_and_shared_info(Hypervisor& hv, const DomainMemory& mem, const 
   if (console_port < 0) return std::string("no event channel for the console (a ring1 bug)");
   si.console.domU.evtchn = static_cast<u32>(console_port);
   si.store_mfn = mem.mfn_of(l.xenstore);
-  // The store's event channel, its far end ring1's minimal store (xenstore_stub.h), where xenstored would be.
+  // The store's event channel, its far end domain 0's store daemon (control/xenstore), which is introduced
+  // to the domain's ring; then the domain's entries in the store, as xend writes them.
   const i32 store_port = hv.set_store_page(si.store_mfn * kPage);
   if (store_port < 0) return std::string("no event channel for the xenstore (a ring1 bug)");
   si.store_evtchn = static_cast<u32>(store_port);
+  xs::DomainEntries entries;
+  entries.domid = hv.domain().id.value;
+  entries.name = name.empty() ? fmt::format("domain-{}", entries.domid) : name;
+  entries.memory_kib = nr_pages * (kPage / 1024);
+  entries.store_mfn = si.store_mfn;
+  entries.store_port = si.store_evtchn;
+  entries.console_mfn = si.console.domU.mfn;
+  entries.console_port = si.console.domU.evtchn;
+  const xs::Xenstored::Uncharged setup(hv.store());
+  check_invariant(xs::write_domain_entries(hv.store().dom0(), entries) == 0,
+                  "domain builder: the store refused the domain's entries");
   si.pt_base = l.pt_base;
   si.nr_pt_frames = l.nr_pt;
   si.mfn_list = l.mfn_list;
@@ -273,7 +287,7 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   check_invariant(hv.mmu_ops().new_guest_cr3(hv.domain(), Mfn{l2_mfn}) == 0,
                   "domain builder: the initial page directory cannot be the base pointer");
   xen::StartInfo si;
-  if (failed(write_start_and_shared_info(hv, mem, l, nr_pages, shared_mfn, cfg.cmdline, si))) return std::nullopt;
+  if (failed(write_start_and_shared_info(hv, mem, l, nr_pages, shared_mfn, cfg.cmdline, cfg.name, si))) return std::nullopt;
 
   hv.enter_guest(l2_mfn * kPage, k.entry, l.stack + kPage, l.start_info);
 

@@ -21,6 +21,7 @@ struct PvBootConfig {
   // Where its frames come from (several domains): machine frames [first_mfn, end_mfn) and its shared-info
   // frame. 0: from kFirstDomainFrame up to the frame below the hypervisor's, which is the shared-info frame.
   u32 first_mfn = 0, end_mfn = 0, shared_mfn = 0;
+  std::string name;  // the domain's name in the store (/local/domain/<id>/name); empty: "domain-<id>"
 };
 
 // What the builder made, for the report and for tests.

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "common/internal_error.h"
+#include "control/xenstore/domain_tree.h"
 #include "cpu/descriptors.h"
 #include "hypervisor/domain_scheduler.h"
 #include "hypervisor/hypercalls/hypercalls.h"
@@ -37,7 +39,8 @@ FrameTable claim_hypervisor_frames(PhysicalMemory& ram, const HypervisorSpace& s
 HypervisorCore::HypervisorCore(PhysicalMemory& ram, bool global_mappings)
     : space(ram, global_mappings),
       frames(claim_hypervisor_frames(ram, space)),
-      m2p(frames, Mfn{space.m2p_first_frame()}) {}
+      m2p(frames, Mfn{space.m2p_first_frame()}),
+      store(ram) {}
 
 Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
     : cpu_(cpu),
@@ -49,7 +52,7 @@ Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
       guest_(cpu.mmu()),
       walking_(cpu),
       layout_(layout),
-      store_(cpu.mmu().ram()),
+      store_(core_->store),
       console_backend_(cpu.mmu().ram()),
       events_(cpu.mmu().ram(), DomainId{1}) {
   domain_.id = DomainId{1};
@@ -60,6 +63,9 @@ Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
   mmu_ops_.set_preemption(&preemption_);
   cpu.host_escape = {&Hypervisor::on_escape, this};
   cpu.exception_mode = Cpu::ExceptionMode::Deliver;
+  // xend's first act: domain 0's own entries. Like the rest of the tools' setup before the domain runs,
+  // it is not charged: the store is charged from enter_guest() on.
+  check_invariant(xs::write_dom0_entries(store_.dom0()) == 0, "the store refused domain 0's own entries");
 }
 
 Hypervisor::Hypervisor(Hypervisor& first, DomainId id)
@@ -72,7 +78,7 @@ Hypervisor::Hypervisor(Hypervisor& first, DomainId id)
       guest_(cpu_.mmu()),
       walking_(cpu_),
       layout_(first.layout_),
-      store_(cpu_.mmu().ram()),
+      store_(core_->store),
       console_backend_(cpu_.mmu().ram()),
       events_(cpu_.mmu().ram(), id) {
   domain_.id = id;
@@ -134,6 +140,7 @@ void Hypervisor::on_coherence_flush(void* self) {
 
 void Hypervisor::enter_guest(u32 cr3, u32 eip, u32 esp, u32 esi) {
   Cpu& c = cpu();
+  store_.set_charge(&Hypervisor::charge_store, this);  // from now on the store's work takes modelled time
   c.reset_flat32();
   c.set_cr3(cr3);
   c.set_cr0(cr0::PE | cr0::ET | cr0::WP | cr0::PG);
@@ -428,16 +435,34 @@ i32 Hypervisor::set_console_ring(u32 ma) {
 void Hypervisor::drain_console_ring() { console_backend_.drain(); }
 
 i32 Hypervisor::set_store_page(u32 ma) {
-  store_.attach(ma);
   store_port_ = events_.connect_host(HostEndpoint{&Hypervisor::on_store_notify, this});
+  if (store_port_ < 0) return store_port_;
+  // The tools' xs_introduce_domain: the store now serves this ring.
+  if (store_.introduce(domain_.id.value, ma, xs::RingNotify{&Hypervisor::on_store_reply, this}) != 0) return -1;
   return store_port_;
 }
 
-// The guest sent on the store's port: read its requests, and if anything moved, signal it back as
-// xenstored does after writing replies.
+// The guest sent on the store's port: the store reads its requests and answers.
 void Hypervisor::on_store_notify(void* self) {
   auto* hv = static_cast<Hypervisor*>(self);
-  if (hv->store_.service() && hv->store_port_ > 0) hv->events_.notify_guest(static_cast<u32>(hv->store_port_));
+  hv->store_.kick(hv->domain_.id.value);
+}
+
+// The store wrote replies or watch events (or made room): signal the guest, as xenstored does.
+void Hypervisor::on_store_reply(void* self) {
+  auto* hv = static_cast<Hypervisor*>(self);
+  if (hv->store_port_ > 0) hv->events_.notify_guest(static_cast<u32>(hv->store_port_));
+}
+
+// The store's work, priced from the cost profile and charged to the clock: it runs on the one CPU, as
+// domain 0's xenstored would between the guest's notification and its reply.
+Cycles Hypervisor::charge_store(void* self, u64 requests, u64 bytes) {
+  Cpu& c = static_cast<Hypervisor*>(self)->cpu();
+  const EventCosts& e = c.costs().events;
+  const Cycles cycles = requests * e.xs_request + bytes * e.xs_byte;
+  c.charge(cycles);
+  if (requests) c.add_handler_steps(requests);  // the instruction limit sees this work too
+  return cycles;
 }
 
 }  // namespace ring1::hv

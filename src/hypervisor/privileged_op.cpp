@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "cpu/descriptors.h"
 #include "hypervisor/cpuid_policy.h"
 #include "hypervisor/domain_builder.h"
@@ -15,6 +17,7 @@ namespace {
 
 constexpr u32 kMaxInsnBytes = 15;  // SDM vol. 2, 2.3.11
 constexpr u32 kTscMsr = 0x10;
+constexpr u32 kDebugCtlMsr = 0x1D9;  // IA32_DEBUGCTL (SDM vol. 3, 17.4.1)
 // A REP string I/O instruction is completed this many iterations at a time; then, as Xen does when
 // hypercall_preempt_check says so, the guest resumes on the same instruction (its registers say how far it
 // got) and traps again. A huge count therefore never holds the hypervisor for long.
@@ -147,6 +150,103 @@ bool string_io(Hypervisor& hv, Hypervisor::Frame f, u8 opcode, u32 length, u32 o
   return true;
 }
 
+
+// The control and debug registers as Xen 3.2 shows them to a PV kernel (traps.c, emulate_privileged_op's
+// 0F 20-23 cases; set_debugreg/do_get_debugreg). ModRM's reg field names the register and its r/m field
+// the general register, whatever the mod bits say (SDM vol. 2, MOV to/from control and debug registers).
+// ESP is the guest's from the frame: the CPU's is the hypervisor's stack here.
+u32 guest_gpr(Hypervisor& hv, const Hypervisor::Frame& f, u8 r) {
+  return r == ESP ? f.esp : hv.cpu().gpr[r];
+}
+
+void set_guest_gpr(Hypervisor& hv, Hypervisor::Frame& f, u8 r, u32 v) {
+  if (r == ESP)
+    f.esp = v;
+  else
+    hv.cpu().gpr[r] = v;
+}
+
+constexpr u32 kCr0Ts = 1u << 3;
+constexpr u32 kCr4Pse = 1u << 4, kCr4Pge = 1u << 7;
+constexpr u32 kVcpuCr2At = offsetof(xen::VcpuInfo, arch) + offsetof(xen::ArchVcpuInfo, cr2);
+
+// MOV from CR0/2/3/4; false for another register (the guest's #GP).
+bool read_cr(Hypervisor& hv, u8 cr, u32& v) {
+  Cpu& c = hv.cpu();
+  switch (cr) {
+    case 0: v = c.cr0; return true;  // its TS is the guest's own (fpu_taskswitch, CLTS)
+    case 2: hv.ram().read_bytes(hv.vcpu().vcpu_info + kVcpuCr2At, &v, 4); return true;
+    case 3: v = hv.domain().guest_table ? hv.domain().guest_table->value << kPageShift : 0; return true;
+    case 4: v = c.cr4 & ~(kCr4Pge | kCr4Pse); return true;  // "we lie about PGE & PSE"
+    default: return false;
+  }
+}
+
+// MOV to CR0/2/3/4; false where Xen fails the instruction (the guest's #GP).
+bool write_cr(Hypervisor& hv, u8 cr, u32 v) {
+  Cpu& c = hv.cpu();
+  switch (cr) {
+    case 0:
+      if ((v ^ c.cr0) & ~kCr0Ts) return false;  // "Attempt to change unmodifiable CR0 flags"
+      c.set_cr0(v & kCr0Ts ? c.cr0 | kCr0Ts : c.cr0 & ~kCr0Ts);
+      return true;
+    case 2:
+      hv.ram().write_bytes(hv.vcpu().vcpu_info + kVcpuCr2At, &v, 4);  // arch_set_cr2
+      return true;
+    case 3: {
+      // new_guest_cr3 on the frame the value names, then the load as MMUEXT_NEW_BASEPTR does it.
+      MmuOutcome out;
+      out.rc = hv.mmu_ops().new_guest_cr3(hv.domain(), Mfn{v >> kPageShift});
+      if (out.rc != 0) return false;
+      out.tlb.new_base = Mfn{v >> kPageShift};
+      hv.finish_mmu(out);
+      return true;
+    }
+    case 4:
+      return true;  // Xen logs "Attempt to change CR4 flags" and changes nothing
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// Xen 3.2's set_debugreg: DR0-3 must lie below the hypervisor; DR6's reserved bits are forced; DR7 may not
+// set general detection nor reserved bits. ring1's processor matches no breakpoint, so a DR7 that enables
+// one stops the run as not modelled, as MOV DR7 does natively (control_registers.cpp).
+i32 set_debugreg(Hypervisor& hv, u32 reg, u32 value) {
+  VirtualCpu& v = hv.vcpu();
+  switch (reg) {
+    case 0: case 1: case 2: case 3:
+      if (u64(value) + 4 > xen::kHypervisorVirtStart) return -xen::err::kEPERM;
+      break;
+    case 6:
+      value = (value & 0xFFFFEFFFu) | 0xFFFF0FF0u;
+      break;
+    case 7:
+      if (value != 0) {
+        value = (value & 0xFFFF27FFu) | 0x400u;
+        if (value & (1u << 13)) return -xen::err::kEPERM;  // GD
+        if (value & 0xFFu) {
+          hv.cpu().not_modelled(fmt::format("debug-register breakpoints (a PV guest's DR7 {:#010x})", value));
+          return -xen::err::kEPERM;
+        }
+      }
+      break;
+    default:
+      return -xen::err::kEINVAL;
+  }
+  v.debugreg[reg] = value;
+  return 0;
+}
+
+i32 get_debugreg(Hypervisor& hv, u32 reg, u32& value) {
+  if (reg > 7) return -xen::err::kEINVAL;
+  value = hv.vcpu().debugreg[reg];
+  return 0;
+}
+
+namespace {
 }  // namespace
 
 bool emulate_privileged_op(Hypervisor& hv) {
@@ -227,6 +327,30 @@ bool emulate_privileged_op(Hypervisor& hv) {
   const u8 op2 = code.b[i++];
   if (lock) return false;
   switch (op2) {
+    case 0x06:  // CLTS: the guest's CR0.TS clears (do_fpu_taskswitch(0))
+      c.set_cr0(c.cr0 & ~kCr0Ts);
+      return done();
+    case 0x09:  // WBINVD: a domain with no physical devices has no caches to flush; Xen ignores it
+      return done();
+    case 0x20: case 0x21: case 0x22: case 0x23: {  // MOV from/to CR, from/to DR
+      if (!need(1)) return false;
+      const u8 modrm = code.b[i++];
+      const u8 reg = (modrm >> 3) & 7, rm = modrm & 7;
+      u32 v = 0;
+      if (op2 == 0x20) {
+        if (!read_cr(hv, reg, v)) return false;
+        set_guest_gpr(hv, f, rm, v);
+      } else if (op2 == 0x22) {
+        if (!write_cr(hv, reg, guest_gpr(hv, f, rm))) return false;
+        if (reg == 3) f = hv.frame();  // finish_mmu may have moved nothing, but keep what the frame says
+      } else if (op2 == 0x21) {
+        if (get_debugreg(hv, reg, v) != 0) return false;
+        set_guest_gpr(hv, f, rm, v);
+      } else {
+        if (set_debugreg(hv, reg, guest_gpr(hv, f, rm)) != 0) return false;
+      }
+      return done();
+    }
     case 0x30: {  // WRMSR: the hypercall-page MSR acts; Xen 3.2 drops writes to every other MSR.
       if (c.gpr[ECX] == kHypercallPageMsr) write_hypercall_page_msr(hv, c.gpr[EAX], c.gpr[EDX]);
       return done();
@@ -241,6 +365,12 @@ bool emulate_privileged_op(Hypervisor& hv) {
         const u64 tsc = c.cycles + c.tsc_offset;
         c.gpr[EAX] = static_cast<u32>(tsc);
         c.gpr[EDX] = static_cast<u32>(tsc >> 32);
+        return done();
+      }
+      if (c.gpr[ECX] == kDebugCtlMsr) {
+        // IA32_DEBUGCTL exists on every P6-class part, and Xen 3.2 reads the real one: 0, as ring1 models
+        // no last-branch recording nor single-stepping on branches.
+        c.gpr[EAX] = c.gpr[EDX] = 0;
         return done();
       }
       return false;  // an MSR ring1's processor does not have: the read faults, as Xen's rdmsr_safe would

@@ -37,6 +37,9 @@ struct VirtualCpu {
   u8 iopl = 0;
   u32 iobmp = 0;
   u32 iobmp_limit = 0;
+  // The guest's debug registers (Xen's guest_context.debugreg), at their architectural reset values
+  // (DR6 0xFFFF0FF0, DR7 0x400; SDM vol. 3, 17.2). ring1's processor matches no breakpoint.
+  std::array<u32, 8> debugreg{0, 0, 0, 0, 0, 0, 0xFFFF0FF0u, 0x400u};
 };
 
 }  // namespace ring1::hv

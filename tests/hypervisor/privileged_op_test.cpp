@@ -281,5 +281,99 @@ TEST(HypervisorMsrs, WritingTheHypercallPageMsrFillsTheGuestsFrameWithHypercallS
   EXPECT_EQ(g.word(0x300100), 1u);  // only the RDMSR of MSR 0x1b faulted
 }
 
+// Xen 3.2's emulate_privileged_op for the guest kernel: CLTS clears its CR0.TS; WBINVD is ignored; MOV from
+// CR0/2/3/4 shows CR0 (its TS the guest's), the virtual CR2, the base pointer's frame and CR4 without PGE
+// and PSE; MOV to CR0 may change TS only; MOV to CR2 sets the virtual CR2; CR8 faults.
+TEST(ControlRegisters, TheKernelsMovesToAndFromControlRegistersAreEmulatedAsXen32Does) {
+  PvGuest g(kTraps + R"(
+  mov ebp, 3
+  mov eax, 5
+  mov ebx, 1
+  int 0x82                   # fpu_taskswitch(1): TS set
+  mov eax, cr0
+  mov [0x300000], eax
+  clts
+  mov eax, cr0
+  mov [0x300004], eax
+  wbinvd
+  mov eax, 0x12345000
+  mov cr2, eax
+  mov ebx, cr2
+  mov [0x300008], ebx
+  mov ecx, cr3
+  mov [0x30000c], ecx
+  mov edx, cr4
+  mov [0x300010], edx
+  mov eax, cr0
+  or eax, 8
+  mov cr0, eax               # TS only: allowed
+  mov esi, cr0
+  mov [0x300014], esi
+  and eax, 0x7fffffff
+  mov cr0, eax               # clearing PG: refused, #GP
+  jmp shutdown
+)");
+  ASSERT_EQ(g.run(), StopReason::Requested) << g.m.cpu().host_error();
+  EXPECT_EQ(g.word(0x300000) & 8, 8u);
+  EXPECT_EQ(g.word(0x300004) & 8, 0u);
+  EXPECT_EQ(g.word(0x300008), 0x12345000u);
+  EXPECT_EQ(g.word(0x30000c), g.hv.domain().guest_table->value << 12);
+  EXPECT_EQ(g.word(0x300010) & ((1u << 7) | (1u << 4)), 0u);
+  EXPECT_EQ(g.word(0x300014) & 8, 8u);
+  EXPECT_EQ(g.word(0x300100), 1u);  // only the MOV to CR0 that clears PG faulted
+}
+
+// The debug registers: reset values DR6 0xFFFF0FF0 and DR7 0x400, DR6's reserved bits forced, a DR0 in the
+// hypervisor's range refused (#GP for MOV, -EPERM for set_debugreg), the hypercalls and MOV agreeing.
+TEST(DebugRegisters, TheKernelsDebugRegistersFollowXen32sSetDebugreg) {
+  PvGuest g(kTraps + R"(
+  mov ebp, 3
+  mov eax, dr6
+  mov [0x300000], eax
+  mov eax, dr7
+  mov [0x300004], eax
+  xor eax, eax
+  mov dr6, eax
+  mov ebx, dr6
+  mov [0x300008], ebx
+  mov eax, 0x1000
+  mov dr0, eax
+  mov eax, 0xfc000000
+  mov dr0, eax               # inside the hypervisor: #GP
+  mov eax, 9                 # get_debugreg(0)
+  mov ebx, 0
+  int 0x82
+  mov [0x30000c], eax
+  mov eax, 8                 # set_debugreg(1, 0xfffffff0): -EPERM
+  mov ebx, 1
+  mov ecx, 0xfffffff0
+  int 0x82
+  mov [0x300010], eax
+  mov eax, 9                 # get_debugreg(8): -EINVAL
+  mov ebx, 8
+  int 0x82
+  mov [0x300014], eax
+  jmp shutdown
+)");
+  ASSERT_EQ(g.run(), StopReason::Requested) << g.m.cpu().host_error();
+  EXPECT_EQ(g.word(0x300000), 0xFFFF0FF0u);
+  EXPECT_EQ(g.word(0x300004), 0x400u);
+  EXPECT_EQ(g.word(0x300008), 0xFFFF0FF0u);
+  EXPECT_EQ(g.word(0x30000c), 0x1000u);
+  EXPECT_EQ(g.word(0x300010), u32(-1));   // -EPERM
+  EXPECT_EQ(g.word(0x300014), u32(-22));  // -EINVAL
+  EXPECT_EQ(g.word(0x300100), 1u);
+}
+
+TEST(DebugRegisters, ADr7ThatEnablesABreakpointStopsAsNotModelled) {
+  PvGuest g(kTraps + R"(
+  mov eax, 0x401
+  mov dr7, eax
+  jmp shutdown
+)");
+  EXPECT_EQ(g.run(), StopReason::NotModelled);
+  EXPECT_NE(g.m.cpu().host_error().find("debug-register breakpoints"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ring1::hv

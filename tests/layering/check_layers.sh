@@ -5,10 +5,11 @@
 #   common      types, faults, costs, EFLAGS and the architectural bits: includes nothing of ring1
 #   mmu         physical memory, TLB, page walker, guest-memory copies: common
 #   cpu         the interpreter: common, mmu
+#   control     domain 0's daemons (the xenstore): common, mmu; used by devices and the hypervisor
 #   loaders     ELF, multiboot, Xen notes: common, mmu, cpu
-#   devices     the PC's devices and the PV back ends: common, mmu, cpu, and the Xen ABI headers
+#   devices     the PC's devices and the PV back ends: common, mmu, cpu, control, and the Xen ABI headers
 #               (hypervisor/xen_abi*.h, which include only common/: the guest-facing ABI is vocabulary)
-#   hypervisor  the PV machine: common, mmu, cpu, loaders, devices
+#   hypervisor  the PV machine: common, mmu, cpu, loaders, control, devices
 #   machine     the composition root (machine, boot, exit statuses, reports): all of the above
 #   debugger    gdb stub, tracer, monitor: all of the above
 #   vectors     the SingleStepTests runner: common, mmu, cpu, machine
@@ -21,15 +22,16 @@ src=${1:?usage: check_layers.sh SRC_DIR}
 
 # folder -> the folders it must not include
 declare -A forbidden=(
-  [common]="mmu cpu loaders devices hypervisor machine debugger vectors"
-  [mmu]="cpu loaders devices hypervisor machine debugger vectors"
-  [cpu]="loaders devices hypervisor machine debugger vectors"
-  [loaders]="devices hypervisor machine debugger vectors"
+  [common]="mmu cpu control loaders devices hypervisor machine debugger vectors"
+  [mmu]="cpu control loaders devices hypervisor machine debugger vectors"
+  [cpu]="control loaders devices hypervisor machine debugger vectors"
+  [control]="cpu loaders devices hypervisor machine debugger vectors"
+  [loaders]="control devices hypervisor machine debugger vectors"
   [devices]="loaders hypervisor machine debugger vectors"
   [hypervisor]="machine debugger vectors"
   [machine]="debugger vectors"
   [debugger]="vectors"
-  [vectors]="loaders devices hypervisor debugger"
+  [vectors]="control loaders devices hypervisor debugger"
 )
 # folder -> the one kind of file of a forbidden folder it may include (an extended regex on the path)
 declare -A allowed=(

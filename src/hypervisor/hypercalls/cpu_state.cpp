@@ -4,6 +4,7 @@
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "common/arch_bits.h"
 #include "hypervisor/hypervisor.h"
+#include "hypervisor/privileged_op.h"
 #include "hypervisor/xen_abi.h"
 
 namespace ring1::hv {
@@ -66,6 +67,17 @@ i32 do_fpu_taskswitch(Hypervisor& hv, const HypercallArgs& a) {
   Cpu& c = hv.cpu();
   c.set_cr0(a.a1 ? (c.cr0 | cr0::TS) : (c.cr0 & ~cr0::TS));
   return 0;
+}
+
+// set_debugreg(reg, value) and get_debugreg(reg) (Xen 3.2 do_set_debugreg / do_get_debugreg): the same
+// rules as MOV to and from DR in ring 1 (privileged_op.h). get_debugreg answers the value itself, so a
+// register holding a value that looks like -errno reads as that error, as in Xen.
+i32 do_set_debugreg(Hypervisor& hv, const HypercallArgs& a) { return set_debugreg(hv, a.a1, a.a2); }
+
+i32 do_get_debugreg(Hypervisor& hv, const HypercallArgs& a) {
+  u32 v = 0;
+  if (const i32 rc = get_debugreg(hv, a.a1, v); rc != 0) return rc;
+  return static_cast<i32>(v);
 }
 
 // iret: the guest's stub pushed EAX and entered with EAX = __HYPERVISOR_iret; on its stack are EAX, EIP, CS,

@@ -242,8 +242,11 @@ _start:
         mov     $s_gdt_writable, %edx
         call    report
 
-        # 12. A privileged instruction in ring 1: #GP, bounced.
-        mov     %cr3, %eax              # 3 bytes; the handler skips 6, so pad
+        # 12. A privileged instruction in ring 1 that Xen 3.2 does not emulate (it does MOV to/from CR and
+        # DR, CLTS and WBINVD): #GP, bounced.
+        hlt                             # 1 byte; the handler skips 6, so pad
+        nop
+        nop
         nop
         nop
         nop
