@@ -39,6 +39,7 @@ Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
       frames_(claim_hypervisor_frames(m.ram(), space_)),
       m2p_(frames_, Mfn{space_.m2p_first_frame()}),
       mmu_ops_(frames_, m2p_),
+      grants_(frames_, &Hypervisor::grant_frames_of, this),
       guest_(m.mmu()),
       walking_(m.cpu()),
       layout_(layout),
@@ -99,6 +100,11 @@ i32 Hypervisor::finish_mmu(const MmuOutcome& out) {
   // Xen loads CR3 for a new base and flushes by reloading it: one cr3_write each.
   c.charge((u32(did.loaded_base) + u32(did.flushed)) * e.cr3_write + did.invlpgs * e.invlpg);
   return out.rc;
+}
+
+const std::vector<Mfn>* Hypervisor::grant_frames_of(void* self, DomainId d) {
+  Hypervisor& hv = *static_cast<Hypervisor*>(self);
+  return d == hv.domain_.id ? &hv.domain_.grant_frames : nullptr;
 }
 
 void Hypervisor::on_coherence_flush(void* self) {
