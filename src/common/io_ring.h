@@ -52,8 +52,10 @@ static inline void* ring1_ring_slot(struct ring1_sring* s, uint32_t nr_ents, uin
 
 /* SHARED_RING_INIT: the front end resets the page's indexes (events at 1: notify on the first push). */
 static inline void ring1_sring_init(struct ring1_sring* s) {
-  s->req_prod = s->rsp_prod = 0;
-  s->req_event = s->rsp_event = 1;
+  s->req_prod = 0;
+  s->rsp_prod = 0;
+  s->req_event = 1;
+  s->rsp_event = 1;
 }
 
 /* ---- the front end's half (FRONT_RING_*) ---- */
