@@ -31,6 +31,7 @@
 #include "devices/pc_platform.h"
 #include "hypervisor/domain_builder.h"
 #include "hypervisor/hypervisor.h"
+#include "hypervisor/io_devices.h"
 #include "hypervisor/xen_elf_notes.h"
 #include "machine/input_file.h"
 #include "machine/machine.h"
@@ -78,6 +79,9 @@ struct RunOptions {
   std::string debug_exit = "iobase=0xf4,iosize=0x04";  // QEMU's -device isa-debug-exit,...
   std::string hv_log;
   bool pc_testdev = false;                              // QEMU's -device pc-testdev
+  std::vector<std::string> disks;  // --disk FILE[,ro]: block devices (xl's disk lines)
+  std::vector<std::string> vifs;   // --vif [mac=MAC]: network devices on the virtual switch
+  std::string vif_pcap;            // --vif-pcap FILE: every switched frame
 };
 
 // ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
@@ -336,7 +340,11 @@ int run_command(const RunOptions& o) {
   Cpu& cpu = m->cpu();
   std::optional<PcPlatform> platform;
   std::unique_ptr<hv::Hypervisor> hyp;
+  std::unique_ptr<hv::IoDevices> io;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
+  if ((!o.disks.empty() || !o.vifs.empty() || !o.vif_pcap.empty()) && !pv)
+    return fail("--disk, --vif and --vif-pcap apply to paravirtual guests only");
+  if (!o.vif_pcap.empty() && o.vifs.empty()) return fail("--vif-pcap needs at least one --vif");
   if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
     try {
@@ -360,6 +368,18 @@ int run_command(const RunOptions& o) {
     std::string error;
     if (!hv::build_pv_domain(*hyp, bytes, *elf, *xen, boot, error))
       return fail(fmt::format("'{}': {}", o.image, error));
+    // The devices, as xl's disk and vif lines make them (hypervisor/io_devices.h).
+    hv::IoConfig devices;
+    devices.pcap = o.vif_pcap;
+    for (const std::string& d : o.disks) {
+      if (!hv::parse_disk_spec(d, devices.disks.emplace_back(), error)) return fail(error);
+    }
+    for (const std::string& v : o.vifs) {
+      if (!hv::parse_vif_spec(v, hyp->domain().id.value, u32(devices.vifs.size()), devices.vifs.emplace_back(), error))
+        return fail(error);
+    }
+    io = std::make_unique<hv::IoDevices>(*hyp);
+    if (!io->configure(devices, error)) return fail(error);
   } else {
     PcOptions pc;
     pc.console = serial_out->sink();
@@ -591,6 +611,17 @@ int main(int argc, char** argv) {
   run->add_option("--hv-log", o.hv_log,
                   "PV: write the hypervisor's log (the guest's console_io lines, \"(d1) ...\") to this file "
                   "instead of stderr");
+  run->add_option("--disk", o.disks,
+                  "PV: a block device served from a host image FILE[,ro] (512-byte sectors; writes go to the file "
+                  "unless ro); repeat for more")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--vif", o.vifs,
+                  "PV: a network device on the run's virtual switch, [mac=XX:XX:XX:XX:XX:XX] (default "
+                  "00:16:3e:00:DOM:INDEX); repeat for more (give IMAGE first: a bare --vif takes no value)")
+      ->expected(0, 1)
+      ->default_str("default")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--vif-pcap", o.vif_pcap, "PV: write every frame the virtual switch carries to FILE (pcap)");
   run->add_option("--pv-pages", o.pv_pages, "Memory of a PV domain in 4 KiB pages (default: all the hypervisor leaves)");
   run->add_option("--initrd", o.initrd,
                   "Multiboot modules, as QEMU's -initrd: \"FILE [ARGS],FILE [ARGS]\" (',,' is a literal comma); "
