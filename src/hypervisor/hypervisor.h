@@ -15,7 +15,7 @@
 #include "hypervisor/event_channels.h"
 #include "hypervisor/frame_table.h"
 #include "hypervisor/grant_access.h"
-#include "hypervisor/guest_memory.h"
+#include "hypervisor/guest_copy.h"
 #include "hypervisor/hv_observer.h"
 #include "hypervisor/hypervisor_space.h"
 #include "hypervisor/mach_to_phys.h"
