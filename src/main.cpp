@@ -379,7 +379,7 @@ int run_command(const RunOptions& o) {
         return fail(error);
     }
     io = std::make_unique<hv::IoDevices>(*hyp);
-    if (!io->configure(devices, error)) return fail(error);
+    if (!io->configure(devices, error) || !io->publish(error)) return fail(error);
   } else {
     PcOptions pc;
     pc.console = serial_out->sink();

@@ -29,6 +29,11 @@ namespace ring1 {
 // of the request, the command switch) 20; validating one page-table entry (get_page_from_l1e: owner, type
 // and count checks, a cmpxchg on the count) 30. Their sum is what batching amortises (the paper, 3.3.3).
 //
+// Domain 0's store daemon is priced per request (xs_request 2000: in Xen the guest's notification wakes
+// dom0's kernel, which wakes xenstored in user space; it parses the message, looks the node up in its
+// database and writes the reply, a few thousand instructions on the paths xenstored_core.c takes) and per
+// byte through the ring (xs_byte 2: a load and a store each way).
+//
 // A hardware task switch (task_switch) is priced at 300: Intel's 386 and 486 manuals list a little over
 // 300 clocks for JMP/CALL to a TSS or task gate, and P6 microcode is of the same order (Agner Fog does not
 // time it; no fast path exists). It covers saving and loading the TSSes and checking the new segments;
@@ -53,7 +58,7 @@ const CostProfile& CostProfile::pentium3() {
           2,   // Stack
           12,  // Complex
       },
-      EventCosts{10, 5, 36, 25, 20, 40, 80, 20, 40, 60, 50, 20, 30, 300, 100}};
+      EventCosts{10, 5, 36, 25, 20, 40, 80, 20, 40, 60, 50, 20, 30, 300, 100, 2000, 2}};
   return p;
 }
 
@@ -76,6 +81,7 @@ const Entry kEntries[] = {
     RING1_EVENT("hv_entry", hv_entry), RING1_EVENT("hv_bounce", hv_bounce), RING1_EVENT("hv_request", hv_request),
     RING1_EVENT("hv_validate_pte", hv_validate_pte), RING1_EVENT("task_switch", task_switch),
     RING1_EVENT("hv_grant", hv_grant),
+    RING1_EVENT("xs_request", xs_request), RING1_EVENT("xs_byte", xs_byte),
 };
 #undef RING1_INSN
 #undef RING1_EVENT

@@ -82,13 +82,17 @@ file(RELATIVE_PATH _dir ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
 string(MAKE_C_IDENTIFIER "guest-kit-${_dir}" RING1_GUEST_KIT_TARGET)
 add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} ${RING1_GUEST_KIT_PROCESS_OBJECTS})
 
-# ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES]): builds
-# ${CMAKE_CURRENT_BINARY_DIR}/name.elf, part of the default build (target guest-name). PROCESSES links the
-# kit's process support (kit/processes.h) too.
+# ring1_add_guest(name [XENBUS] [PROCESSES] SOURCES file... [USER_SOURCES file...]): builds
+# ${CMAKE_CURRENT_BINARY_DIR}/name.elf, part of the default build (target guest-name). XENBUS links the kit's
+# xenstore client (kit/xenbus.h) too, PROCESSES the kit's process support (kit/processes.h); each is left out
+# of the others, so that their layout, and the modelled counts pinned on them, do not depend on it.
 function(ring1_add_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES" "" "SOURCES;USER_SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 G "XENBUS;PROCESSES" "" "SOURCES;USER_SOURCES")
   if(NOT G_SOURCES)
     message(FATAL_ERROR "ring1_add_guest(${name}): no SOURCES")
+  endif()
+  if(G_XENBUS)
+    list(APPEND G_SOURCES ${RING1_GUEST_KIT_DIR}/pv/xenbus.c)
   endif()
   set(dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.objs)
   set(objs "")

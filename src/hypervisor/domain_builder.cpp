@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/internal_error.h"
+#include "control/xenstore/domain_tree.h"
 
 namespace ring1::hv {
 namespace {
@@ -194,10 +195,21 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   if (console_port < 0) return fail("no event channel for the console (a ring1 bug)");
   si.console.domU.evtchn = static_cast<u32>(console_port);
   si.store_mfn = first + pfn_of(xenstore);
-  // The store's event channel, its far end ring1's minimal store (xenstore_stub.h), where xenstored would be.
+  // The store's event channel, its far end domain 0's store daemon (control/xenstore), which is introduced
+  // to the domain's ring; then the domain's entries in the store, as xend writes them.
   const i32 store_port = hv.set_store_page(si.store_mfn * kPage);
   if (store_port < 0) return fail("no event channel for the xenstore (a ring1 bug)");
   si.store_evtchn = static_cast<u32>(store_port);
+  xs::DomainEntries entries;
+  entries.domid = dom.value;
+  entries.name = cfg.name.empty() ? fmt::format("domain-{}", dom.value) : cfg.name;
+  entries.memory_kib = nr_pages * (kPage / 1024);
+  entries.store_mfn = si.store_mfn;
+  entries.store_port = si.store_evtchn;
+  entries.console_mfn = si.console.domU.mfn;
+  entries.console_port = si.console.domU.evtchn;
+  check_invariant(xs::write_domain_entries(hv.store().dom0(), entries) == 0,
+                  "domain builder: the store refused the domain's entries");
   si.pt_base = pt_base;
   si.nr_pt_frames = nr_pt;
   si.mfn_list = mfn_list;

@@ -18,6 +18,7 @@ namespace ring1::hv {
 struct PvBootConfig {
   std::string cmdline;
   u32 nr_pages = 0;  // the domain's memory in pages; 0: all the RAM the hypervisor leaves
+  std::string name;  // the domain's name in the store (/local/domain/<id>/name); empty: "domain-<id>"
 };
 
 // What the builder made, for the report and for tests.

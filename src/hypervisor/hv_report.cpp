@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "control/xenstore/xenstored_report.h"
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/hypervisor.h"
 
@@ -159,6 +160,7 @@ std::string hv_report_text(const Hypervisor& hv) {
     if (st.bounces[v]) bounces += fmt::format("{}{} x{}", bounces.empty() ? "" : ", ", v, st.bounces[v]);
   if (!bounces.empty()) out += fmt::format("    bounced:     vectors {}\n", bounces);
   out += events_report_text(hv);
+  out += xs::xenstored_report_text(hv.store());
   const Cpu& c = hv.cpu();
   out += fmt::format("    syscalls:    {} by the direct gate (ring 3 -> ring 1), {} through the hypervisor\n",
                      c.interrupt_stats.deliveries[3][1], st.syscalls_via_hypervisor);
@@ -181,13 +183,14 @@ std::string hv_report_json(const Hypervisor& hv) {
       R"("batch_sizes":{{{}}},"requests_done":{},"requests_failed":{},"l1_entries_checked":{},"l2_entries_checked":{},)"
       R"("flush_all_requested":{},"invlpg_requested":{},"new_base_requested":{},"coherence_flushes":{},)"
       R"("continuations":{},"bounces":{{{}}},)"
-      R"("syscalls_direct":{},"syscalls_via_hypervisor":{},"events":{}}})",
+      R"("syscalls_direct":{},"syscalls_via_hypervisor":{},"events":{},"xenstore":{}}})",
       hv.domain().id.value, state_name(hv.state()),
       hv.state() == DomainState::Running ? "" : shutdown_reason_name(hv.shutdown_reason()), st.entries, calls,
       st.multicall_entries, hist, mc.requests_done, mc.requests_failed, fs.l1_entries_checked, fs.l2_entries_checked,
       mc.flush_all_requested, mc.invlpg_requested, mc.new_base_requested, fs.coherence_flushes,
       hv.preemption().continuations(), bounces,
-      hv.cpu().interrupt_stats.deliveries[3][1], st.syscalls_via_hypervisor, events_report_json(hv));
+      hv.cpu().interrupt_stats.deliveries[3][1], st.syscalls_via_hypervisor, events_report_json(hv),
+      xs::xenstored_report_json(hv.store()));
 }
 
 }  // namespace ring1::hv

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "common/internal_error.h"
+#include "control/xenstore/domain_tree.h"
 #include "cpu/descriptors.h"
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/privileged_op.h"
@@ -54,6 +56,9 @@ Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
   mmu_ops_.set_preemption(&preemption_);
   m.cpu().host_escape = {&Hypervisor::on_escape, this};
   m.cpu().exception_mode = Cpu::ExceptionMode::Deliver;
+  // xend's first act: domain 0's own entries. Like the rest of the tools' setup before the domain runs,
+  // it is not charged: the store is charged from enter_guest() on.
+  check_invariant(xs::write_dom0_entries(store_.dom0()) == 0, "the store refused domain 0's own entries");
 }
 
 u64 Hypervisor::requests_so_far() const {
@@ -115,6 +120,7 @@ void Hypervisor::on_coherence_flush(void* self) {
 
 void Hypervisor::enter_guest(u32 cr3, u32 eip, u32 esp, u32 esi) {
   Cpu& c = cpu();
+  store_.set_charge(&Hypervisor::charge_store, this);  // from now on the store's work takes modelled time
   c.reset_flat32();
   c.set_cr3(cr3);
   c.set_cr0(kCr0Pe | kCr0Et | kCr0Wp | kCr0Pg);
@@ -402,16 +408,34 @@ i32 Hypervisor::set_console_ring(u32 ma) {
 void Hypervisor::drain_console_ring() { console_backend_.drain(); }
 
 i32 Hypervisor::set_store_page(u32 ma) {
-  store_.attach(ma);
   store_port_ = events_.connect_host(HostEndpoint{&Hypervisor::on_store_notify, this});
+  if (store_port_ < 0) return store_port_;
+  // The tools' xs_introduce_domain: the store now serves this ring.
+  if (store_.introduce(domain_.id.value, ma, xs::RingNotify{&Hypervisor::on_store_reply, this}) != 0) return -1;
   return store_port_;
 }
 
-// The guest sent on the store's port: read its requests, and if anything moved, signal it back as
-// xenstored does after writing replies.
+// The guest sent on the store's port: the store reads its requests and answers.
 void Hypervisor::on_store_notify(void* self) {
   auto* hv = static_cast<Hypervisor*>(self);
-  if (hv->store_.service() && hv->store_port_ > 0) hv->events_.notify_guest(static_cast<u32>(hv->store_port_));
+  hv->store_.kick(hv->domain_.id.value);
+}
+
+// The store wrote replies or watch events (or made room): signal the guest, as xenstored does.
+void Hypervisor::on_store_reply(void* self) {
+  auto* hv = static_cast<Hypervisor*>(self);
+  if (hv->store_port_ > 0) hv->events_.notify_guest(static_cast<u32>(hv->store_port_));
+}
+
+// The store's work, priced from the cost profile and charged to the clock: it runs on the one CPU, as
+// domain 0's xenstored would between the guest's notification and its reply.
+Cycles Hypervisor::charge_store(void* self, u64 requests, u64 bytes) {
+  Cpu& c = static_cast<Hypervisor*>(self)->cpu();
+  const EventCosts& e = c.costs().events;
+  const Cycles cycles = requests * e.xs_request + bytes * e.xs_byte;
+  c.charge(cycles);
+  if (requests) c.add_handler_steps(requests);  // the instruction limit sees this work too
+  return cycles;
 }
 
 }  // namespace ring1::hv

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "control/xenstore/xenstored.h"
 #include "devices/xen_console_backend.h"
 #include "hypervisor/domain.h"
 #include "hypervisor/event_channels.h"
@@ -22,7 +23,6 @@
 #include "hypervisor/mmu_hypercalls.h"
 #include "hypervisor/preemption.h"
 #include "hypervisor/vcpu.h"
-#include "hypervisor/xenstore_stub.h"
 #include "hypervisor/vcpu_timers.h"
 #include "hypervisor/virtual_time.h"
 #include "machine/machine.h"
@@ -81,11 +81,13 @@ class Hypervisor {
   VirtualCpu& vcpu() { return vcpu_; }
   const VirtualCpu& vcpu() const { return vcpu_; }
   const HypervisorStats& stats() const { return stats_; }
-  // The far end of the domain's xenstore ring (xenstore_stub.h).
-  XenstoreStub& store() { return store_; }
-  const XenstoreStub& store() const { return store_; }
+  // The control domain's store daemon (control/xenstore/xenstored.h), serving every domain's store ring;
+  // its work is charged from the cost profile (xs_request, xs_byte) and reported as domain 0's.
+  xs::Xenstored& store() { return store_; }
+  const xs::Xenstored& store() const { return store_; }
   // The xenstore page at machine address `ma`; returns the guest's event-channel port for it (start_info's
-  // store_evtchn), or -errno. The store answers when the guest notifies the port, and notifies it back.
+  // store_evtchn), or -errno. The domain is introduced to the store, which answers when the guest notifies
+  // the port and notifies it back.
   i32 set_store_page(u32 ma);
   i32 store_port() const { return store_port_; }
 
@@ -238,6 +240,8 @@ class Hypervisor {
   static void on_kick(void* self);
   static void on_console_notify(void* self);
   static void on_store_notify(void* self);
+  static void on_store_reply(void* self);
+  static Cycles charge_store(void* self, u64 requests, u64 bytes);
   // Waits with the clock jumping to each timer deadline until `woken()`; false if nothing can wake it.
   template <class Woken>
   bool wait_until(Woken woken, const u64* timeout_ns);
@@ -265,7 +269,7 @@ class Hypervisor {
   std::optional<Frame> stop_frame_;
   std::string console_;
   u32 console_ring_ = 0;
-  XenstoreStub store_;
+  xs::Xenstored store_;
   i32 store_port_ = 0;
   std::string hv_log_;
   bool log_line_start_ = true;

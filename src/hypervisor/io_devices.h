@@ -51,6 +51,13 @@ class IoDevices {
   // Opens the disk images and the pcap file; false with a one-line error naming the file.
   bool configure(const IoConfig& config, std::string& error);
 
+  // Writes every device's front-end and back-end nodes into the store (the domain's entries must exist) and
+  // runs the back ends' side of the XenbusState handshake from then on (io_handshake.cpp); false with a
+  // one-line error if the store refuses.
+  bool publish(std::string& error);
+  // A vbd's device id: Xen's xvd numbering (202 << 8, 16 minors per disk).
+  static u32 vbd_devid(u32 index);
+
   // A front end connects vbd / vif `index`: 0, or -errno (-ENOENT: no such device; -EINVAL: the port is not
   // one the guest allocated for domain 0; -EACCES: a ring grant was refused).
   i32 connect_vbd(u32 index, u32 ring_ref, u32 port);
@@ -67,14 +74,21 @@ class IoDevices {
   const VirtualSwitch& virtual_switch() const { return sw_; }
 
  private:
+  struct Device {  // where the device's two directories are in the store
+    std::string front, back;
+  };
   struct Vbd {
     std::unique_ptr<DiskImage> disk;
     std::unique_ptr<BlkifBackend> back;
+    Device xs;
   };
   struct Vif {
     VifConfig config;
     std::unique_ptr<NetifBackend> back;
+    Device xs;
   };
+  // The front end's state node changed: the back end's step of the handshake.
+  void frontend_changed(bool block, u32 index);
   static void notify(void* self, u32 port);
   static void charge(void* self, u64 cycles);
   static u64 now_ns(void* self);

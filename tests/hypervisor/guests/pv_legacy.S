@@ -122,7 +122,7 @@ _start:
         mov     1028(%esi), %eax                # reply req_id
         mov     $s_reply_id, %edx
         call    report
-        mov     1040(%esi), %eax                # the first four payload bytes: "ENOS"
+        mov     1040(%esi), %eax                # the first four payload bytes: "doma" ("domain-1")
         mov     $s_reply_text, %edx
         call    report
 
