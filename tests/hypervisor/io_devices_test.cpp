@@ -10,6 +10,7 @@
 #include "hypervisor/io_devices.h"
 #include "hypervisor/pv_guest.h"
 #include "hypervisor/xen_abi_grants.h"
+#include "control/xenstore/client.h"
 
 namespace ring1::hv {
 namespace {
@@ -102,6 +103,80 @@ TEST(IoDevices, AConnectedBlockFrontEndsSendRunsTheBackEndAndItsResponseRaisesTh
   EXPECT_GT(g.m.cpu().cycles - before_run, io.vbd(0).stats().cycles);  // charged to the modelled clock
   io.shutdown();
   std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace ring1::hv
+
+namespace ring1::hv {
+namespace {
+
+// The xenstore handshake, with the front end played by domain 1's own store connection as Mini-OS 3.2's
+// netfront plays it: its keys written in a transaction with the values' trailing NUL (its xenbus_write
+// sends strlen + 1), its state straight to Connected; the back end must end Connected with the vif serving.
+TEST(IoDevices, AVifsBackEndFollowsTheFrontEndThroughXenbusStatesToConnectedAndBackToClosed) {
+  test::PvGuest g("hlt\n");
+  g.own_frames(0, 0x400);
+  ASSERT_TRUE(grow_grant_table(g.hv, 1));
+  const u32 gt = machine_addr(g.hv.domain().grant_frames[0]).value;
+  const xen::GrantEntryV1 tx{xen::gtf::kPermitAccess, 0, 0x310}, rx{xen::gtf::kPermitAccess, 0, 0x311};
+  g.m.ram().write_bytes(gt + 8 * 8, &tx, 8);
+  g.m.ram().write_bytes(gt + 8 * 9, &rx, 8);
+  IoDevices io(g.hv);
+  std::string err;
+  VifConfig vif;
+  ASSERT_TRUE(parse_vif_spec("default", 1, 0, vif, err));
+  ASSERT_TRUE(io.configure(IoConfig{{}, {vif}, ""}, err)) << err;
+  ASSERT_TRUE(io.publish(err)) << err;
+  xs::Client& dom0 = g.hv.store().dom0();
+  const std::string front = "/local/domain/1/device/vif/0", back = "/local/domain/0/backend/vif/1/0";
+  EXPECT_EQ(dom0.read(front + "/backend").value_or(""), back);
+  EXPECT_EQ(dom0.read(front + "/mac").value_or(""), "00:16:3e:00:01:00");
+  EXPECT_EQ(dom0.read(back + "/state").value_or(""), "2");  // InitWait
+  EXPECT_EQ(dom0.read(back + "/feature-rx-copy").value_or(""), "1");
+
+  const i32 port = g.hv.events().alloc_unbound(xen::kDomidSelf, 0);
+  ASSERT_GT(port, 0);
+  xs::Client& fe = g.hv.store().local_client(1);
+  u32 t = 0;
+  ASSERT_EQ(fe.transaction_start(t), 0);
+  using namespace std::string_literals;
+  fe.write(front + "/tx-ring-ref", "8\0"s, t);
+  fe.write(front + "/rx-ring-ref", "9\0"s, t);
+  fe.write(front + "/event-channel", std::to_string(port) + "\0"s, t);
+  fe.write(front + "/request-rx-copy", "1\0"s, t);
+  fe.write(front + "/state", "4\0"s, t);
+  ASSERT_EQ(fe.transaction_end(t, true), 0);
+  EXPECT_EQ(dom0.read(back + "/state").value_or(""), "4");  // Connected
+  EXPECT_TRUE(io.vif(0).connected());
+  EXPECT_EQ(g.hv.grants().active_mappings(), 2u);
+
+  fe.write(front + "/state", "6\0"s);  // Closed, as Mini-OS's shutdown_netfront writes it
+  EXPECT_EQ(dom0.read(back + "/state").value_or(""), "6");
+  EXPECT_FALSE(io.vif(0).connected());
+  EXPECT_EQ(g.hv.grants().active_mappings(), 0u);
+  fe.write(front + "/state", "1\0"s);  // starting again: the back end waits for it
+  EXPECT_EQ(dom0.read(back + "/state").value_or(""), "2");
+}
+
+TEST(IoDevices, AFrontEndThatAsksForPageFlippingIsRefusedWithAnErrorNode) {
+  test::PvGuest g("hlt\n");
+  IoDevices io(g.hv);
+  std::string err;
+  VifConfig vif;
+  ASSERT_TRUE(parse_vif_spec("default", 1, 0, vif, err));
+  ASSERT_TRUE(io.configure(IoConfig{{}, {vif}, ""}, err)) << err;
+  ASSERT_TRUE(io.publish(err)) << err;
+  xs::Client& fe = g.hv.store().local_client(1);
+  const std::string front = "/local/domain/1/device/vif/0", back = "/local/domain/0/backend/vif/1/0";
+  fe.write(front + "/tx-ring-ref", "8");
+  fe.write(front + "/rx-ring-ref", "9");
+  fe.write(front + "/event-channel", "5");
+  fe.write(front + "/state", "3");  // Initialised, without request-rx-copy
+  xs::Client& dom0 = g.hv.store().dom0();
+  EXPECT_EQ(dom0.read(back + "/state").value_or(""), "5");  // Closing
+  EXPECT_NE(dom0.read(back + "/error").value_or("").find("request-rx-copy"), std::string::npos);
+  EXPECT_FALSE(io.vif(0).connected());
 }
 
 }  // namespace
