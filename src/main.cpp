@@ -26,13 +26,9 @@
 #include <spdlog/spdlog.h>
 
 #include "debugger/session.h"
-#include "devices/elf32.h"
-#include "devices/multiboot_loader.h"
-#include "devices/pc_platform.h"
-#include "hypervisor/domain_builder.h"
-#include "hypervisor/hypervisor.h"
-#include "hypervisor/io_devices.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/elf32.h"
+#include "machine/boot.h"
+#include "machine/exit_status.h"
 #include "machine/input_file.h"
 #include "machine/machine.h"
 #include "machine/report.h"
@@ -41,11 +37,6 @@
 namespace ring1 {
 namespace {
 
-constexpr int kExitBadInput = 2;
-constexpr int kExitGuestCrash = 120;
-constexpr int kExitHostError = 126;
-constexpr int kExitKilled = 122;  // killed from the debugger
-constexpr int kExitRing1Bug = 118;     // one of ring1's own checks failed: a bug in ring1
 
 struct RunOptions {
   std::string image;
@@ -281,12 +272,13 @@ int run_command(const RunOptions& o) {
   cfg.tlb_profile = o.tlb_profile;
   cfg.tlb_mode = o.tlb == "tagged" ? TlbMode::Tagged : TlbMode::Untagged;
   cfg.cpu_model = parse_cpu_model(o.cpu).value_or(kDefaultCpuModel);  // CLI11 has checked the name
-  std::unique_ptr<Machine> m;
+  System sys;
   try {
-    m = std::make_unique<Machine>(cfg);
+    sys.machine = std::make_unique<Machine>(cfg);
   } catch (const std::exception& e) {
     return fail(e.what());
   }
+  Machine* m = sys.machine.get();
   // The tracer's TLB lines from the start, so that the flushes a PV domain's builder makes (CR0, CR4, CR3,
   // counted in the report) are traced too; the run's tracer takes over when the run starts.
   std::optional<Tracer> boot_tracer;
@@ -298,17 +290,11 @@ int run_command(const RunOptions& o) {
   }
   // A Xen PV kernel (Xen ELF notes) boots under the hypervisor; a multiboot kernel on the bare PC, unless
   // --pv asks for the hypervisor (an image may carry both entries).
-  std::optional<Elf32Image> elf;
-  std::optional<hv::XenGuestInfo> xen;
-  if (!o.load_addr && !rom_boot) {
-    std::string error;
-    elf = parse_elf32(bytes, error);
-    if (!elf) return fail(fmt::format("'{}': {}", o.image, error));
-    xen = hv::read_xen_guest_info(*elf, bytes, error);
-    if (!error.empty()) return fail(fmt::format("'{}': {}", o.image, error));
-  }
-  if (o.pv && !xen) return fail(fmt::format("--pv: '{}' {}", o.image, hv::kNotAPvKernel));
-  const bool pv = xen && (o.pv || !find_multiboot_header(bytes));
+  BootImage boot_image{image_path, std::move(bytes), rom_boot, o.load_addr, o.entry, o.cmdline, o.pv};
+  std::string boot_error;
+  const std::optional<ImageKind> kind = classify_image(boot_image, boot_error);
+  if (!kind) return fail(boot_error);
+  const bool pv = kind->pv;
   if (o.hv_layout != "shared" && !pv) return fail("--hv-layout applies to paravirtual guests only");
   if (o.pv_pages && !pv) return fail("--pv-pages applies to paravirtual guests only (this one runs on the bare PC)");
   if (pv && o.cmdline.size() >= xen::kMaxGuestCmdline)
@@ -338,48 +324,29 @@ int run_command(const RunOptions& o) {
   }
 
   Cpu& cpu = m->cpu();
-  std::optional<PcPlatform> platform;
-  std::unique_ptr<hv::Hypervisor> hyp;
-  std::unique_ptr<hv::IoDevices> io;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
   if ((!o.disks.empty() || !o.vifs.empty() || !o.vif_pcap.empty()) && !pv)
     return fail("--disk, --vif and --vif-pcap apply to paravirtual guests only");
   if (!o.vif_pcap.empty() && o.vifs.empty()) return fail("--vif-pcap needs at least one --vif");
   if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
-    try {
-      hyp = std::make_unique<hv::Hypervisor>(*m, true, o.hv_layout == "separate" ? hv::Layout::Separate
-                                                                                  : hv::Layout::Shared);
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
-    hyp->set_console_sink(&stdout_chars, nullptr);
-    hyp->set_console_input(&stdin_byte);
     if (!o.hv_log.empty()) {
       hv_log_file.reset(std::fopen(o.hv_log.c_str(), "w"));
       if (!hv_log_file) return fail(fmt::format("cannot write the hypervisor log to '{}'", o.hv_log));
     }
-    hyp->set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
-    // Virtual time runs on the modelled clock; the wall clock's epoch is the CMOS clock's (--rtc).
-    hyp->set_clock(*cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
-    hv::PvBootConfig boot;
-    boot.cmdline = o.cmdline;
-    boot.nr_pages = o.pv_pages.value_or(0);
-    std::string error;
-    if (!hv::build_pv_domain(*hyp, bytes, *elf, *xen, boot, error))
-      return fail(fmt::format("'{}': {}", o.image, error));
-    // The devices, as xl's disk and vif lines make them (hypervisor/io_devices.h).
-    hv::IoConfig devices;
-    devices.pcap = o.vif_pcap;
-    for (const std::string& d : o.disks) {
-      if (!hv::parse_disk_spec(d, devices.disks.emplace_back(), error)) return fail(error);
-    }
-    for (const std::string& v : o.vifs) {
-      if (!hv::parse_vif_spec(v, hyp->domain().id.value, u32(devices.vifs.size()), devices.vifs.emplace_back(), error))
-        return fail(error);
-    }
-    io = std::make_unique<hv::IoDevices>(*hyp);
-    if (!io->configure(devices, error) || !io->publish(error)) return fail(error);
+    PvPlatformOptions pvo;
+    pvo.layout = o.hv_layout == "separate" ? hv::Layout::Separate : hv::Layout::Shared;
+    pvo.nr_pages = o.pv_pages.value_or(0);
+    pvo.cpu_hz = *cpu_mhz * 1'000'000;
+    pvo.wallclock_epoch = o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003;
+    pvo.console_sink = &stdout_chars;
+    pvo.console_input = &stdin_byte;
+    pvo.log_sink = &log_chars;
+    pvo.log_context = hv_log_file ? hv_log_file.get() : stderr;
+    pvo.disks = o.disks;
+    pvo.vifs = o.vifs;
+    pvo.vif_pcap = o.vif_pcap;
+    if (!boot_pv(sys, boot_image, *kind, pvo, boot_error)) return fail(boot_error);
   } else {
     PcOptions pc;
     pc.console = serial_out->sink();
@@ -390,48 +357,16 @@ int run_command(const RunOptions& o) {
     pc.debug_exit_base = exit_base;
     pc.debug_exit_size = exit_size;
     pc.pc_testdev = o.pc_testdev;
-    try {
-      platform.emplace(*m, pc);
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
-    if (rom_boot) {
-      // The ROM at the top of the address space and its last 128 KiB below 1 MiB; the CPU at its power-on
-      // state (real mode, CS F000 with base FFFF0000, IP FFF0), the APIC as at reset.
-      std::string error;
-      if (!platform->map_bios(std::move(bytes), error)) return fail(fmt::format("--bios '{}': {}", o.bios, error));
-      cpu.reset_power_on();
-      platform->apic().reset();
-    } else if (o.load_addr) {
-      // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
-      m->ram().write_bytes(*o.load_addr, bytes.data(), u32(bytes.size()));
-      cpu.reset_flat32();
-      cpu.eip = o.entry.value_or(*o.load_addr);
-      cpu.gpr[ESP] = u32(*mem & ~u64(15));
-    } else {
-      // QEMU hands a multiboot kernel "KERNEL-FILE ARGS" as its command line (hw/i386/multiboot.c), as GRUB
-      // passes the kernel's path first; ring1 does the same, so a kernel prints the same on both.
-      std::string error;
-      if (!load_multiboot(m->ram(), cpu, bytes, fmt::format("{} {}", o.image, o.cmdline), error, modules))
-        return fail(fmt::format("'{}': {}", o.image, error));
-      if (o.entry) cpu.eip = *o.entry;
-    }
-    // A kernel is started as firmware leaves the machine (SeaBIOS under QEMU): the APIC software-enabled
-    // with LINT0 as the 8259A's virtual wire.
-    if (!rom_boot) platform->apic().firmware_setup();
+    if (!boot_native(sys, boot_image, pc, modules, boot_error)) return fail(boot_error);
   }
+  const std::optional<PcPlatform>& platform = sys.platform;
+  hv::Hypervisor* hyp = sys.hypervisor.get();
 
   // ring1's exit status for a run that ended with `why`: what run_command returns and what the gdb stub
   // reports to a client when the guest ends (its `W` packet).
-  auto exit_status = [&](StopReason why, bool killed) -> int {
-    const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
-    if (why == StopReason::Requested && guest_exit) return int(*guest_exit & 0xFF);
-    if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed) return kExitGuestCrash;
-    if (why == StopReason::Requested) return killed ? kExitKilled : 0;
-    return exit_status_for(why);  // the mapping the debugger's W packet uses too (debugger/session.h)
-  };
+  auto exit_status = [&](StopReason why, bool killed) { return sys.exit_status(why, killed); };
   dbg.exit_status = [&](StopReason why) { return exit_status(why, false); };
-  dbg.hypervisor = hyp.get();
+  dbg.hypervisor = hyp;
   if (dbg.trace.hypercall && !hyp)
     return fail("--trace hypercall needs a paravirtual guest (this one runs on the bare PC, without a hypervisor)");
 
@@ -475,7 +410,7 @@ int run_command(const RunOptions& o) {
   s.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
   s.image = image_path;
   s.guest_exit_status = guest_exit;
-  s.hypervisor = hyp.get();
+  s.hypervisor = hyp;
   s.killed = dbg_out.killed;
   s.config.platform = pv ? "pv" : "pc";
   s.config.hv_layout = pv ? o.hv_layout : "";

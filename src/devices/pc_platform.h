@@ -20,7 +20,8 @@
 #include "devices/pit8254.h"
 #include "devices/timed_events.h"
 #include "devices/uart16550.h"
-#include "machine/machine.h"
+#include "cpu/cpu.h"
+#include "mmu/port_bus.h"
 
 namespace ring1 {
 
@@ -48,7 +49,6 @@ struct PcOptions {
 class PcPlatform {
  public:
   PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions options = {});
-  PcPlatform(Machine& m, PcOptions options = {}) : PcPlatform(m.cpu(), m.ports(), m.config().memory_bytes, std::move(options)) {}
   PcPlatform(const PcPlatform&) = delete;
   PcPlatform& operator=(const PcPlatform&) = delete;
   ~PcPlatform();

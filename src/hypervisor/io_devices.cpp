@@ -73,13 +73,13 @@ bool IoDevices::configure(const IoConfig& config, std::string& error) {
     Vbd v;
     v.disk = std::make_unique<DiskImage>();
     if (!v.disk->open(d.path, d.read_only, error)) return false;
-    v.back = std::make_unique<BlkifBackend>(hv_.machine().ram(), *v.disk, link_.host(), costs);
+    v.back = std::make_unique<BlkifBackend>(hv_.ram(), *v.disk, link_.host(), costs);
     vbds_.push_back(std::move(v));
   }
   for (const VifConfig& c : config.vifs) {
     Vif v;
     v.config = c;
-    v.back = std::make_unique<NetifBackend>(hv_.machine().ram(), sw_, link_.host(), costs);
+    v.back = std::make_unique<NetifBackend>(hv_.ram(), sw_, link_.host(), costs);
     vifs_.push_back(std::move(v));
   }
   if (!config.pcap.empty() && !sw_.pcap().open(config.pcap, error)) return false;

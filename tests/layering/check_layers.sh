@@ -1,29 +1,61 @@
 #!/usr/bin/env bash
 # The layering DESIGN.md fixes, checked on the sources: every folder under src/ may include only the folders
-# below it. common/ (types, faults, costs, architectural bits) is below everything; the MMU sits below the
-# CPU and never includes it; the CPU never knows that devices, the hypervisor, the machine or the debugger
-# exist. control/ (domain 0's daemons: the xenstore) sits above the MMU and below the devices and the
-# hypervisor, which both use it: it knows of no CPU, device, hypervisor, machine or debugger. Prints each violation as FILE:LINE and exits 1 if there is one.
+# below it. The one-way graph, bottom to top:
+#
+#   common      types, faults, costs, EFLAGS and the architectural bits: includes nothing of ring1
+#   mmu         physical memory, TLB, page walker, guest-memory copies: common
+#   cpu         the interpreter: common, mmu
+#   loaders     ELF, multiboot, Xen notes: common, mmu, cpu
+#   control     domain 0's daemons (the xenstore): common, mmu
+#   devices     the PC's devices and the PV back ends: common, mmu, cpu, and the Xen ABI headers
+#               (hypervisor/xen_abi*.h, which include only common/: the guest-facing ABI is vocabulary)
+#   hypervisor  the PV machine: common, mmu, cpu, loaders, devices
+#   machine     the composition root (machine, boot, exit statuses, reports): all of the above
+#   debugger    gdb stub, tracer, monitor: all of the above
+#   vectors     the SingleStepTests runner: common, mmu, cpu, machine
+#   main.cpp    options only, over machine, debugger and vectors
+#
+# Prints each violation as FILE:LINE and exits 1 if there is one.
 #   check_layers.sh SRC_DIR
 set -uo pipefail
 src=${1:?usage: check_layers.sh SRC_DIR}
 
 # folder -> the folders it must not include
 declare -A forbidden=(
-  [common]="cpu mmu machine devices hypervisor debugger loaders control"
-  [mmu]="cpu machine devices hypervisor debugger loaders control"
-  [cpu]="machine devices hypervisor debugger loaders control"
-  [control]="cpu machine devices hypervisor debugger loaders"
+  [common]="mmu cpu loaders control devices hypervisor machine debugger vectors"
+  [mmu]="cpu loaders control devices hypervisor machine debugger vectors"
+  [cpu]="loaders control devices hypervisor machine debugger vectors"
+  [loaders]="control devices hypervisor machine debugger vectors"
+  [control]="cpu loaders devices hypervisor machine debugger vectors"
+  [devices]="loaders hypervisor machine debugger vectors"
+  [hypervisor]="machine debugger vectors"
+  [machine]="debugger vectors"
+  [debugger]="vectors"
+  [vectors]="loaders devices hypervisor debugger"
+)
+# folder -> the one kind of file of a forbidden folder it may include (an extended regex on the path)
+declare -A allowed=(
+  [devices]="^hypervisor/xen_abi[a-z_]*\.h$"
 )
 bad=0
 for layer in "${!forbidden[@]}"; do
   [ -d "$src/$layer" ] || continue
   for other in ${forbidden[$layer]}; do
     while IFS= read -r hit; do
+      included=$(sed -E 's/.*#[[:space:]]*include[[:space:]]+"([^"]+)".*/\1/' <<<"${hit#*:*:}")
+      if [ -n "${allowed[$layer]:-}" ] && grep -qE "${allowed[$layer]}" <<<"$included"; then continue; fi
       echo "$hit: src/$layer must not include src/$other"
       bad=1
     done < <(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]+\"$other/" "$src/$layer" || true)
   done
+done
+# The Xen ABI headers are shared vocabulary (devices include them): they include nothing of ring1 but common/.
+for abi in "$src"/hypervisor/xen_abi*.h; do
+  [ -e "$abi" ] || continue
+  while IFS= read -r hit; do
+    echo "$abi:$hit: an ABI header may include only src/common"
+    bad=1
+  done < <(grep -nE "^[[:space:]]*#[[:space:]]*include[[:space:]]+\"" "$abi" | grep -vE "\"(common/|hypervisor/xen_abi|hypervisor/hypercalls/hypercalls\.def)" || true)
 done
 [ "$bad" -eq 0 ] && echo "layering: ok"
 exit "$bad"
