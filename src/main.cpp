@@ -82,6 +82,9 @@ struct RunOptions {
   std::vector<std::string> domains;  // --domain KERNEL[,memory=MiB,...]: several PV domains (docs/domains.md)
   std::string bvt;                   // --bvt mcu=CYCLES,allow=CYCLES
   std::string control;               // --control "at CYCLE OP DOMID; ...": domain 0's operations
+  std::vector<std::string> disks;  // --disk FILE[,ro]: block devices (xl's disk lines)
+  std::vector<std::string> vifs;   // --vif [mac=MAC]: network devices on the virtual switch
+  std::string vif_pcap;            // --vif-pcap FILE: every switched frame
 };
 
 // ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
@@ -389,6 +392,9 @@ int run_command(const RunOptions& given) {
   Cpu& cpu = m->cpu();
   DomainSet domain_set;  // several domains: the scheduler over them (domain 1 is sys.hypervisor)
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
+  if ((!o.disks.empty() || !o.vifs.empty() || !o.vif_pcap.empty()) && !pv)
+    return fail("--disk, --vif and --vif-pcap apply to paravirtual guests only");
+  if (!o.vif_pcap.empty() && o.vifs.empty()) return fail("--vif-pcap needs at least one --vif");
   if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
     if (!o.hv_log.empty()) {
@@ -404,7 +410,12 @@ int run_command(const RunOptions& given) {
     pvo.console_input = &stdin_byte;
     pvo.log_sink = &log_chars;
     pvo.log_context = hv_log_file ? hv_log_file.get() : stderr;
+    pvo.disks = o.disks;
+    pvo.vifs = o.vifs;
+    pvo.vif_pcap = o.vif_pcap;
     if (domain_specs.size() > 1) {
+      if (!o.disks.empty() || !o.vifs.empty())
+        return fail("--disk and --vif serve one domain; with several --domain they are not supported yet");
       if (!boot_domains(sys, domain_set, boot_image, *kind, domain_specs, bvt, std::move(control), pvo, boot_error))
         return fail(boot_error);
     } else if (!boot_pv(sys, boot_image, *kind, pvo, boot_error)) {
@@ -657,6 +668,17 @@ int main(int argc, char** argv) {
   run->add_option("--control", o.control,
                   "Several domains: domain 0's operations at modelled cycles, \"at CYCLE OP DOMID; ...\" with OP "
                   "pause, unpause or destroy (results in the report)");
+  run->add_option("--disk", o.disks,
+                  "PV: a block device served from a host image FILE[,ro] (512-byte sectors; writes go to the file "
+                  "unless ro); repeat for more")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--vif", o.vifs,
+                  "PV: a network device on the run's virtual switch, [mac=XX:XX:XX:XX:XX:XX] (default "
+                  "00:16:3e:00:DOM:INDEX); repeat for more (give IMAGE first: a bare --vif takes no value)")
+      ->expected(0, 1)
+      ->default_str("default")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--vif-pcap", o.vif_pcap, "PV: write every frame the virtual switch carries to FILE (pcap)");
   run->add_option("--pv-pages", o.pv_pages, "Memory of a PV domain in 4 KiB pages (default: all the hypervisor leaves)");
   run->add_option("--initrd", o.initrd,
                   "Multiboot modules, as QEMU's -initrd: \"FILE [ARGS],FILE [ARGS]\" (',,' is a literal comma); "

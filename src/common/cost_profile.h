@@ -43,6 +43,7 @@ struct EventCosts {
   u16 hv_request = 0;       // one request of a batched hypercall (mmu_update, mmuext_op, multicall entry)
   u16 hv_validate_pte = 0;  // checking one page-table entry (type and reference counts)
   u16 task_switch = 0;      // a hardware task switch (save the old TSS, load the new one and its segments)
+  u16 hv_grant = 0;         // one grant-table map, unmap or copy (entry check, busy bits, maptrack, references)
   // Domain 0's store daemon (control/xenstore), which runs on the same CPU between a guest's notification
   // and its reply.
   u16 xs_request = 0;  // one request handled (dom0's wake-up, parsing, the tree lookup, the reply)

@@ -347,6 +347,19 @@ i32 EventChannels::connect_host(HostEndpoint ep) {
   return port;
 }
 
+i32 EventChannels::bind_host(u32 port, HostEndpoint ep) {
+  // The back end's EVTCHNOP_bind_interdomain to the front end's unbound port: only a port the guest
+  // allocated for domain 0 can be taken, as Xen checks remote_domid.
+  if (!port_valid(port) || ports_[port].state != PortState::Unbound || ports_[port].remote_dom != kBackendDomain)
+    return -kEINVAL;
+  if (nr_hosts_ >= hosts_.size()) return -kENOSPC;
+  hosts_[nr_hosts_] = ep;
+  Channel& c = ports_[port];
+  c.state = PortState::Interdomain;
+  c.remote_port = nr_hosts_++;
+  return 0;
+}
+
 void EventChannels::raise_virq(u32 virq) {
   const u32 port = virq < xen::virq::kCount ? virq_to_port_[virq] : 0;
   if (port == 0) {

@@ -80,6 +80,9 @@ class EventChannels {
   // ---- the hypervisor's side ----
   // A new port of the guest, connected to a host-side service (status: interdomain to domain 0).
   i32 connect_host(HostEndpoint ep);
+  // A host-side service binds to a port the guest allocated unbound for domain 0 (a split driver's front
+  // end hands its port to the back end through xenstore): 0, or -EINVAL if the port is not such a port.
+  i32 bind_host(u32 port, HostEndpoint ep);
   // The service's end signals: the guest's port becomes pending, unless the guest has closed it since (the
   // service's end is then unbound, and its notifications go nowhere).
   void notify_guest(u32 port) {
@@ -141,7 +144,7 @@ class EventChannels {
   std::array<Channel, kPorts> ports_{};
   std::array<u32, xen::virq::kCount> virq_to_port_{};
   std::array<PortCounters, xen::virq::kCount> virq_counters_{};
-  std::array<HostEndpoint, 16> hosts_{};
+  std::array<HostEndpoint, 64> hosts_{};
   u32 nr_hosts_ = 0;
   u64 virqs_lost_ = 0;
   void (*kick_)(void*) = nullptr;

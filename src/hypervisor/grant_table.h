@@ -3,8 +3,8 @@
 // gives every domain INITIAL_NR_GRANT_FRAMES (4) at creation and grows the table on GNTTABOP_setup_table up
 // to max_nr_grant_frames (32); the frames are hypervisor pages shared writable with the guest
 // (share_xen_page_with_guest): owned by the domain, mappable read-write under the frame table's rules, and
-// part of none of its pseudo-physical frames (their M2P entry is invalid). Mapping, copying and transferring
-// grants between domains is the domains issue's: those operations are not here.
+// part of none of its pseudo-physical frames (their M2P entry is invalid). Mapping and copying what the
+// entries grant is grant_access.h's.
 #pragma once
 #include "common/types.h"
 

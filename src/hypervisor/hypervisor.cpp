@@ -49,6 +49,7 @@ Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
       frames_(core_->frames),
       m2p_(core_->m2p),
       mmu_ops_(frames_, m2p_),
+      grants_(frames_, &Hypervisor::grant_frames_of, this),
       guest_(cpu.mmu()),
       walking_(cpu),
       layout_(layout),
@@ -75,6 +76,7 @@ Hypervisor::Hypervisor(Hypervisor& first, DomainId id)
       frames_(core_->frames),
       m2p_(core_->m2p),
       mmu_ops_(frames_, m2p_),
+      grants_(frames_, &Hypervisor::grant_frames_of, this),
       guest_(cpu_.mmu()),
       walking_(cpu_),
       layout_(first.layout_),
@@ -130,6 +132,11 @@ i32 Hypervisor::finish_mmu(const MmuOutcome& out) {
   // Xen loads CR3 for a new base and flushes by reloading it: one cr3_write each.
   c.charge((u32(did.loaded_base) + u32(did.flushed)) * e.cr3_write + did.invlpgs * e.invlpg);
   return out.rc;
+}
+
+const std::vector<Mfn>* Hypervisor::grant_frames_of(void* self, DomainId d) {
+  Hypervisor& hv = *static_cast<Hypervisor*>(self);
+  return d == hv.domain_.id ? &hv.domain_.grant_frames : nullptr;
 }
 
 void Hypervisor::on_coherence_flush(void* self) {

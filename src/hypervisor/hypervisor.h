@@ -16,6 +16,7 @@
 #include "hypervisor/domain.h"
 #include "hypervisor/event_channels.h"
 #include "hypervisor/frame_table.h"
+#include "hypervisor/grant_access.h"
 #include "hypervisor/guest_copy.h"
 #include "hypervisor/hv_observer.h"
 #include "hypervisor/hypervisor_space.h"
@@ -95,6 +96,9 @@ class Hypervisor {
   const MmuHypercalls& mmu_ops() const { return mmu_ops_; }
   Domain& domain() { return domain_; }
   const Domain& domain() const { return domain_; }
+  // Cross-domain access to granted frames (grant_access.h): map_grant_ref, copy and the back-ends.
+  GrantAccess& grants() { return grants_; }
+  const GrantAccess& grants() const { return grants_; }
   VirtualCpu& vcpu() { return vcpu_; }
   const VirtualCpu& vcpu() const { return vcpu_; }
   const HypervisorStats& stats() const { return stats_; }
@@ -244,7 +248,8 @@ class Hypervisor {
 
  private:
   static void on_escape(void* self, Cpu& cpu);
-  static void on_coherence_flush(void* self);  // the frame table's TLB flush (FrameTable::attach_tlb)
+  static void on_coherence_flush(void* self);
+  static const std::vector<Mfn>* grant_frames_of(void* self, DomainId d);  // the frame table's TLB flush (FrameTable::attach_tlb)
   void escape(Cpu& cpu);
   void note_stop_frame();
   friend class DomainScheduler;
@@ -280,6 +285,7 @@ class Hypervisor {
   MachToPhys& m2p_;
   MmuHypercalls mmu_ops_;
   Domain domain_;
+  GrantAccess grants_;
   VirtualCpu vcpu_;
   MmuGuestMemory guest_;
   WalkingGuestMemory walking_;

@@ -58,7 +58,17 @@ bool boot_pv(System& sys, const BootImage& image, const ImageKind& kind, const P
     error = fmt::format("'{}': {}", image.path, why);
     return false;
   }
-  return true;
+  // The devices, as xl's disk and vif lines make them (hypervisor/io_devices.h), published in the store.
+  hv::IoConfig devices;
+  devices.pcap = o.vif_pcap;
+  for (const std::string& d : o.disks)
+    if (!hv::parse_disk_spec(d, devices.disks.emplace_back(), error)) return false;
+  for (const std::string& v : o.vifs)
+    if (!hv::parse_vif_spec(v, hyp.domain().id.value, u32(devices.vifs.size()), devices.vifs.emplace_back(), error))
+      return false;
+  if (devices.disks.empty() && devices.vifs.empty()) return true;
+  sys.io = std::make_unique<hv::IoDevices>(hyp);
+  return sys.io->configure(devices, error) && sys.io->publish(error);
 }
 
 bool boot_native(System& sys, BootImage& image, const PcOptions& pc, const std::vector<MultibootModule>& modules,

@@ -12,6 +12,7 @@
 #include "loaders/multiboot_loader.h"
 #include "devices/pc_platform.h"
 #include "hypervisor/hypervisor.h"
+#include "hypervisor/io_devices.h"
 #include "loaders/xen_elf_notes.h"
 #include "machine/machine.h"
 
@@ -52,6 +53,9 @@ struct PvPlatformOptions {
   int (*console_input)() = nullptr;
   void (*log_sink)(void*, const char*, std::size_t) = nullptr;
   void* log_context = nullptr;
+  // The devices (xl's disk and vif lines): --disk FILE[,ro], --vif [mac=MAC], --vif-pcap FILE.
+  std::vector<std::string> disks, vifs;
+  std::string vif_pcap;
 };
 
 // The machine with its platform: exactly one of `platform` (the native PC) and `hypervisor` (PV).
@@ -59,6 +63,7 @@ struct System {
   std::unique_ptr<Machine> machine;
   std::optional<PcPlatform> platform;
   std::unique_ptr<hv::Hypervisor> hypervisor;
+  std::unique_ptr<hv::IoDevices> io;  // PV: the back ends, the switch and the pcap file (before the hypervisor goes)
 
   std::optional<u64> guest_exit() const { return platform ? platform->exit_status() : std::nullopt; }
   // ring1's exit status for a run of this system that ended with `why` (machine/exit_status.h).

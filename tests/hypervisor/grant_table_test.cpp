@@ -5,6 +5,7 @@
 #include "hypervisor/grant_table.h"
 #include "hypervisor/pv_guest.h"
 #include "hypervisor/xen_abi.h"
+#include "hypervisor/xen_abi_grants.h"
 
 namespace ring1::hv {
 namespace {
@@ -115,7 +116,7 @@ TEST(GrantTable, CountsOtherThanOneAndOtherDomainsAreRefusedAsXen32RefusesThem) 
   mov [0x30000c], eax
   gnt 2, 1, 0xfc000000, 0x300010   # the structure in the hypervisor's range
   gnt 8, 1, 0x301000, 0x300014     # set_version: Xen 3.2 has none
-  gnt 0, 1, 0x301000, 0x300018     # map_grant_ref: needs another domain
+  gnt 4, 1, 0x301000, 0x300018     # transfer (page flipping): not implemented
   jmp shutdown
 )");
   ASSERT_EQ(g.run(), StopReason::Requested) << g.m.cpu().host_error();
@@ -126,6 +127,53 @@ TEST(GrantTable, CountsOtherThanOneAndOtherDomainsAreRefusedAsXen32RefusesThem) 
   EXPECT_EQ(i32(g.word(0x300010)), -xen::err::kEFAULT);
   EXPECT_EQ(i32(g.word(0x300014)), -xen::err::kENOSYS);
   EXPECT_EQ(i32(g.word(0x300018)), -xen::err::kENOSYS);
+}
+
+// GNTTABOP_copy through the hypercall: 64 bytes of the guest's frame 0x305 into the frame it granted (to
+// itself) as reference 0, each operation's status written back, and the bytes charged as string iterations.
+std::string copy_guest(u32 len) {
+  return kPrologue + R"(
+  mov dword ptr [0x301000], 0x305      # source: gmfn 0x305, DOMID_SELF, offset 16
+  mov word ptr [0x301004], 0x7ff0
+  mov word ptr [0x301006], 16
+  mov dword ptr [0x301008], 0          # dest: grant reference 0 of domain 1, offset 32
+  mov word ptr [0x30100c], 1
+  mov word ptr [0x30100e], 32
+  mov word ptr [0x301010], )" + std::to_string(len) + R"(
+  mov word ptr [0x301012], 2           # GNTCOPY_dest_gref
+  mov word ptr [0x301014], 0x7777
+  gnt 5, 1, 0x301000, 0x300000
+  jmp shutdown
+)";
+}
+
+struct CopyRun {
+  u32 rc, status;
+  Cycles cycles;
+  std::string copied;
+};
+CopyRun run_copy(u32 len) {
+  PvGuest g(copy_guest(len));
+  g.own_frames(0, 0x400);
+  EXPECT_TRUE(grow_grant_table(g.hv, 1));
+  const Mfn dest{0x306};
+  const xen::GrantEntryV1 e{xen::gtf::kPermitAccess, 1, dest.value};
+  g.m.ram().write_bytes(machine_addr(g.hv.domain().grant_frames[0]).value, &e, sizeof e);
+  const std::string text(64, 'g');
+  g.m.ram().write_bytes(0x305000 + 16, text.data(), 64);
+  EXPECT_EQ(g.run(), StopReason::Requested) << g.m.cpu().host_error();
+  return {g.word(0x300000), u16(g.word(0x301014)), g.m.cpu().cycles, g.text(0x306000 + 32, 64)};
+}
+
+TEST(GrantTable, CopyMovesBytesIntoAGrantAndChargesFourBytesPerStringIteration) {
+  const CopyRun full = run_copy(64), empty = run_copy(0);
+  EXPECT_EQ(full.rc, 0u);
+  EXPECT_EQ(full.status, u32(xen::kGntstOkay));
+  EXPECT_EQ(full.copied, std::string(64, 'g'));
+  EXPECT_EQ(empty.copied, "");
+  const CostProfile& p = CostProfile::pentium3();
+  EXPECT_EQ(full.cycles - empty.cycles, Cycles(16 * p.cost(CostClass::StringIter)));
+  EXPECT_EQ(p.events.hv_grant, 100);
 }
 
 }  // namespace
