@@ -2,16 +2,21 @@
 # The layering DESIGN.md fixes, checked on the sources: every folder under src/ may include only the folders
 # below it. common/ (types, faults, costs, architectural bits) is below everything; the MMU sits below the
 # CPU and never includes it; the CPU never knows that devices, the hypervisor, the machine or the debugger
-# exist. Prints each violation as FILE:LINE and exits 1 if there is one.
+# exist. The translation tier (jit/) sits on the CPU and MMU, and only the machine attaches it: the CPU
+# reaches it through its TranslationHook alone. Prints each violation as FILE:LINE and exits 1 if there is one.
 #   check_layers.sh SRC_DIR
 set -uo pipefail
 src=${1:?usage: check_layers.sh SRC_DIR}
 
 # folder -> the folders it must not include
 declare -A forbidden=(
-  [common]="cpu mmu machine devices hypervisor debugger loaders"
-  [mmu]="cpu machine devices hypervisor debugger loaders"
-  [cpu]="machine devices hypervisor debugger loaders"
+  [common]="cpu mmu jit machine devices hypervisor debugger loaders"
+  [mmu]="cpu jit machine devices hypervisor debugger loaders"
+  [cpu]="jit machine devices hypervisor debugger loaders"
+  [jit]="machine devices hypervisor debugger loaders"
+  [devices]="jit"
+  [hypervisor]="jit"
+  [debugger]="jit"
 )
 bad=0
 for layer in "${!forbidden[@]}"; do
