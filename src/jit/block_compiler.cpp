@@ -15,7 +15,7 @@ namespace {
 // Byte offsets of the CPU state translated code reaches from rbx (the Cpu*). Taken from the object itself,
 // so nothing here depends on Cpu's private layout.
 struct Layout {
-  i32 gpr, eip, next_eip, cycles, stop_at, lazy;
+  i32 gpr, eip, next_eip, cycles, stop_at, lazy, cs_limit;
   explicit Layout(const Cpu& c) {
     const auto* base = reinterpret_cast<const char*>(&c);
     auto at = [&](const void* p) { return i32(reinterpret_cast<const char*>(p) - base); };
@@ -25,6 +25,7 @@ struct Layout {
     cycles = at(&c.cycles);
     stop_at = at(c.deadline_address());
     lazy = at(&c.lazy);
+    cs_limit = at(&c.seg[CS].limit);
   }
 };
 
@@ -49,12 +50,23 @@ bool call_out(Cpu* c, const Insn* i, CallOutState* s) noexcept {
 
 u32 carry_of(const Cpu* c) { return c->carry(); }
 
-enum class Kind : u8 { Call, Nop, MovRR, MovRI, AluRR, AluRI, IncDec, Lea };
+enum class Kind : u8 { Call, Nop, MovRR, MovRI, AluRR, AluRI, IncDec, Lea, Jcc, Jmp };
 
 struct Plan {
   Kind kind = Kind::Call;
   Mnemonic m = Mnemonic::Invalid;
+  u8 cc = 0;  // Jcc: the condition code (the low nibble of its opcode)
 };
+
+// Jcc's condition code by mnemonic, in the opcode's order (SDM vol. 1, appendix B).
+int condition_code(Mnemonic m) {
+  using M = Mnemonic;
+  static constexpr M kJcc[16] = {M::JO, M::JNO, M::JB,  M::JNB,  M::JZ, M::JNZ, M::JBE, M::JNBE,
+                                 M::JS, M::JNS, M::JP,  M::JNP,  M::JL, M::JNL, M::JLE, M::JNLE};
+  for (int k = 0; k < 16; ++k)
+    if (kJcc[k] == m) return k;
+  return -1;
+}
 
 bool gpr32(const Operand& o) { return o.kind == OpKind::Reg && o.reg_class == RegClass::Gpr32; }
 
@@ -88,7 +100,15 @@ Plan classify(const DecodedInsn& d, const Insn& i) {
     case M::LEA:
       if (d.operand_count == 2 && gpr32(d.op[0]) && d.op[1].kind == OpKind::Mem) p.kind = Kind::Lea;
       break;
+    case M::JMP:
+      if (d.operand_count == 1 && d.op[0].kind == OpKind::Imm && d.operand_size == 4) p.kind = Kind::Jmp;
+      break;
     default:
+      if (const int cc = condition_code(d.mnemonic);
+          cc >= 0 && d.operand_count == 1 && d.op[0].kind == OpKind::Imm && d.operand_size == 4) {
+        p.kind = Kind::Jcc;
+        p.cc = u8(cc);
+      }
       break;
   }
   return p;
@@ -132,6 +152,11 @@ class Emitter : public Xbyak::CodeGenerator {
       if (cpu_.decode_cache().decoder().decode(ram + phys, avail, b_.mode & 1, d) == DecodeStatus::Ok)
         p = classify(d, i);
       phys += i.len;
+      if ((p.kind == Kind::Jcc || p.kind == Kind::Jmp) && k + 1 == n && emit_branch(k, p, i)) {
+        ++stats.inline_insns;
+        continue;
+      }
+      if (p.kind == Kind::Jcc || p.kind == Kind::Jmp) p.kind = Kind::Call;
       if (p.kind == Kind::Call) {
         emit_call(k, i, k + 1 < n ? rest[k + 1] : 0, k + 1 == n);
         ++stats.call_insns;
@@ -199,6 +224,77 @@ class Emitter : public Xbyak::CodeGenerator {
     if (rest_cycles) add(rax, rest_cycles);
     cmp(rax, qword[rbx + L_.stop_at]);
     jae(exit_with(k + 1), T_NEAR);
+  }
+
+  // The host condition that holds when guest condition `cc` does, read from the flag record whose kind the
+  // block's own inline instructions fixed; false when that needs the full flags (the handler is called).
+  // Compares are left in the host flags for the returned jump.
+  bool condition(u8 cc, Xbyak::Label& taken) {
+    const u8 k = cc >> 1;
+    const bool negate = cc & 1;
+    auto res_zero = [&] { cmp(lazy(0, 4), 0); };
+    auto a_vs_b = [&] {
+      mov(eax, lazy(4, 4));
+      cmp(eax, lazy(8, 4));
+    };
+    if (known_ == Known::Unknown) return false;
+    if (k == 2) {  // Z: res == 0, whatever the record's kind
+      res_zero();
+      negate ? jne(taken, T_NEAR) : je(taken, T_NEAR);
+      return true;
+    }
+    if (k == 4) {  // S: the result's sign bit (32-bit records only here)
+      res_zero();
+      negate ? jns(taken, T_NEAR) : js(taken, T_NEAR);
+      return true;
+    }
+    if (known_ == Known::SubNoCarry) {  // a - b: B a < b, BE a <= b, L and LE signed
+      switch (k) {
+        case 1: a_vs_b(); negate ? jae(taken, T_NEAR) : jb(taken, T_NEAR); return true;
+        case 3: a_vs_b(); negate ? ja(taken, T_NEAR) : jbe(taken, T_NEAR); return true;
+        case 6: a_vs_b(); negate ? jge(taken, T_NEAR) : jl(taken, T_NEAR); return true;
+        case 7: a_vs_b(); negate ? jg(taken, T_NEAR) : jle(taken, T_NEAR); return true;
+        default: return false;
+      }
+    }
+    if (known_ == Known::Logic) {  // CF = OF = 0: O and B never, BE is ZF, L is SF, LE is ZF or SF
+      switch (k) {
+        case 0:
+        case 1:
+          if (negate) jmp(taken, T_NEAR);
+          return true;
+        case 3: res_zero(); negate ? jne(taken, T_NEAR) : je(taken, T_NEAR); return true;
+        case 6: res_zero(); negate ? jns(taken, T_NEAR) : js(taken, T_NEAR); return true;
+        case 7: res_zero(); negate ? jg(taken, T_NEAR) : jle(taken, T_NEAR); return true;
+        default: return false;
+      }
+    }
+    return false;
+  }
+
+  // A block-ending JMP rel32 or Jcc rel32 inline: not taken, EIP moves past it; taken, to the target after
+  // the CS limit check (SDM vol. 2, Jcc), which on failure calls the handler to raise #GP as it would.
+  bool emit_branch(u32 k, const Plan& p, const Insn& i) {
+    Xbyak::Label taken, done, slow;
+    flush();
+    if (p.kind == Kind::Jcc) {
+      if (!condition(p.cc, taken)) return false;
+      add(dword[rbx + L_.eip], i.len);
+      add(qword[rbx + L_.cycles], i.cycles);
+      jmp(done, T_NEAR);
+    }
+    L(taken);
+    mov(eax, dword[rbx + L_.eip]);
+    add(eax, u32(i.len + i.imm));
+    cmp(eax, dword[rbx + L_.cs_limit]);
+    ja(slow, T_NEAR);
+    mov(dword[rbx + L_.eip], eax);
+    add(qword[rbx + L_.cycles], i.cycles);
+    jmp(done, T_NEAR);
+    L(slow);
+    emit_call(k, i, 0, true);
+    L(done);
+    return true;
   }
 
   void set_lazy_tag(LazyOp op, u32 carry) { mov(lazy(12, 4), lazy_tag(op, 32, carry)); }
@@ -292,6 +388,8 @@ class Emitter : public Xbyak::CodeGenerator {
         break;
       }
       case Kind::Call:
+      case Kind::Jcc:
+      case Kind::Jmp:
         break;
     }
   }
