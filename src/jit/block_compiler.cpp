@@ -15,7 +15,7 @@ namespace {
 // Byte offsets of the CPU state translated code reaches from rbx (the Cpu*). Taken from the object itself,
 // so nothing here depends on Cpu's private layout.
 struct Layout {
-  i32 gpr, eip, next_eip, cycles, stop_at, lazy, cs_limit;
+  i32 gpr, eip, next_eip, cycles, stop_at, lazy, cs_limit, cpl, seg0;
   explicit Layout(const Cpu& c) {
     const auto* base = reinterpret_cast<const char*>(&c);
     auto at = [&](const void* p) { return i32(reinterpret_cast<const char*>(p) - base); };
@@ -26,6 +26,8 @@ struct Layout {
     stop_at = at(c.deadline_address());
     lazy = at(&c.lazy);
     cs_limit = at(&c.seg[CS].limit);
+    cpl = at(&c.cpl);
+    seg0 = at(&c.seg[0]);
   }
 };
 
@@ -50,7 +52,7 @@ bool call_out(Cpu* c, const Insn* i, CallOutState* s) noexcept {
 
 u32 carry_of(const Cpu* c) { return c->carry(); }
 
-enum class Kind : u8 { Call, Nop, MovRR, MovRI, AluRR, AluRI, IncDec, Lea, Jcc, Jmp };
+enum class Kind : u8 { Call, Nop, MovRR, MovRI, AluRR, AluRI, IncDec, Lea, Jcc, Jmp, Load, StoreR, StoreI };
 
 struct Plan {
   Kind kind = Kind::Call;
@@ -86,6 +88,10 @@ Plan classify(const DecodedInsn& d, const Insn& i) {
       if (d.operand_count == 2 && gpr32(d.op[0])) {
         if (gpr32(d.op[1])) p.kind = Kind::MovRR;
         else if (d.op[1].kind == OpKind::Imm) p.kind = Kind::MovRI;
+        else if (d.op[1].kind == OpKind::Mem && d.op[1].size == 4) p.kind = Kind::Load;
+      } else if (d.operand_count == 2 && d.op[0].kind == OpKind::Mem && d.op[0].size == 4) {
+        if (gpr32(d.op[1])) p.kind = Kind::StoreR;
+        else if (d.op[1].kind == OpKind::Imm) p.kind = Kind::StoreI;
       }
       break;
     case M::ADD: case M::SUB: case M::AND: case M::OR: case M::XOR: case M::CMP: case M::TEST:
@@ -157,6 +163,11 @@ class Emitter : public Xbyak::CodeGenerator {
         continue;
       }
       if (p.kind == Kind::Jcc || p.kind == Kind::Jmp) p.kind = Kind::Call;
+      if (p.kind == Kind::Load || p.kind == Kind::StoreR || p.kind == Kind::StoreI) {
+        emit_memory(k, p, i, k + 1 < n ? rest[k + 1] : 0, k + 1 == n);
+        ++stats.inline_insns;
+        continue;
+      }
       if (p.kind == Kind::Call) {
         emit_call(k, i, k + 1 < n ? rest[k + 1] : 0, k + 1 == n);
         ++stats.call_insns;
@@ -297,6 +308,111 @@ class Emitter : public Xbyak::CodeGenerator {
     return true;
   }
 
+  // eax = the effective address of i's memory operand (Cpu::effective_address).
+  void effective_address(const Insn& i) {
+    if (i.base != kNoReg) mov(eax, reg32(u8(i.base * 4)));
+    else xor_(eax, eax);
+    if (i.index != kNoReg) {
+      mov(ecx, reg32(u8(i.index * 4)));
+      if (i.scale) shl(ecx, i.scale);
+      add(eax, ecx);
+    }
+    if (i.disp) add(eax, i.disp);
+    if (i.amask != 0xFFFFFFFFu) and_(eax, i.amask);
+  }
+
+  // MOV r32, m32 and MOV m32, r32/imm32 along Cpu::read/write's and Mmu::read/write's fast paths: the
+  // segment's bounds, then flat RAM (stores: no decoded code in either frame) or the DTLB hint (one compare,
+  // the rights at CPL 3, the lookup counted and the entry's age set, stores: no code in the frame). Anything
+  // else calls the handler, which takes the same route from the start: nothing has happened before the jump.
+  void emit_memory(u32 k, const Plan& p, const Insn& i, u32 rest_cycles, bool last) {
+    const bool store = p.kind != Kind::Load;
+    const Mmu::FastPathState fp = cpu_.mmu().fast_path_state();
+    const i32 sg = L_.seg0 + i32(i.seg * sizeof(Segment));
+    Xbyak::Label slow, paged, have, join;
+    flush();
+    effective_address(i);
+    cmp(eax, dword[rbx + sg + i32(store ? offsetof(Segment, write_lo) : offsetof(Segment, read_lo))]);
+    jb(slow, T_NEAR);
+    lea(rcx, ptr[rax + 3]);
+    mov(edx, dword[rbx + sg + i32(store ? offsetof(Segment, write_hi) : offsetof(Segment, read_hi))]);
+    cmp(rcx, rdx);
+    ja(slow, T_NEAR);
+    add(eax, dword[rbx + sg + i32(offsetof(Segment, base))]);  // the linear address, zero-extended in rax
+    mov(rdx, reinterpret_cast<u64>(fp.paging));
+    cmp(byte[rdx], 0);
+    jne(paged, T_NEAR);
+    // Flat: lin + 4 <= the RAM size (0 while pages are watched).
+    lea(rcx, ptr[rax + 4]);
+    mov(rdx, reinterpret_cast<u64>(fp.flat_limit));
+    cmp(rcx, qword[rdx]);
+    ja(slow, T_NEAR);
+    if (store) {
+      mov(rdx, reinterpret_cast<u64>(fp.code));
+      mov(rdx, qword[rdx]);
+      mov(ecx, eax);
+      shr(ecx, kPageShift);
+      mov(r8b, byte[rdx + rcx]);
+      lea(ecx, ptr[rax + 3]);
+      shr(ecx, kPageShift);
+      or_(r8b, byte[rdx + rcx]);
+      jnz(slow, T_NEAR);
+    }
+    mov(rdx, reinterpret_cast<u64>(fp.host));
+    mov(rdx, qword[rdx]);
+    jmp(have, T_NEAR);
+    // Paged: the hint of lin's page, for the page of the access's last byte.
+    L(paged);
+    mov(ecx, eax);
+    shr(ecx, kPageShift - 5);
+    and_(ecx, (TlbArray::kHintSlots - 1) << 5);
+    mov(rdx, reinterpret_cast<u64>(fp.dtlb_hints));
+    add(rdx, rcx);
+    lea(ecx, ptr[rax + 3]);
+    and_(ecx, ~(kPageSize - 1));
+    cmp(ecx, dword[rdx + i32(store ? offsetof(TlbHint, write_page) : offsetof(TlbHint, read_page))]);
+    jne(slow, T_NEAR);
+    Xbyak::Label rights_ok;
+    cmp(byte[rbx + L_.cpl], 3);
+    jne(rights_ok, T_NEAR);
+    test(byte[rdx + i32(offsetof(TlbHint, perm))], store ? tlb_perm::UserWrite : tlb_perm::UserRead);
+    jz(slow, T_NEAR);
+    L(rights_ok);
+    mov(rsi, qword[rdx + i32(offsetof(TlbHint, entry))]);
+    if (store) {  // a frame holding decoded code: the handler's store drops it (self-modifying code)
+      mov(ecx, dword[rsi + i32(offsetof(TlbEntry, frame))]);
+      shr(ecx, kPageShift);
+      mov(rdi, reinterpret_cast<u64>(fp.code));
+      mov(rdi, qword[rdi]);
+      cmp(byte[rdi + rcx], 0);
+      jne(slow, T_NEAR);
+    }
+    mov(rdi, reinterpret_cast<u64>(fp.dtlb_lookups));
+    mov(rcx, qword[rdi]);
+    inc(rcx);
+    mov(qword[rdi], rcx);
+    mov(qword[rsi + i32(offsetof(TlbEntry, age))], rcx);
+    mov(rdx, qword[rdx + i32(offsetof(TlbHint, host_base))]);
+    L(have);  // rdx + rax: the host address
+    if (p.kind == Kind::Load) {
+      mov(ecx, dword[rdx + rax]);
+      mov(reg32(i.r1), ecx);
+    } else if (p.kind == Kind::StoreR) {
+      mov(ecx, reg32(i.r2));
+      mov(dword[rdx + rax], ecx);
+    } else {
+      mov(dword[rdx + rax], i.imm);
+    }
+    add(dword[rbx + L_.eip], i.len);
+    add(qword[rbx + L_.cycles], i.cycles);
+    jmp(join, T_NEAR);
+    L(slow);
+    const Known before = known_;
+    emit_call(k, i, rest_cycles, last);
+    known_ = before;  // a MOV leaves the flag record as it was
+    L(join);
+  }
+
   void set_lazy_tag(LazyOp op, u32 carry) { mov(lazy(12, 4), lazy_tag(op, 32, carry)); }
 
   void emit_inline(const Plan& p, const Insn& i) {
@@ -390,6 +506,9 @@ class Emitter : public Xbyak::CodeGenerator {
       case Kind::Call:
       case Kind::Jcc:
       case Kind::Jmp:
+      case Kind::Load:
+      case Kind::StoreR:
+      case Kind::StoreI:
         break;
     }
   }
