@@ -26,12 +26,9 @@
 #include <spdlog/spdlog.h>
 
 #include "debugger/session.h"
-#include "devices/elf32.h"
-#include "devices/multiboot_loader.h"
-#include "devices/pc_platform.h"
-#include "hypervisor/domain_builder.h"
-#include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/elf32.h"
+#include "machine/boot.h"
+#include "machine/exit_status.h"
 #include "machine/input_file.h"
 #include "machine/machine.h"
 #include "machine/report.h"
@@ -40,11 +37,6 @@
 namespace ring1 {
 namespace {
 
-constexpr int kExitBadInput = 2;
-constexpr int kExitGuestCrash = 120;
-constexpr int kExitHostError = 126;
-constexpr int kExitKilled = 122;  // killed from the debugger
-constexpr int kExitRing1Bug = 118;     // one of ring1's own checks failed: a bug in ring1
 
 struct RunOptions {
   std::string image;
@@ -79,6 +71,7 @@ struct RunOptions {
   std::string debug_exit = "iobase=0xf4,iosize=0x04";  // QEMU's -device isa-debug-exit,...
   std::string hv_log;
   bool pc_testdev = false;                              // QEMU's -device pc-testdev
+  bool firmware_state = false;  // start a kernel with the PICs, PIT and IVT as SeaBIOS leaves them
 };
 
 // ring1's own lines on stderr go through fputs: fmt::print would throw on a write error (stderr on a full
@@ -225,6 +218,8 @@ int run_command(const RunOptions& o) {
   if (bytes.empty()) return fail(fmt::format("'{}' is empty", image_path));
   if (rom_boot && (o.load_addr || o.entry || !o.initrd.empty() || !o.cmdline.empty() || o.pv))
     return fail("--bios starts the ROM at F000:FFF0: --load-addr, --entry, --initrd, --cmdline and --pv do not apply");
+  if (o.firmware_state && (rom_boot || o.pv))
+    return fail("--firmware-state stands in for the firmware of a native loaded kernel: not with --bios or --pv");
 
   // Counts: strictly unsigned, and never 0 (a limit of 0 would read as "no limit" and be ignored).
   const auto max_insns = o.max_instructions.empty() ? std::optional<u64>(0) : parse_count(o.max_instructions, ~u64(0));
@@ -279,12 +274,13 @@ int run_command(const RunOptions& o) {
   cfg.tlb_mode = o.tlb == "tagged" ? TlbMode::Tagged : TlbMode::Untagged;
   cfg.cpu_model = parse_cpu_model(o.cpu).value_or(kDefaultCpuModel);  // CLI11 has checked the name
   cfg.engine = o.engine == "jit" ? MachineConfig::Engine::Jit : MachineConfig::Engine::Interp;
-  std::unique_ptr<Machine> m;
+  System sys;
   try {
-    m = std::make_unique<Machine>(cfg);
+    sys.machine = std::make_unique<Machine>(cfg);
   } catch (const std::exception& e) {
     return fail(e.what());
   }
+  Machine* m = sys.machine.get();
   // The tracer's TLB lines from the start, so that the flushes a PV domain's builder makes (CR0, CR4, CR3,
   // counted in the report) are traced too; the run's tracer takes over when the run starts.
   std::optional<Tracer> boot_tracer;
@@ -296,17 +292,12 @@ int run_command(const RunOptions& o) {
   }
   // A Xen PV kernel (Xen ELF notes) boots under the hypervisor; a multiboot kernel on the bare PC, unless
   // --pv asks for the hypervisor (an image may carry both entries).
-  std::optional<Elf32Image> elf;
-  std::optional<hv::XenGuestInfo> xen;
-  if (!o.load_addr && !rom_boot) {
-    std::string error;
-    elf = parse_elf32(bytes, error);
-    if (!elf) return fail(fmt::format("'{}': {}", o.image, error));
-    xen = hv::read_xen_guest_info(*elf, bytes, error);
-    if (!error.empty()) return fail(fmt::format("'{}': {}", o.image, error));
-  }
-  if (o.pv && !xen) return fail(fmt::format("--pv: '{}' {}", o.image, hv::kNotAPvKernel));
-  const bool pv = xen && (o.pv || !find_multiboot_header(bytes));
+  BootImage boot_image{image_path, std::move(bytes), rom_boot, o.load_addr, o.entry, o.cmdline, o.pv};
+  boot_image.firmware_state = o.firmware_state;
+  std::string boot_error;
+  const std::optional<ImageKind> kind = classify_image(boot_image, boot_error);
+  if (!kind) return fail(boot_error);
+  const bool pv = kind->pv;
   if (o.hv_layout != "shared" && !pv) return fail("--hv-layout applies to paravirtual guests only");
   if (o.pv_pages && !pv) return fail("--pv-pages applies to paravirtual guests only (this one runs on the bare PC)");
   if (pv && o.cmdline.size() >= xen::kMaxGuestCmdline)
@@ -336,32 +327,23 @@ int run_command(const RunOptions& o) {
   }
 
   Cpu& cpu = m->cpu();
-  std::optional<PcPlatform> platform;
-  std::unique_ptr<hv::Hypervisor> hyp;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> hv_log_file(nullptr, &std::fclose);
   if (!o.hv_log.empty() && !pv) return fail("--hv-log applies to paravirtual guests only");
   if (pv) {
-    try {
-      hyp = std::make_unique<hv::Hypervisor>(*m, true, o.hv_layout == "separate" ? hv::Layout::Separate
-                                                                                  : hv::Layout::Shared);
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
-    hyp->set_console_sink(&stdout_chars, nullptr);
-    hyp->set_console_input(&stdin_byte);
     if (!o.hv_log.empty()) {
       hv_log_file.reset(std::fopen(o.hv_log.c_str(), "w"));
       if (!hv_log_file) return fail(fmt::format("cannot write the hypervisor log to '{}'", o.hv_log));
     }
-    hyp->set_log_sink(&log_chars, hv_log_file ? hv_log_file.get() : stderr);
-    // Virtual time runs on the modelled clock; the wall clock's epoch is the CMOS clock's (--rtc).
-    hyp->set_clock(*cpu_mhz * 1'000'000, o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003);
-    hv::PvBootConfig boot;
-    boot.cmdline = o.cmdline;
-    boot.nr_pages = o.pv_pages.value_or(0);
-    std::string error;
-    if (!hv::build_pv_domain(*hyp, bytes, *elf, *xen, boot, error))
-      return fail(fmt::format("'{}': {}", o.image, error));
+    PvPlatformOptions pvo;
+    pvo.layout = o.hv_layout == "separate" ? hv::Layout::Separate : hv::Layout::Shared;
+    pvo.nr_pages = o.pv_pages.value_or(0);
+    pvo.cpu_hz = *cpu_mhz * 1'000'000;
+    pvo.wallclock_epoch = o.rtc == "host" ? i64(std::time(nullptr)) : CmosRtc::kSosp2003;
+    pvo.console_sink = &stdout_chars;
+    pvo.console_input = &stdin_byte;
+    pvo.log_sink = &log_chars;
+    pvo.log_context = hv_log_file ? hv_log_file.get() : stderr;
+    if (!boot_pv(sys, boot_image, *kind, pvo, boot_error)) return fail(boot_error);
   } else {
     PcOptions pc;
     pc.console = serial_out->sink();
@@ -372,48 +354,16 @@ int run_command(const RunOptions& o) {
     pc.debug_exit_base = exit_base;
     pc.debug_exit_size = exit_size;
     pc.pc_testdev = o.pc_testdev;
-    try {
-      platform.emplace(*m, pc);
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
-    if (rom_boot) {
-      // The ROM at the top of the address space and its last 128 KiB below 1 MiB; the CPU at its power-on
-      // state (real mode, CS F000 with base FFFF0000, IP FFF0), the APIC as at reset.
-      std::string error;
-      if (!platform->map_bios(std::move(bytes), error)) return fail(fmt::format("--bios '{}': {}", o.bios, error));
-      cpu.reset_power_on();
-      platform->apic().reset();
-    } else if (o.load_addr) {
-      // A raw image runs in flat 32-bit protected mode at CPL 0, with the stack at the top of RAM.
-      m->ram().write_bytes(*o.load_addr, bytes.data(), u32(bytes.size()));
-      cpu.reset_flat32();
-      cpu.eip = o.entry.value_or(*o.load_addr);
-      cpu.gpr[ESP] = u32(*mem & ~u64(15));
-    } else {
-      // QEMU hands a multiboot kernel "KERNEL-FILE ARGS" as its command line (hw/i386/multiboot.c), as GRUB
-      // passes the kernel's path first; ring1 does the same, so a kernel prints the same on both.
-      std::string error;
-      if (!load_multiboot(m->ram(), cpu, bytes, fmt::format("{} {}", o.image, o.cmdline), error, modules))
-        return fail(fmt::format("'{}': {}", o.image, error));
-      if (o.entry) cpu.eip = *o.entry;
-    }
-    // A kernel is started as firmware leaves the machine (SeaBIOS under QEMU): the APIC software-enabled
-    // with LINT0 as the 8259A's virtual wire.
-    if (!rom_boot) platform->apic().firmware_setup();
+    if (!boot_native(sys, boot_image, pc, modules, boot_error)) return fail(boot_error);
   }
+  const std::optional<PcPlatform>& platform = sys.platform;
+  hv::Hypervisor* hyp = sys.hypervisor.get();
 
   // ring1's exit status for a run that ended with `why`: what run_command returns and what the gdb stub
   // reports to a client when the guest ends (its `W` packet).
-  auto exit_status = [&](StopReason why, bool killed) -> int {
-    const std::optional<u64> guest_exit = platform ? platform->exit_status() : std::nullopt;
-    if (why == StopReason::Requested && guest_exit) return int(*guest_exit & 0xFF);
-    if (hyp && why == StopReason::Requested && hyp->state() == hv::DomainState::Crashed) return kExitGuestCrash;
-    if (why == StopReason::Requested) return killed ? kExitKilled : 0;
-    return exit_status_for(why);  // the mapping the debugger's W packet uses too (debugger/session.h)
-  };
+  auto exit_status = [&](StopReason why, bool killed) { return sys.exit_status(why, killed); };
   dbg.exit_status = [&](StopReason why) { return exit_status(why, false); };
-  dbg.hypervisor = hyp.get();
+  dbg.hypervisor = hyp;
   if (dbg.trace.hypercall && !hyp)
     return fail("--trace hypercall needs a paravirtual guest (this one runs on the bare PC, without a hypervisor)");
 
@@ -457,7 +407,7 @@ int run_command(const RunOptions& o) {
   s.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
   s.image = image_path;
   s.guest_exit_status = guest_exit;
-  s.hypervisor = hyp.get();
+  s.hypervisor = hyp;
   s.killed = dbg_out.killed;
   s.config.platform = pv ? "pv" : "pc";
   s.config.hv_layout = pv ? o.hv_layout : "";
@@ -616,10 +566,13 @@ int main(int argc, char** argv) {
   run->add_flag("--pc-testdev", o.pc_testdev,
                 "Attach QEMU's pc-testdev (-device pc-testdev): ports 0xE0-0xEB, IRQ-line ports 0x2000-0x2017, "
                 "64 KiB of scratch MMIO at 0xFF000000");
+  run->add_flag("--firmware-state", o.firmware_state,
+                "Start a loaded kernel as SeaBIOS leaves QEMU's PC: PICs at vectors 0x08/0x70 with its masks, the "
+                "PIT at 18.2 Hz, a real-mode IVT whose IRQ entries acknowledge the PIC (no BIOS services)");
   run->footer(
       "Devices: COM1 16550 UART (console on stdout; input from stdin when it is a pipe or file), port 0xE9\n"
-      "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC, local APIC at\n"
-      "0xFEE00000, QEMU's fw_cfg at 0x510/0x511 (docs/pc-machine.md).\n"
+      "debug console, isa-debug-exit at 0xF4, 8259A PIC pair, 8254 PIT, MC146818 CMOS/RTC, port 0x92, local\n"
+      "APIC at 0xFEE00000, QEMU's fw_cfg at 0x510/0x511 (docs/pc-machine.md).\n"
       "Exit status: the guest's isa-debug-exit status ((value << 1) | 1, odd) when it wrote one; 0 guest halted;\n"
       "a PV domain's poweroff or reboot 0; 2 bad input; 116 the guest used something ring1 does not model (the\n"
       "message names it); 118 a bug in ring1 (an internal check failed); 120 guest crashed (triple fault,\n"

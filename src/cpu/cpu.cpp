@@ -74,6 +74,7 @@ void Cpu::reset_flat32() {
   msr = {};
   mmu_.reset();
   set_flags(eflags::Reserved1);
+  nmi_pending_ = nmi_blocked_ = false;
   eip = next_eip = 0;
 }
 
@@ -92,6 +93,7 @@ void Cpu::reset_power_on() {
   msr = {};
   mmu_.reset();
   set_flags(eflags::Reserved1);
+  nmi_pending_ = nmi_blocked_ = false;
   eip = next_eip = 0xFFF0;
 }
 
@@ -165,6 +167,22 @@ void Cpu::take_external_interrupt() {
   deliver_external_interrupt(*this, pic.acknowledge(pic.context));
   if (cycles == before) ++cycles;  // a step costs at least a cycle, whatever the profile says
   ++stall_steps;                    // the delivery is work, though nothing retired
+  cycles_by_ring[ring] += cycles - before;
+}
+
+// An NMI at an instruction boundary outside a shadow (SDM vol. 3, 6.7): delivered through vector 2 as an
+// external event (its delivery's error codes carry EXT, no gate-DPL check), with NMIs blocked from here to
+// the next IRET (6.7.1), whether the gate is an interrupt, trap or task gate. Accounted as an external
+// interrupt's delivery is.
+void Cpu::take_nmi() {
+  nmi_pending_ = false;
+  nmi_blocked_ = true;
+  halted_ = false;  // an NMI ends HLT's wait
+  const u8 ring = cpl;
+  const Cycles before = cycles;
+  deliver_external_interrupt(*this, static_cast<u8>(Vector::NMI));
+  if (cycles == before) ++cycles;
+  ++stall_steps;
   cycles_by_ring[ring] += cycles - before;
 }
 
@@ -264,23 +282,36 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
       if (event_hook.fire) event_hook.fire(event_hook.context, cycles);
       continue;
     }
-    if (irq_requested_ && !interrupt_shadow && (eflags & eflags::IF)) {
-      const InterruptController& pic = interrupt_controller;
-      if (pic.pending && pic.pending(pic.context)) halted_ = false;  // an interrupt ends HLT's wait
-      take_external_interrupt();
-      if (limits.single_step && requested_stop_ == StopReason::None) return StopReason::Breakpoint;
-      continue;  // the checks again: the handler's EIP may be a breakpoint, delivery may have stopped the run
+    if (irq_requested_ && !interrupt_shadow) [[unlikely]] {
+      // NMI before INTR (SDM vol. 3, 6.9, priority 5 before 6). The shadows of MOV SS and STI hold both
+      // off (6.8.3 allows a processor to inhibit NMIs after STI; ring1 does).
+      if (nmi_pending_ && !nmi_blocked_) {
+        take_nmi();
+        if (limits.single_step && requested_stop_ == StopReason::None) return StopReason::Breakpoint;
+        continue;
+      }
+      if (eflags & eflags::IF) {
+        const InterruptController& pic = interrupt_controller;
+        if (pic.pending && pic.pending(pic.context)) halted_ = false;  // an interrupt ends HLT's wait
+        take_external_interrupt();
+        if (limits.single_step && requested_stop_ == StopReason::None) return StopReason::Breakpoint;
+        continue;  // the checks again: the handler's EIP may be a breakpoint, delivery may have stopped the run
+      }
     }
     if (halted_) {
-      // HLT's wait (SDM vol. 2, HLT): only a maskable interrupt can end it here (no NMI or SMI is
-      // modelled). With IF = 1 and an event scheduled, time passes to it (or to the cycle limit) and the
-      // event may raise a line; otherwise the machine has stopped for good.
+      // HLT's wait (SDM vol. 2, HLT): an NMI (taken above when one is latched and unblocked) or a maskable
+      // interrupt ends it (no SMI is modelled). With IF = 1 and an event scheduled, time passes to it (or to
+      // the cycle limit) and the event may raise a line; otherwise the machine has stopped for good: no
+      // device of ring1's raises NMI from a timed event.
       const InterruptController& pic = interrupt_controller;
       if ((eflags & eflags::IF) && pic.pending && pic.pending(pic.context)) {
         irq_requested_ = true;  // a line already up (INTR is level-triggered) ends the wait at once
         continue;
       }
       if (!(eflags & eflags::IF) || event_at_ == ~Cycles(0) || halt_cannot_wake()) {
+        if ((eflags & eflags::IF) && event_at_ == ~Cycles(0))
+          host_error_ = "HLT with interrupts enabled, but nothing can wake the CPU: no device has a timed event "
+                        "to come (no timer is counting)";
         halted_ = false;
         return StopReason::Halted;
       }

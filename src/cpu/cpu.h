@@ -275,6 +275,24 @@ class Cpu {
     irq_requested_ = true;
     stop_at_ = 0;
   }
+  // The NMI input (SDM vol. 3, 6.7 and 6.7.1): one request is latched (a second while one is pending is the
+  // same request); it is delivered through vector 2 at the next instruction boundary outside an interrupt
+  // shadow, whatever IF says, and it ends HLT. From its delivery to the next IRET further NMIs are blocked:
+  // a request then stays latched until that IRET. It shares the INTR line's flag, so the run loop's test
+  // for interrupts is still one load per stretch.
+  void raise_nmi() {
+    nmi_pending_ = true;
+    interrupt_requested();
+  }
+  bool nmi_pending() const { return nmi_pending_; }
+  bool nmi_blocked() const { return nmi_blocked_; }
+  // IRET ends NMI blocking, even an IRET that then faults (SDM vol. 3, 6.7.1; the VMX chapter's "NMI
+  // unblocking due to IRET" states the faulting case). A latched NMI is taken at the boundary after it.
+  void end_nmi_blocking() {
+    if (!nmi_blocked_) return;
+    nmi_blocked_ = false;
+    if (nmi_pending_) interrupt_requested();
+  }
   // An exception while delivering a double fault (SDM vol. 3, 6.15, interrupt 8): the processor shuts
   // down. Ends the run with StopReason::TripleFault, `last` as the fault record and `chain` as the message.
   void triple_fault(const FaultRecord& last, std::string chain);
@@ -425,6 +443,7 @@ class Cpu {
   [[gnu::noinline]] const Block* fetch_block_slow();
   static void on_code_write(void* self, u32 paddr, u32 len);
   void take_external_interrupt();
+  void take_nmi();
   StopReason run_stretches(const RunLimits& limits);
   // Ends a halted CPU's wait when no interrupt could ever end it; returns whether it did.
   bool halt_cannot_wake();
@@ -444,6 +463,8 @@ class Cpu {
   StopReason requested_stop_ = StopReason::None;
   bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since
   bool halted_ = false;         // in HLT, waiting for an interrupt
+  bool nmi_pending_ = false;    // an NMI is latched (raise_nmi)
+  bool nmi_blocked_ = false;    // an NMI's handler runs: no NMI until the next IRET
   Cycles event_at_ = ~Cycles(0);  // when event_hook fires next; ~0: nothing scheduled
   FaultRecord fault_;
   std::string host_error_;

@@ -5,6 +5,7 @@
 // the registers loaded. Only then are the new task's LDT and segments checked, so their faults arrive in
 // the new task, as table 7-1 says.
 #include "cpu/task_switch.h"
+#include "common/arch_bits.h"
 
 #include "cpu/interrupts.h"
 
@@ -13,7 +14,6 @@ namespace {
 
 using namespace eflags;
 
-constexpr u32 kCr0Ts = 1u << 3, kCr0Pg = 1u << 31;
 
 // The two TSS layouts (figures 7-2 and 7-11): where the dynamic fields live and how wide they are.
 struct TssLayout {
@@ -195,10 +195,10 @@ bool task_switch(Cpu& c, u16 selector, const Descriptor& tss, TaskSwitchSource s
   if (source != TaskSwitchSource::Iret) set_busy(c, selector, true);
   c.tr = SystemSegment{selector, nbase, tss.limit(), static_cast<u16>(tss.access() | (2u << 8))};
   // 7.3: every task switch sets CR0.TS, so the new task's first FPU instruction can be trapped (#NM).
-  c.set_cr0(c.cr0 | kCr0Ts);
+  c.set_cr0(c.cr0 | cr0::TS);
   // 7.2.1, "CR3 control register field": only a 32-bit TSS holds one. The load is a CR3 write to the TLB
   // model (a flush counted as such) and costs what MOV CR3 does, on top of the switch.
-  if (nl.wide && (c.cr0 & kCr0Pg)) {
+  if (nl.wide && (c.cr0 & cr0::PG)) {
     c.set_cr3(img.cr3);
     c.charge(c.costs().events.cr3_write);
   }

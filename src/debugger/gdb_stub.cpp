@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "debugger/elf_symbol_file.h"
-#include "debugger/guest_memory.h"
+#include "mmu/guest_memory.h"
 #include "debugger/rsp_packet.h"
 #include "debugger/target_description.h"
 #include "debugger/tracer.h"

@@ -13,21 +13,6 @@
 
 namespace ring1 {
 
-int exit_status_for(StopReason why) {
-  switch (why) {
-    case StopReason::Halted: return 0;
-    case StopReason::UnhandledFault:
-    case StopReason::TripleFault: return 120;
-    case StopReason::InsnLimit:
-    case StopReason::CycleLimit: return 124;
-    case StopReason::HostError: return 126;
-    case StopReason::NotModelled: return 116;
-    case StopReason::Ring1Bug: return 118;
-    case StopReason::Requested: return 122;
-    default: return 0;
-  }
-}
-
 namespace {
 
 // One place the CPU's and MMU's hooks lead to, forwarding to whoever listens.

@@ -16,6 +16,7 @@
 
 #include "cpu/cpu.h"
 #include "debugger/tracer.h"
+#include "machine/exit_status.h"
 
 namespace ring1 {
 
@@ -32,7 +33,7 @@ struct DebugOptions {
   // A paravirtual run's hypervisor: `--trace hypercall` hooks it, `monitor hv` and `monitor stats` show it.
   hv::Hypervisor* hypervisor = nullptr;
   // ring1's exit status for a run that ended with a reason (the stub's `W` packet): what `ring1 run` will
-  // return, which also depends on the guest's isa-debug-exit and the domain's fate. Empty: exit_status_for.
+  // return, which also depends on the guest's isa-debug-exit and the domain's fate. Empty: exit_status_for (machine/exit_status.h).
   std::function<int(StopReason)> exit_status;
 };
 
@@ -46,9 +47,5 @@ struct DebugOutcome {
 // Runs the guest to the end under `limits` with the debugger and tracer `o` asks for. Prints the stub's
 // "listening" line (with the port, useful with port 0) to stderr.
 StopReason run_with_debugger(Machine& m, const RunLimits& limits, const DebugOptions& o, DebugOutcome& out);
-
-// ring1's exit status for a run that ended with `why` (what `ring1 run` returns and the stub's `W` packet
-// reports): 0 halted, 120 crashed, 124 limit, 126 host error, 122 killed from the debugger.
-int exit_status_for(StopReason why);
 
 }  // namespace ring1

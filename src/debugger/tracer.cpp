@@ -4,8 +4,9 @@
 #include <fmt/format.h>
 
 #include "common/fault.h"
-#include "debugger/guest_memory.h"
+#include "mmu/guest_memory.h"
 #include "hypervisor/hv_report.h"
+#include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/xen_abi.h"
 #include "machine/machine.h"
 
@@ -122,8 +123,7 @@ void Tracer::hypercall(const hv::HypercallEvent& e) {
   if (!what_.hypercall) return;
   std::string line = fmt::format("hcall cycle={} nr={} {}", e.cycle, e.nr, hv::hypercall_name(e.nr));
   if (e.from_multicall) line += fmt::format(" multicall[{}]", e.multicall_index);
-  namespace hc = xen::hypercall;
-  if (e.nr == hc::kMmuUpdate || e.nr == hc::kMmuextOp || e.nr == hc::kMulticall) line += fmt::format(" count={}", e.args[1]);
+  if (const u8 k = hv::hypercall_info(e.nr).count_arg) line += fmt::format(" count={}", e.args[k - 1]);
   line += fmt::format(" ebx={:#010x} ecx={:#010x} edx={:#010x} esi={:#010x} edi={:#010x} eax={:#010x}", e.args[0],
                       e.args[1], e.args[2], e.args[3], e.args[4], e.result);
   if (static_cast<i32>(e.result) < 0 && static_cast<i32>(e.result) > -4096)

@@ -333,8 +333,10 @@ bool LocalApic::targets_self(u32 icr_low, u32 icr_high) const {
 
 // An IPI leaves as soon as ICR low is written: the delivery status reads idle at once. What reaches no
 // processor (INIT and STARTUP to the absent application processors) is simply lost, as on a one-CPU
-// board. The self-directed ones ring1 models are fixed and lowest-priority interrupts; an NMI, SMI, INIT
-// or STARTUP aimed at this processor would need CPU behaviour ring1 lacks, so the run stops and says so.
+// board. The self-directed ones ring1 models are fixed and lowest-priority interrupts, NMI, and STARTUP,
+// which a running processor ignores; an SMI or INIT aimed at this processor would need CPU behaviour ring1
+// lacks (SMM; a restart at the reset vector, where a loaded kernel has no firmware), so the run stops and
+// says so.
 void LocalApic::send_ipi() {
   const u32 mode = (icr_low_ >> 8) & 7;
   const u8 vector = u8(icr_low_ & 0xFF);
@@ -349,10 +351,19 @@ void LocalApic::send_ipi() {
       // A self-IPI with the shorthand is edge-triggered whatever the trigger bit says (SDM 10.6.1).
       accept(vector, ((icr_low_ >> 18) & 3) != kSelf && (icr_low_ & kIcrTriggerLevel));
       return;
+    case kNmi:
+      // The vector is ignored (SDM 10.6.1, delivery mode 100): the processor's NMI input is raised, and the
+      // CPU latches it and blocks further NMIs until its handler's IRET (6.7.1).
+      cpu_.raise_nmi();
+      return;
     case kInit:
       // INIT level de-assert (level 0, level-triggered) only synchronises arbitration IDs: no effect.
       if ((icr_low_ & kIcrTriggerLevel) && !(icr_low_ & kIcrLevelAssert)) return;
       break;
+    case kStartUp:
+      // Only a processor waiting for SIPI after an INIT acts on a STARTUP (SDM vol. 3, 8.4.4.1 and 10.6.1:
+      // it starts at vector * 4 KiB); a running one, as this processor always is, ignores it.
+      return;
     default:
       break;
   }

@@ -17,6 +17,7 @@ PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions option
       uart_(ByteSink{&put_console, this}, ByteSource{&get_serial, this}, pic_.line(Uart16550::kCom1Irq)),
       debugcon_(ByteSink{&put_debugcon, this}),
       debug_exit_(cpu),
+      port92_(cpu),
       rtc_(cpu, options_.cpu_hz, options_.rtc, ram_bytes),
       fw_cfg_(ram_bytes),
       apic_(cpu, cpu.mmu(), events_),
@@ -26,7 +27,7 @@ PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions option
     throw std::invalid_argument("isa-debug-exit's ports must lie in 0..0xFFFF and be at least one");
   // Two devices on one port is a wiring bug, or an isa-debug-exit placed over another device's ports.
   if (!pic_.attach(ports) || !pit_.attach(ports) || !uart_.attach(ports) || !debugcon_.attach(ports) ||
-      !rtc_.attach(ports) || !fw_cfg_.attach(ports))
+      !rtc_.attach(ports) || !fw_cfg_.attach(ports) || !port92_.attach(ports))
     throw std::logic_error("PC platform: a device's ports are already claimed");
   if (!debug_exit_.attach(ports, options_.debug_exit_base, options_.debug_exit_size))
     throw std::invalid_argument("isa-debug-exit's ports overlap another device's");
@@ -53,6 +54,7 @@ PcPlatform::~PcPlatform() {
   ports_.detach(DebugCon::kPort, 1);
   ports_.detach(options_.debug_exit_base, options_.debug_exit_size);
   ports_.detach(0x70, 2);
+  ports_.detach(SystemControlPort::kPort, 1);
   fw_cfg_.detach(ports_);
   if (!bios_.empty()) cpu_.mmu().unmap_mmio(bios_base_);
   if (options_.pc_testdev) testdev_.detach(ports_, cpu_.mmu());

@@ -18,9 +18,11 @@
 #include "devices/pc_testdev.h"
 #include "devices/pic8259.h"
 #include "devices/pit8254.h"
+#include "devices/system_control_port.h"
 #include "devices/timed_events.h"
 #include "devices/uart16550.h"
-#include "machine/machine.h"
+#include "cpu/cpu.h"
+#include "mmu/port_bus.h"
 
 namespace ring1 {
 
@@ -48,7 +50,6 @@ struct PcOptions {
 class PcPlatform {
  public:
   PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions options = {});
-  PcPlatform(Machine& m, PcOptions options = {}) : PcPlatform(m.cpu(), m.ports(), m.config().memory_bytes, std::move(options)) {}
   PcPlatform(const PcPlatform&) = delete;
   PcPlatform& operator=(const PcPlatform&) = delete;
   ~PcPlatform();
@@ -90,6 +91,7 @@ class PcPlatform {
   Uart16550 uart_;
   DebugCon debugcon_;
   DebugExit debug_exit_;
+  SystemControlPort port92_;
   CmosRtc rtc_;
   FwCfg fw_cfg_;
   LocalApic apic_;

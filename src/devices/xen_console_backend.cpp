@@ -1,12 +1,17 @@
-// The PV console back end (see the header): struct xencons_interface is in[1024], out[2048], then in_cons,
-// in_prod, out_cons, out_prod (u32 each) at 3072, 3076, 3080, 3084 (io/console.h; XEN-REFERENCE.md 2.9).
+// The PV console back end (see the header), over the ring layout of the ABI header (xen_abi_console.h,
+// struct xencons_interface of io/console.h; XEN-REFERENCE.md 2.9).
 #include "devices/xen_console_backend.h"
+
+#include "hypervisor/xen_abi_console.h"
 
 namespace ring1 {
 namespace {
 
-constexpr u32 kIn = 0, kInSize = 1024, kOut = 1024, kOutSize = 2048;
-constexpr u32 kInCons = 3072, kInProd = 3076, kOutCons = 3080, kOutProd = 3084;
+using xen::XenconsInterface;
+constexpr u32 kIn = offsetof(XenconsInterface, in), kInSize = xen::kConsoleInSize;
+constexpr u32 kOut = offsetof(XenconsInterface, out), kOutSize = xen::kConsoleOutSize;
+constexpr u32 kInCons = offsetof(XenconsInterface, in_cons), kInProd = offsetof(XenconsInterface, in_prod);
+constexpr u32 kOutCons = offsetof(XenconsInterface, out_cons), kOutProd = offsetof(XenconsInterface, out_prod);
 
 }  // namespace
 

@@ -73,14 +73,20 @@ _ring1_guest_compile(RING1_GUEST_KIT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-k
   ${_kit}/user_entry.S)
 # One target owns the kit's build rules; every guest of this directory depends on it, so that parallel builds of
 # several guests never run the same rule twice (see add_custom_command's notes on outputs in several targets).
+# Linked only into guests that ask for it (ring1_add_guest's PROCESSES): kit/processes.h, for kernels that
+# run many user processes. Other guests' images, and so their pinned counts, stay as they were.
+set(RING1_GUEST_KIT_PROCESS_OBJECTS "")
+_ring1_guest_compile(RING1_GUEST_KIT_PROCESS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF
+  ${_kit}/processes/user_return.c ${_kit}/processes/frame_iret.S)
 file(RELATIVE_PATH _dir ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
 string(MAKE_C_IDENTIFIER "guest-kit-${_dir}" RING1_GUEST_KIT_TARGET)
-add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS})
+add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} ${RING1_GUEST_KIT_PROCESS_OBJECTS})
 
-# ring1_add_guest(name SOURCES file... [USER_SOURCES file...]): builds ${CMAKE_CURRENT_BINARY_DIR}/name.elf,
-# part of the default build (target guest-name).
+# ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES]): builds
+# ${CMAKE_CURRENT_BINARY_DIR}/name.elf, part of the default build (target guest-name). PROCESSES links the
+# kit's process support (kit/processes.h) too.
 function(ring1_add_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 G "" "" "SOURCES;USER_SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES" "" "SOURCES;USER_SOURCES")
   if(NOT G_SOURCES)
     message(FATAL_ERROR "ring1_add_guest(${name}): no SOURCES")
   endif()
@@ -88,6 +94,9 @@ function(ring1_add_guest name)
   set(objs "")
   _ring1_guest_compile(objs ${dir} OFF ${G_SOURCES})
   _ring1_guest_compile(objs ${dir} ON ${G_USER_SOURCES})
+  if(G_PROCESSES)
+    list(APPEND objs ${RING1_GUEST_KIT_PROCESS_OBJECTS})
+  endif()
   set(elf ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   add_custom_command(
     OUTPUT ${elf}

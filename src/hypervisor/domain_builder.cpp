@@ -126,7 +126,7 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   }
   // shared_info belongs to the domain but to none of its pfns (Xen: share_xen_page_with_guest).
   if (!frames.assign(Mfn{shared_mfn}, dom)) return fail("the shared-info frame is not free");
-  PhysicalMemory& ram = hv.machine().ram();
+  PhysicalMemory& ram = hv.ram();
   auto ma_of = [&](u32 va) { return (first + pfn_of(va)) * kPage + (va % kPage); };
 
   // ---- the kernel ----

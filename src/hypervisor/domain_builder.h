@@ -9,9 +9,9 @@
 #include <span>
 #include <string>
 
-#include "devices/elf32.h"
+#include "loaders/elf32.h"
 #include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/xen_elf_notes.h"
 
 namespace ring1::hv {
 

@@ -25,7 +25,7 @@ constexpr u32 kCountMax = std::numeric_limits<u32>::max();
 // Xen's l1e_has_changed / l2e_has_changed: the frame or one of the named flags differs.
 constexpr bool entry_changed(u32 old_e, u32 new_e, u32 flags) { return ((old_e ^ new_e) & (pte::FrameMask | flags)) != 0; }
 
-bool is_guest_l2_slot(u32 slot) { return slot < kFirstHypervisorL2Slot; }
+bool is_guest_l2_slot(u32 slot) { return slot < kFirstHvL2Slot; }
 
 }  // namespace
 
@@ -281,15 +281,15 @@ bool FrameTable::alloc_l2_table(Mfn m) {
   // Xen's alloc_l2_table: every guest slot must validate; then the hypervisor's slots are filled from the
   // template, so every address space the guest can load carries the hypervisor's top 64 MB.
   const DomainId d = at(m).owner;
-  for (u32 i = 0; i < kFirstHypervisorL2Slot; ++i) {
+  for (u32 i = 0; i < kFirstHvL2Slot; ++i) {
     ++stats_.l2_entries_checked;
     if (!get_page_from_l2e(read_entry(m, i), d)) {
       while (i-- > 0) put_page_from_l2e(read_entry(m, i), m);
       return false;
     }
   }
-  for (u32 i = 0; i < kHypervisorL2Slots; ++i) write_entry(m, kFirstHypervisorL2Slot + i, hv_l2_.entries[i]);
-  if (hv_l2_.linear_slot >= static_cast<int>(kFirstHypervisorL2Slot) && hv_l2_.linear_slot < static_cast<int>(kEntriesPerTable))
+  for (u32 i = 0; i < kHvL2Slots; ++i) write_entry(m, kFirstHvL2Slot + i, hv_l2_.entries[i]);
+  if (hv_l2_.linear_slot >= static_cast<int>(kFirstHvL2Slot) && hv_l2_.linear_slot < static_cast<int>(kEntriesPerTable))
     write_entry(m, static_cast<u32>(hv_l2_.linear_slot),
                 machine_addr(m).value | pte::Present | pte::Writable | pte::Accessed | pte::Dirty);
   ++stats_.l2_validations;
@@ -315,7 +315,7 @@ void FrameTable::free_l1_table(Mfn m) {
 }
 
 void FrameTable::free_l2_table(Mfn m) {
-  for (u32 i = 0; i < kFirstHypervisorL2Slot; ++i) put_page_from_l2e(read_entry(m, i), m);
+  for (u32 i = 0; i < kFirstHvL2Slot; ++i) put_page_from_l2e(read_entry(m, i), m);
 }
 
 // ---------------------------------------------------------------- one entry's references

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hypervisor/hv_types.h"
+#include "hypervisor/layout.h"
 #include "hypervisor/xen_abi.h"
 #include "mmu/mmu.h"
 #include "mmu/physical_memory.h"
@@ -70,10 +71,9 @@ struct TlbShootdown {
 // The L2 slots at and above HYPERVISOR_VIRT_START belong to the hypervisor. Whenever a frame becomes a
 // validated L2 its slots there are filled from this template (Xen's alloc_l2_table copies idle_pg_table's
 // entries); `linear_slot`, if set, gets an entry mapping the directory itself (Xen's LINEAR_PT_VIRT_START).
-inline constexpr u32 kFirstHypervisorL2Slot = xen::kHypervisorVirtStart >> 22;  // 1008
-inline constexpr u32 kHypervisorL2Slots = kEntriesPerTable - kFirstHypervisorL2Slot;  // 16 slots, 64 MB
+// The slots are layout.h's kFirstHvL2Slot (1008) onwards, kHvL2Slots (16) of them: 64 MB.
 struct HypervisorL2Template {
-  std::array<u32, kHypervisorL2Slots> entries{};  // slot 1008 + i gets entries[i]
+  std::array<u32, kHvL2Slots> entries{};  // slot 1008 + i gets entries[i]
   int linear_slot = -1;                           // a slot in 1008..1023, or -1 for none
 };
 

@@ -16,7 +16,7 @@ bool take_free_frame(Hypervisor& hv, DomainId d, Mfn& out) {
     if (i.owner != kNoOwner || i.allocated || i.ref_count != 0) continue;
     if (!ft.assign(Mfn{f}, d)) continue;
     static const u8 zero[kPageSize] = {};
-    hv.machine().ram().write_bytes(machine_addr(Mfn{f}).value, zero, kPageSize);
+    hv.ram().write_bytes(machine_addr(Mfn{f}).value, zero, kPageSize);
     hv.m2p().set(Mfn{f}, Pfn{MachToPhys::kInvalidEntry});
     out = Mfn{f};
     return true;

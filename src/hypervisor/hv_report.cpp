@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/hypervisor.h"
 
 namespace ring1::hv {
@@ -110,15 +111,8 @@ std::string events_report_json(const Hypervisor& hv) {
 }  // namespace
 
 std::string hypercall_name(unsigned nr) {
-  static const char* const names[] = {
-      "set_trap_table", "mmu_update", "set_gdt", "stack_switch", "set_callbacks", "fpu_taskswitch",
-      "sched_op_compat", "platform_op", "set_debugreg", "get_debugreg", "update_descriptor", "hypercall_11",
-      "memory_op", "multicall", "update_va_mapping", "set_timer_op", "event_channel_op_compat", "xen_version",
-      "console_io", "physdev_op_compat", "grant_table_op", "vm_assist", "update_va_mapping_otherdomain", "iret",
-      "vcpu_op", "set_segment_base", "mmuext_op", "xsm_op", "nmi_op", "sched_op", "callback_op", "xenoprof_op",
-      "event_channel_op", "physdev_op"};
-  if (nr < sizeof(names) / sizeof(names[0])) return names[nr];
-  return fmt::format("hypercall_{}", nr);
+  const char* name = hypercall_info(nr).name;
+  return name ? std::string(name) : fmt::format("hypercall_{}", nr);
 }
 
 std::string domain_state_text(const Hypervisor& hv) {

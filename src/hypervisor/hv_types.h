@@ -3,6 +3,7 @@
 // byte address belongs (or a guest's pfn where a machine frame belongs) does not compile.
 // Also the bits of a non-PAE x86 page-table entry (SDM vol. 3, 4.3), which the frame table's rules read.
 #pragma once
+#include "common/arch_bits.h"
 #include "common/types.h"
 #include "mmu/physical_memory.h"
 
@@ -37,25 +38,13 @@ struct DomainId {
   friend constexpr bool operator==(DomainId, DomainId) = default;
 };
 
-// Non-PAE page-table entry bits (SDM vol. 3, tables 4-5 and 4-6). Bit 7 is PSE in a directory entry and PAT
-// in a table entry.
+// Non-PAE page-table entry bits (common/arch_bits.h), with the frame-number helpers the hypervisor adds.
 namespace pte {
-inline constexpr u32 Present = 1u << 0;
-inline constexpr u32 Writable = 1u << 1;
-inline constexpr u32 User = 1u << 2;
-inline constexpr u32 WriteThrough = 1u << 3;
-inline constexpr u32 CacheDisable = 1u << 4;
-inline constexpr u32 Accessed = 1u << 5;
-inline constexpr u32 Dirty = 1u << 6;
-inline constexpr u32 LargePage = 1u << 7;  // PSE, in an L2 entry
-inline constexpr u32 Pat = 1u << 7;        // PAT, in an L1 entry
-inline constexpr u32 Global = 1u << 8;
-inline constexpr u32 FrameMask = 0xFFFFF000u;
-
+using namespace ring1::pte;
 constexpr Mfn frame(u32 entry) { return Mfn{entry >> kPageShift}; }
 constexpr bool present(u32 entry) { return (entry & Present) != 0; }
 }  // namespace pte
 
-inline constexpr u32 kEntriesPerTable = 1024;  // 4-byte entries in a 4 KiB table, non-PAE
+using ring1::kEntriesPerTable;
 
 }  // namespace ring1::hv

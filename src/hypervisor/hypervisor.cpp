@@ -1,5 +1,6 @@
 // Entering the hypervisor from its stubs, dispatching hypercalls and bouncing exceptions (see the header).
 #include "hypervisor/hypervisor.h"
+#include "common/arch_bits.h"
 
 #include <fmt/format.h>
 
@@ -15,7 +16,6 @@ namespace {
 // 6.12.1, figure 6-4: from ring 1 or 3 the frame holds SS and ESP too).
 constexpr u32 kVectorAt = 0, kErrorAt = 4, kEipAt = 8, kCsAt = 12, kEflagsAt = 16, kEspAt = 20, kSsAt = 24;
 
-constexpr u32 kCr0Pe = 1u << 0, kCr0Et = 1u << 4, kCr0Wp = 1u << 16, kCr0Pg = 1u << 31;
 
 // vcpu_info fields (xen/foreign/x86_32.h).
 constexpr u32 kUpcallMaskAt = offsetof(xen::VcpuInfo, evtchn_upcall_mask);
@@ -33,26 +33,26 @@ FrameTable claim_hypervisor_frames(PhysicalMemory& ram, const HypervisorSpace& s
 }
 }  // namespace
 
-Hypervisor::Hypervisor(Machine& m, bool global_mappings, Layout layout)
-    : m_(m),
-      space_(m.ram(), global_mappings),
-      frames_(claim_hypervisor_frames(m.ram(), space_)),
+Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
+    : cpu_(cpu),
+      space_(cpu.mmu().ram(), global_mappings),
+      frames_(claim_hypervisor_frames(cpu.mmu().ram(), space_)),
       m2p_(frames_, Mfn{space_.m2p_first_frame()}),
       mmu_ops_(frames_, m2p_),
-      guest_(m.mmu()),
-      walking_(m.cpu()),
+      guest_(cpu.mmu()),
+      walking_(cpu),
       layout_(layout),
-      store_(m.ram()),
-      console_backend_(m.ram()),
-      events_(m.ram(), DomainId{1}) {
+      store_(cpu.mmu().ram()),
+      console_backend_(cpu.mmu().ram()),
+      events_(cpu.mmu().ram(), DomainId{1}) {
   domain_.id = DomainId{1};
   HypervisorL2Template l2;
   for (u32 i = 0; i < kHvL2Slots; ++i) l2.entries[i] = space_.l2_entry(i);
   frames_.set_hypervisor_l2(l2);
-  frames_.attach_tlb(TlbShootdown{&m.mmu(), &Hypervisor::on_coherence_flush, this});
+  frames_.attach_tlb(TlbShootdown{&cpu.mmu(), &Hypervisor::on_coherence_flush, this});
   mmu_ops_.set_preemption(&preemption_);
-  m.cpu().host_escape = {&Hypervisor::on_escape, this};
-  m.cpu().exception_mode = Cpu::ExceptionMode::Deliver;
+  cpu.host_escape = {&Hypervisor::on_escape, this};
+  cpu.exception_mode = Cpu::ExceptionMode::Deliver;
 }
 
 u64 Hypervisor::requests_so_far() const {
@@ -111,7 +111,7 @@ void Hypervisor::enter_guest(u32 cr3, u32 eip, u32 esp, u32 esi) {
   Cpu& c = cpu();
   c.reset_flat32();
   c.set_cr3(cr3);
-  c.set_cr0(kCr0Pe | kCr0Et | kCr0Wp | kCr0Pg);
+  c.set_cr0(cr0::PE | cr0::ET | cr0::WP | cr0::PG);
   space_.install(c);
   c.cpl = 1;
   const Descriptor cs = read_descriptor(c, kRing1Cs);
@@ -130,12 +130,12 @@ void Hypervisor::on_escape(void* self, Cpu& cpu) { static_cast<Hypervisor*>(self
 
 u32 Hypervisor::stack_word(u32 offset) const {
   u32 v;
-  m_.ram().read_bytes(space_.machine(m_.cpu().gpr[ESP] + offset), &v, 4);
+  cpu_.mmu().ram().read_bytes(space_.machine(cpu_.gpr[ESP] + offset), &v, 4);
   return v;
 }
 
 void Hypervisor::set_stack_word(u32 offset, u32 v) {
-  m_.ram().write_bytes(space_.machine(m_.cpu().gpr[ESP] + offset), &v, 4);
+  ram().write_bytes(space_.machine(cpu_.gpr[ESP] + offset), &v, 4);
 }
 
 Hypervisor::Frame Hypervisor::frame() const {
@@ -241,7 +241,7 @@ void Hypervisor::exception(Cpu& c, u8 vector, u32 error_code) {
   }
   if (vector == 14) {
     // Only ring 0 can read CR2: the guest finds it in vcpu_info.arch.cr2 (xen-x86_32.h; arch_set_cr2).
-    m_.ram().write_bytes(vcpu_.vcpu_info + kCr2At, &c.cr2, 4);
+    ram().write_bytes(vcpu_.vcpu_info + kCr2At, &c.cr2, 4);
   }
   bounce(vector, t, pushes_error_code(vector), error_code, f.eip);
 }
@@ -261,7 +261,7 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
     esp = vcpu_.kernel_sp;
   }
   u8 mask = 0;
-  if (vcpu_.vcpu_info) m_.ram().read_bytes(vcpu_.vcpu_info + kUpcallMaskAt, &mask, 1);
+  if (vcpu_.vcpu_info) ram().read_bytes(vcpu_.vcpu_info + kUpcallMaskAt, &mask, 1);
   // The frame, from high address to low (XEN-REFERENCE.md 2.8): [SS ESP] from an outer ring, EFLAGS with
   // IF = !upcall mask, CS with the saved upcall mask in bits 16-23, EIP, [error code].
   u32 words[7];
@@ -287,7 +287,7 @@ bool Hypervisor::bounce(u8 vector, const VirtualTrap& t, bool has_error_code, u3
   }
   if (t.masks_events() && vcpu_.vcpu_info) {
     const u8 one = 1;
-    m_.ram().write_bytes(vcpu_.vcpu_info + kUpcallMaskAt, &one, 1);
+    ram().write_bytes(vcpu_.vcpu_info + kUpcallMaskAt, &one, 1);
   }
   if (upcall) ++stats_.upcalls;
   else ++stats_.bounces[vector];

@@ -14,7 +14,7 @@
 #include "hypervisor/domain.h"
 #include "hypervisor/event_channels.h"
 #include "hypervisor/frame_table.h"
-#include "hypervisor/guest_memory.h"
+#include "hypervisor/guest_copy.h"
 #include "hypervisor/hv_observer.h"
 #include "hypervisor/hypervisor_space.h"
 #include "hypervisor/mach_to_phys.h"
@@ -24,7 +24,7 @@
 #include "hypervisor/xenstore_stub.h"
 #include "hypervisor/vcpu_timers.h"
 #include "hypervisor/virtual_time.h"
-#include "machine/machine.h"
+#include "cpu/cpu.h"
 
 namespace ring1::hv {
 
@@ -57,14 +57,15 @@ struct HypervisorStats {
 
 class Hypervisor {
  public:
-  // Takes the top of `m`'s RAM (HypervisorSpace) and installs itself as the CPU's host escape.
-  Hypervisor(Machine& m, bool global_mappings = true, Layout layout = Layout::Shared);
+  // Takes the top of the RAM behind `cpu`'s MMU (HypervisorSpace) and installs itself as the CPU's host
+  // escape. The hypervisor needs the CPU (and through it the MMU and RAM), not the machine around them.
+  explicit Hypervisor(Cpu& cpu, bool global_mappings = true, Layout layout = Layout::Shared);
   Hypervisor(const Hypervisor&) = delete;
   Hypervisor& operator=(const Hypervisor&) = delete;
 
-  Machine& machine() { return m_; }
-  Cpu& cpu() { return m_.cpu(); }
-  const Cpu& cpu() const { return m_.cpu(); }
+  PhysicalMemory& ram() { return cpu_.mmu().ram(); }
+  Cpu& cpu() { return cpu_; }
+  const Cpu& cpu() const { return cpu_; }
   HypervisorSpace& space() { return space_; }
   const HypervisorSpace& space() const { return space_; }
   FrameTable& frames() { return frames_; }
@@ -239,7 +240,7 @@ class Hypervisor {
   u32 stack_word(u32 offset) const;
   void set_stack_word(u32 offset, u32 v);
 
-  Machine& m_;
+  Cpu& cpu_;
   HypervisorSpace space_;
   FrameTable frames_;
   MachToPhys m2p_;

@@ -19,8 +19,8 @@ void Hypervisor::attach_shared_info(u32 ma) {
   c.event_hook = {&Hypervisor::on_timer, this};
   c.interrupt_controller = {&Hypervisor::irq_pending, &Hypervisor::irq_acknowledge, this};
   time_.restamp(c.cycles);
-  time_.publish(m_.ram(), ma, c.tsc_offset);
-  time_.publish_wallclock(m_.ram(), ma);
+  time_.publish(ram(), ma, c.tsc_offset);
+  time_.publish_wallclock(ram(), ma);
   timers_.periodic_last = now_ns();
   arm_timers();
 }
@@ -56,7 +56,7 @@ void Hypervisor::fire_timers(bool blocked) {
   if (!tick) return;
   ++stats_.timer_events;
   time_.restamp(cpu().cycles);
-  time_.publish(m_.ram(), vcpu_.vcpu_info, cpu().tsc_offset);
+  time_.publish(ram(), vcpu_.vcpu_info, cpu().tsc_offset);
   events_.raise_virq(xen::virq::kTimer);
   poll_console_input();
 }

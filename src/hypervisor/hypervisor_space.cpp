@@ -1,5 +1,6 @@
 // Building the hypervisor's 64 MB: frames, page tables, GDT, IDT, TSS and entry stubs (see the header).
 #include "hypervisor/hypervisor_space.h"
+#include "common/arch_bits.h"
 
 #include <stdexcept>
 
@@ -10,8 +11,6 @@ namespace ring1::hv {
 namespace {
 
 // Page-table entry bits (SDM vol. 3, 4.3, table 4-6).
-constexpr u32 kP = 1u << 0, kRw = 1u << 1, kA = 1u << 5, kD = 1u << 6, kG = 1u << 8;
-constexpr u32 kCr4Pge = 1u << 7;
 
 // Code/data descriptor types (SDM vol. 3, table 3-1): execute/read and read/write, accessed.
 constexpr u8 kCodeType = 0xB, kDataType = 0x3;
@@ -40,19 +39,19 @@ HypervisorSpace::HypervisorSpace(PhysicalMemory& ram, bool global_mappings)
     static const u8 zero[kPageSize] = {};
     ram_.write_bytes(f * kPageSize, zero, kPageSize);
   }
-  const u32 g = global_mappings ? kG : 0;
+  const u32 g = global_mappings ? pte::Global : 0;
   // Slot 1008: the M2P table, read-only (guests read it; the hypervisor writes it host-side).
   for (u32 i = 0; i < m2p_frames_; ++i) {
-    const u32 pte = ((m2p_frame_ + i) << kPageShift) | kP | kA | g;
+    const u32 pte = ((m2p_frame_ + i) << kPageShift) | pte::Present | pte::Accessed | g;
     ram_.write_bytes(m2p_l1 * kPageSize + i * 4, &pte, 4);
   }
   // Slot 1009: the private part, read-write, supervisor only.
   for (u32 i = 0; i < kPrivatePages; ++i) {
-    const u32 pte = ((private_frame_ + i) << kPageShift) | kP | kRw | kA | kD | g;
+    const u32 pte = ((private_frame_ + i) << kPageShift) | pte::Present | pte::Writable | pte::Accessed | pte::Dirty | g;
     ram_.write_bytes(private_l1 * kPageSize + i * 4, &pte, 4);
   }
-  l2_[0] = (m2p_l1 << kPageShift) | kP | kRw | kA;
-  l2_[1] = (private_l1 << kPageShift) | kP | kRw | kA;
+  l2_[0] = (m2p_l1 << kPageShift) | pte::Present | pte::Writable | pte::Accessed;
+  l2_[1] = (private_l1 << kPageShift) | pte::Present | pte::Writable | pte::Accessed;
   fill_l2_slots(own_pd_frame_ * kPageSize);  // its own address space maps nothing else
 
   // The reserved GDT entries (layout.h). Guest segments end where the readable M2P ends.
@@ -139,13 +138,13 @@ void HypervisorSpace::clear_gate(u8 vector) {
 // descriptors it loads (SDM vol. 3, 3.4.5), and the guest itself can reach them only read-only, since a
 // descriptor page never takes the writable type (frame_table.h).
 void HypervisorSpace::set_gdt_page(u32 i, u32 mfn) {
-  const u32 pte = (mfn << kPageShift) | kP | kRw | kA | kD;
+  const u32 pte = (mfn << kPageShift) | pte::Present | pte::Writable | pte::Accessed | pte::Dirty;
   ram_.write_bytes(private_l1_frame_ * kPageSize + ((kGdtBase - kPrivateStart) / kPageSize + i) * 4, &pte, 4);
 }
 
 void HypervisorSpace::reset_gdt_page(u32 i) {
-  const u32 pte = ((private_frame_ + (kGdtBase - kPrivateStart) / kPageSize + i) << kPageShift) | kP | kRw | kA |
-                  kD | (global_ ? kG : 0);
+  const u32 pte = ((private_frame_ + (kGdtBase - kPrivateStart) / kPageSize + i) << kPageShift) | pte::Present | pte::Writable | pte::Accessed |
+                  pte::Dirty | (global_ ? pte::Global : 0);
   ram_.write_bytes(private_l1_frame_ * kPageSize + ((kGdtBase - kPrivateStart) / kPageSize + i) * 4, &pte, 4);
 }
 
@@ -162,7 +161,7 @@ void HypervisorSpace::install(Cpu& cpu) const {
   cpu.gdtr = TableRegister{kGdtBase, static_cast<u16>(kGdtLimit)};
   cpu.idtr = TableRegister{kIdtBase, 256 * 8 - 1};
   cpu.tr = SystemSegment{kTssSelector, kTssBase, 0x67, u16(0x80 | u8(SystemType::Tss32Busy))};
-  if (global_ && !(cpu.cr4 & kCr4Pge)) cpu.set_cr4(cpu.cr4 | kCr4Pge);
+  if (global_ && !(cpu.cr4 & cr4::PGE)) cpu.set_cr4(cpu.cr4 | cr4::PGE);
 }
 
 }  // namespace ring1::hv

@@ -19,7 +19,7 @@
 
 #include "hypervisor/domain.h"
 #include "hypervisor/frame_table.h"
-#include "hypervisor/guest_memory.h"
+#include "hypervisor/guest_copy.h"
 #include "hypervisor/mach_to_phys.h"
 #include "hypervisor/preemption.h"
 #include "mmu/mmu.h"

@@ -70,7 +70,7 @@ void write_hypercall_page_msr(Hypervisor& hv, u32 eax, u32 edx) {
   if (!hv.frames().get_page_and_type(m, hv.domain().id, FrameType::Writable)) return;
   u8 page[kPageSize];
   fill_hypercall_page(page);
-  hv.machine().ram().write_bytes(machine_addr(m).value, page, kPageSize);
+  hv.ram().write_bytes(machine_addr(m).value, page, kPageSize);
   hv.frames().put_page_and_type(m);
 }
 

@@ -36,41 +36,14 @@ inline constexpr u16 kFlatRing3Ss = 0xe033;
 constexpr u32 pfn_to_cr3(u32 pfn) { return (pfn << 12) | (pfn >> 20); }
 constexpr u32 cr3_to_pfn(u32 cr3) { return (cr3 >> 12) | (cr3 << 20); }
 
-// ---- Hypercall numbers (xen.h __HYPERVISOR_*; arguments in EBX, ECX, EDX, ESI, EDI; result in EAX) ----
+// ---- Hypercall numbers (xen.h __HYPERVISOR_*; arguments in EBX, ECX, EDX, ESI, EDI; result in EAX), as
+// constants named k<Name>, from the one hypercall table (hypercalls/hypercalls.def) ----
 namespace hypercall {
-inline constexpr u32 kSetTrapTable = 0;
-inline constexpr u32 kMmuUpdate = 1;
-inline constexpr u32 kSetGdt = 2;
-inline constexpr u32 kStackSwitch = 3;
-inline constexpr u32 kSetCallbacks = 4;
-inline constexpr u32 kFpuTaskswitch = 5;
-inline constexpr u32 kSchedOpCompat = 6;
-inline constexpr u32 kPlatformOp = 7;
-inline constexpr u32 kSetDebugreg = 8;
-inline constexpr u32 kGetDebugreg = 9;
-inline constexpr u32 kUpdateDescriptor = 10;
-inline constexpr u32 kMemoryOp = 12;
-inline constexpr u32 kMulticall = 13;
-inline constexpr u32 kUpdateVaMapping = 14;
-inline constexpr u32 kSetTimerOp = 15;
-inline constexpr u32 kEventChannelOpCompat = 16;
-inline constexpr u32 kXenVersion = 17;
-inline constexpr u32 kConsoleIo = 18;
-inline constexpr u32 kPhysdevOpCompat = 19;
-inline constexpr u32 kGrantTableOp = 20;
-inline constexpr u32 kVmAssist = 21;
-inline constexpr u32 kUpdateVaMappingOtherdomain = 22;
-inline constexpr u32 kIret = 23;
-inline constexpr u32 kVcpuOp = 24;
-inline constexpr u32 kSetSegmentBase = 25;
-inline constexpr u32 kMmuextOp = 26;
-inline constexpr u32 kXsmOp = 27;
-inline constexpr u32 kNmiOp = 28;
-inline constexpr u32 kSchedOp = 29;
-inline constexpr u32 kCallbackOp = 30;
-inline constexpr u32 kXenoprofOp = 31;
-inline constexpr u32 kEventChannelOp = 32;
-inline constexpr u32 kPhysdevOp = 33;
+#define HYPERCALL(k, nr, ...) inline constexpr u32 k = nr;
+#define NOT_MODELLED(k, nr, ...) inline constexpr u32 k = nr;
+#include "hypervisor/hypercalls/hypercalls.def"
+#undef HYPERCALL
+#undef NOT_MODELLED
 }  // namespace hypercall
 
 // ---- mmu_update commands: the low two bits of mmu_update.ptr (xen.h MMU_*) ----

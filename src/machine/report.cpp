@@ -5,39 +5,24 @@
 #include "cpu/isa/ud.h"
 #include "hypervisor/hv_report.h"
 #include "hypervisor/hypervisor.h"
+#include "mmu/guest_memory.h"
 
 namespace ring1 {
 
 namespace {
-// Copies up to `n` bytes at linear address `lin` as the CPU sees them now: through the page tables when
-// paging is on (Mmu::probe, which fills no TLB entry and moves no counter, so reporting changes nothing), up
-// to the first byte that is unmapped or has no RAM. Returns how many were read.
-u32 read_linear(Machine& m, u32 lin, u8* out, u32 n) {
-  u32 i = 0;
-  for (; i < n; ++i) {
-    u32 phys = lin + i;
-    if (m.mmu().paging()) {
-      const Translation t = m.mmu().probe(lin + i);
-      if (!t.present) break;
-      phys = t.phys;
-    }
-    if (!m.ram().contains(phys, 1)) break;
-    out[i] = *m.ram().host(phys);
-  }
-  return i;
-}
-
 // The instruction at `base` + `eip` (CS's base), disassembled, read through the MMU.
 std::string disasm_at(Machine& m, u32 base, u32 eip, bool code32) {
   u8 bytes[15] = {};
-  const u32 n = read_linear(m, base + eip, bytes, 15);
+  // Read as the CPU sees it now, through the page tables when paging is on, without side effects
+  // (debug_read walks with Mmu::probe: no TLB fill, no counter moves, so reporting changes nothing).
+  const u32 n = debug_read(m.mmu(), base + eip, 15, bytes, false);
   if (n == 0) return "(not mapped, or no memory)";
   return m.cpu().decode_cache().decoder().disassemble(bytes, n, code32, eip);
 }
 std::string disasm_at(Machine& m, u32 eip) { return disasm_at(m, m.cpu().seg[CS].base, eip, m.cpu().code32()); }
 
 // The base of the code segment `cs` names in the current GDT or LDT, read without side effects (as
-// read_linear). False if the descriptor is outside its table or unreadable.
+// disasm_at). False if the descriptor is outside its table or unreadable.
 bool code_segment_base(Machine& m, u16 cs, u32& base) {
   const Cpu& c = m.cpu();
   const bool ldt = cs & 4;
@@ -46,7 +31,7 @@ bool code_segment_base(Machine& m, u16 cs, u32& base) {
   const u32 offset = u32(cs & ~7u);
   if (offset + 7 > limit) return false;
   u8 d[8];
-  if (read_linear(m, table + offset, d, 8) != 8) return false;
+  if (debug_read(m.mmu(), table + offset, 8, d, false) != 8) return false;
   base = u32(d[2]) | u32(d[3]) << 8 | u32(d[4]) << 16 | u32(d[7]) << 24;
   return true;
 }

@@ -1,12 +1,11 @@
 #include "mmu/mmu.h"
+#include "common/arch_bits.h"
 
 #include <algorithm>
 
 namespace ring1 {
 
 namespace {
-constexpr u32 kCr0Pg = 1u << 31, kCr0Wp = 1u << 16, kCr0Pe = 1u << 0;
-constexpr u32 kCr4Pse = 1u << 4, kCr4Pge = 1u << 7;
 constexpr u32 kMaxTags = 4095;  // tags 1..4095 fit the 12-bit field of the key; 0 is for global entries
 }  // namespace
 
@@ -73,8 +72,8 @@ void Mmu::flush(bool include_global, FlushCause cause) {
 }
 
 void Mmu::set_cr0(u32 cr0) {
-  bool paging = (cr0 & kCr0Pg) && (cr0 & kCr0Pe);
-  bool wp = cr0 & kCr0Wp;
+  bool paging = (cr0 & cr0::PG) && (cr0 & cr0::PE);
+  bool wp = cr0 & cr0::WP;
   if (paging != paging_ || wp != wp_) {
     paging_ = paging;
     wp_ = wp;
@@ -83,7 +82,7 @@ void Mmu::set_cr0(u32 cr0) {
 }
 
 void Mmu::set_cr4(u32 cr4) {
-  bool pse = cr4 & kCr4Pse, pge = cr4 & kCr4Pge;
+  bool pse = cr4 & cr4::PSE, pge = cr4 & cr4::PGE;
   if (pse != pse_ || pge != pge_) {
     pse_ = pse;
     pge_ = pge;

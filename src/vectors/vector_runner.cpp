@@ -9,6 +9,7 @@
 // again, so a test sees zeroed RAM plus its own bytes (every byte a vector's instruction reads is listed in
 // its initial state, so memory a previous test left elsewhere is never observed by a correct run).
 #include "vectors/vector_runner.h"
+#include "common/arch_bits.h"
 
 #include <zlib.h>
 
@@ -32,7 +33,8 @@ using nlohmann::json;
 
 constexpr u64 kRam = 16u << 20;
 // Architectural bits (SDM vol. 3, 2.5 and vol. 1, 3.4.3; DR6 vol. 3, 17.2.3).
-constexpr u32 kCr0Bits = 0xE005003Fu;       // PE MP EM TS ET NE WP AM NW CD PG
+constexpr u32 kCr0Bits = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::ET | cr0::NE | cr0::WP | cr0::AM | cr0::NW |
+                         cr0::CD | cr0::PG;
 constexpr u32 kEflagsBits = 0x00277FD5u;    // CF PF AF ZF SF TF IF DF OF IOPL NT RF VM AC ID
 constexpr u32 kDr6Bits = 0x0000E00Fu;       // B0-B3 BD BS BT
 

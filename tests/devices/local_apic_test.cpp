@@ -138,12 +138,52 @@ TEST(LocalApic, IpisToAbsentProcessorsReachNobodyAndTheRunGoesOn) {
   EXPECT_EQ(m.r(EDI), 0u) << "nothing was requested here";
 }
 
-TEST(LocalApic, AnNmiToItselfStopsTheRunSayingItIsNotModelled) {
+TEST(LocalApic, AnNmiIpiToItselfIsDeliveredThroughVector2AndItsVectorFieldIsIgnored) {
+  PcGuest m;
+  m.gate(2, 0x800, SystemGuest::kInterruptGate, 0);
+  m.pc.apic().firmware_setup();
+  // ICR 0x000044F1: physical destination 0 (this processor), delivery mode NMI, assert, vector 0xF1.
+  ASSERT_EQ(run_with_handler(m, "mov dword ptr [0xFEE00300], 0x000044F1\n mov esi, [0xFEE00270]\n"),
+            StopReason::Halted)
+      << m.cpu.host_error();
+  EXPECT_EQ(m.mem<u32>(0x5000), 1u) << "the NMI handler ran, with IF = 0";
+  EXPECT_EQ(m.r(ESI), 0u) << "no fixed vector was requested";
+  EXPECT_EQ(m.cpu.interrupt_stats.by_vector[2], 1u);
+  EXPECT_EQ(m.cpu.interrupt_stats.by_vector[0xF1], 0u);
+}
+
+TEST(LocalApic, AnNmiIpiSentFromTheNmiHandlerArrivesAfterItsIret) {
+  PcGuest m;
+  m.gate(2, 0x800, SystemGuest::kInterruptGate, 0);
+  m.pc.apic().firmware_setup();
+  // The handler sends a second NMI to itself on its first run only, and records [0x5000] at each entry.
+  m.load_asm(
+      " mov dword ptr [0xFEE00300], 0x00044400\n mov ebx, [0x5000]\n cli\n hlt\n"
+      ".org 0x800\n mov ecx, [0x5000]\n mov [0x5010 + ecx * 4], ecx\n inc dword ptr [0x5000]\n"
+      " test ecx, ecx\n jnz done\n mov dword ptr [0xFEE00300], 0x00044400\n mov edx, [0x5000]\n mov [0x5008], edx\n"
+      "done:\n iretd\n");
+  ASSERT_EQ(m.run(), StopReason::Halted) << m.cpu.host_error();
+  EXPECT_EQ(m.mem<u32>(0x5008), 1u) << "blocked: the second NMI did not interrupt its sender";
+  EXPECT_EQ(m.mem<u32>(0x5000), 2u);
+  EXPECT_EQ(m.r(EBX), 2u) << "both handlers ran before the main code went on";
+}
+
+TEST(LocalApic, AStartupIpiToItselfIsIgnoredByTheRunningProcessor) {
   PcGuest m;
   m.pc.apic().firmware_setup();
-  m.load_asm("mov dword ptr [0xFEE00300], 0x00044400\n");
-  EXPECT_EQ(m.run(), StopReason::NotModelled);
-  EXPECT_NE(m.cpu.host_error().find("NMI"), std::string::npos) << m.cpu.host_error();
+  ASSERT_EQ(run_with_handler(m, "mov dword ptr [0xFEE00300], 0x00004608\n mov ebx, 1\n"), StopReason::Halted)
+      << m.cpu.host_error();
+  EXPECT_EQ(m.r(EBX), 1u) << "execution went on after the STARTUP";
+}
+
+TEST(LocalApic, AnSmiOrInitToItselfStopsTheRunSayingItIsNotModelled) {
+  for (const char* icr : {"0x00004200", "0x00004500"}) {
+    PcGuest m;
+    m.pc.apic().firmware_setup();
+    m.load_asm(fmt::format("mov dword ptr [0xFEE00300], {}\n", icr));
+    EXPECT_EQ(m.run(), StopReason::NotModelled) << icr;
+    EXPECT_NE(m.cpu.host_error().find(icr[7] == '2' ? "SMI" : "INIT"), std::string::npos) << m.cpu.host_error();
+  }
 }
 
 TEST(LocalApic, PriorityHoldsLowerClassesBackAndEoiEndsTheHighestInService) {

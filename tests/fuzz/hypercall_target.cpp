@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "devices/elf32.h"
+#include "loaders/elf32.h"
 #include "hypervisor/domain_builder.h"
 #include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/xen_elf_notes.h"
 #include "machine/machine.h"
 #include "mutator.h"
 
@@ -41,7 +41,7 @@ bool boot_domain(const std::vector<u8>& kernel, bool separate, Domain& d, std::s
   MachineConfig cfg;
   cfg.memory_bytes = kRam;
   d.m = std::make_unique<Machine>(cfg);
-  d.hyp = std::make_unique<hv::Hypervisor>(*d.m, true, separate ? hv::Layout::Separate : hv::Layout::Shared);
+  d.hyp = std::make_unique<hv::Hypervisor>(d.m->cpu(), true, separate ? hv::Layout::Separate : hv::Layout::Shared);
   auto boot = hv::build_pv_domain(*d.hyp, kernel, *elf, *xen, hv::PvBootConfig{}, error);
   if (!boot) return false;
   d.boot = *boot;

@@ -7,12 +7,12 @@
 
 #include <fmt/format.h>
 
-#include "devices/elf32.h"
-#include "devices/multiboot_loader.h"
+#include "loaders/elf32.h"
+#include "loaders/multiboot_loader.h"
 #include "devices/pc_platform.h"
 #include "hypervisor/domain_builder.h"
 #include "hypervisor/hypervisor.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/xen_elf_notes.h"
 #include "machine/machine.h"
 
 namespace ring1::fuzz {
@@ -49,7 +49,7 @@ std::string run_image(std::span<const u8> bytes) {
     RunLimits lim;
     lim.max_instructions = kMaxInstructions;
     if (xen && !find_multiboot_header(bytes)) {
-      hv::Hypervisor hyp(m, true, hv::Layout::Shared);
+      hv::Hypervisor hyp(m.cpu(), true, hv::Layout::Shared);
       hv::PvBootConfig boot;
       if (!hv::build_pv_domain(hyp, bytes, *elf, *xen, boot, error)) return {};
       ++g_stats.pv;
@@ -57,7 +57,7 @@ std::string run_image(std::span<const u8> bytes) {
     }
     PcOptions pc;
     pc.console = [](u8) {};
-    PcPlatform platform(m, pc);
+    PcPlatform platform(m.cpu(), m.ports(), m.config().memory_bytes, pc);
     if (!load_multiboot(m.ram(), m.cpu(), bytes, "fuzz", error)) return {};
     ++g_stats.multiboot;
     return check_stop(m.cpu().run(lim), m.cpu());

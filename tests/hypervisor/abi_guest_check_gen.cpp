@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "hypervisor/xen_abi.h"
+#include "hypervisor/xen_abi_console.h"
 
 using namespace ring1;
 using namespace ring1::xen;
@@ -149,6 +150,18 @@ void events_abi() {
   FIELD("struct sched_poll", SchedPoll, timeout);
 }
 
+// The console ring (xen_abi_console.h) as a 32-bit guest's compiler lays out io/console.h.
+void console_abi() {
+  std::printf("#include <xen/io/console.h>\n");
+  layout("struct xencons_interface", sizeof(XenconsInterface));
+  FIELD("struct xencons_interface", XenconsInterface, in);
+  FIELD("struct xencons_interface", XenconsInterface, out);
+  FIELD("struct xencons_interface", XenconsInterface, in_cons);
+  FIELD("struct xencons_interface", XenconsInterface, in_prod);
+  FIELD("struct xencons_interface", XenconsInterface, out_cons);
+  FIELD("struct xencons_interface", XenconsInterface, out_prod);
+}
+
 }  // namespace
 
 int main() {
@@ -170,39 +183,11 @@ int main() {
   same("xen_pfn_to_cr3(0x12345)", pfn_to_cr3(0x12345));
   same("xen_cr3_to_pfn(0x12345000)", cr3_to_pfn(0x12345000));
 
-  same("__HYPERVISOR_set_trap_table", hypercall::kSetTrapTable);
-  same("__HYPERVISOR_mmu_update", hypercall::kMmuUpdate);
-  same("__HYPERVISOR_set_gdt", hypercall::kSetGdt);
-  same("__HYPERVISOR_stack_switch", hypercall::kStackSwitch);
-  same("__HYPERVISOR_set_callbacks", hypercall::kSetCallbacks);
-  same("__HYPERVISOR_fpu_taskswitch", hypercall::kFpuTaskswitch);
-  same("__HYPERVISOR_sched_op_compat", hypercall::kSchedOpCompat);
-  same("__HYPERVISOR_platform_op", hypercall::kPlatformOp);
-  same("__HYPERVISOR_set_debugreg", hypercall::kSetDebugreg);
-  same("__HYPERVISOR_get_debugreg", hypercall::kGetDebugreg);
-  same("__HYPERVISOR_update_descriptor", hypercall::kUpdateDescriptor);
-  same("__HYPERVISOR_memory_op", hypercall::kMemoryOp);
-  same("__HYPERVISOR_multicall", hypercall::kMulticall);
-  same("__HYPERVISOR_update_va_mapping", hypercall::kUpdateVaMapping);
-  same("__HYPERVISOR_set_timer_op", hypercall::kSetTimerOp);
-  same("__HYPERVISOR_event_channel_op_compat", hypercall::kEventChannelOpCompat);
-  same("__HYPERVISOR_xen_version", hypercall::kXenVersion);
-  same("__HYPERVISOR_console_io", hypercall::kConsoleIo);
-  same("__HYPERVISOR_physdev_op_compat", hypercall::kPhysdevOpCompat);
-  same("__HYPERVISOR_grant_table_op", hypercall::kGrantTableOp);
-  same("__HYPERVISOR_vm_assist", hypercall::kVmAssist);
-  same("__HYPERVISOR_update_va_mapping_otherdomain", hypercall::kUpdateVaMappingOtherdomain);
-  same("__HYPERVISOR_iret", hypercall::kIret);
-  same("__HYPERVISOR_vcpu_op", hypercall::kVcpuOp);
-  same("__HYPERVISOR_set_segment_base", hypercall::kSetSegmentBase);
-  same("__HYPERVISOR_mmuext_op", hypercall::kMmuextOp);
-  same("__HYPERVISOR_xsm_op", hypercall::kXsmOp);
-  same("__HYPERVISOR_nmi_op", hypercall::kNmiOp);
-  same("__HYPERVISOR_sched_op", hypercall::kSchedOp);
-  same("__HYPERVISOR_callback_op", hypercall::kCallbackOp);
-  same("__HYPERVISOR_xenoprof_op", hypercall::kXenoprofOp);
-  same("__HYPERVISOR_event_channel_op", hypercall::kEventChannelOp);
-  same("__HYPERVISOR_physdev_op", hypercall::kPhysdevOp);
+#define HYPERCALL(k, nr, name, ...) same("__HYPERVISOR_" #name, hypercall::k);
+#define NOT_MODELLED HYPERCALL
+#include "hypervisor/hypercalls/hypercalls.def"
+#undef HYPERCALL
+#undef NOT_MODELLED
 
   same("MMU_NORMAL_PT_UPDATE", kMmuNormalPtUpdate);
   same("MMU_MACHPHYS_UPDATE", kMmuMachphysUpdate);
@@ -391,5 +376,6 @@ int main() {
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, connection);
   FIELD("struct xenstore_domain_interface", XenstoreDomainInterface, error);
   events_abi();
+  console_abi();
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "cpu/cpuid.h"
 #include "hypervisor/cpuid_policy.h"
 #include "hypervisor/pv_guest.h"
+#include "machine/machine.h"
 
 namespace ring1::hv {
 namespace {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "hypervisor/hypervisor.h"
+#include "machine/machine.h"
 #include "hypervisor/xen_abi.h"
 #include "support/assembler.h"
 
@@ -22,7 +23,7 @@ struct PvGuest {
     c.memory_bytes = 16u << 20;
     return c;
   }()};
-  Hypervisor hv{m};
+  Hypervisor hv{m.cpu()};
   i32 console_port = 0;
 
   explicit PvGuest(const std::string& body) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "hypervisor/frame_table.h"
-#include "hypervisor/guest_memory.h"
+#include "hypervisor/guest_copy.h"
 #include "hypervisor/mach_to_phys.h"
 #include "hypervisor/mmu_hypercalls.h"
 #include "hypervisor/xen_abi.h"

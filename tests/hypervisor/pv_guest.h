@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hypervisor/hypervisor.h"
+#include "machine/machine.h"
 #include "support/assembler.h"
 
 namespace ring1::hv::test {
@@ -21,7 +22,7 @@ struct PvGuest {
     c.memory_bytes = 16u << 20;
     return c;
   }()};
-  Hypervisor hv{m};
+  Hypervisor hv{m.cpu()};
 
   explicit PvGuest(const std::string& source) {
     constexpr u32 kP = 1, kRw = 2, kUser = 4;

@@ -3,6 +3,7 @@
 // changed. The TLB flushes these cause are the MMU's (mmu.cpp); the instruction costs come from the cost
 // profile's events.
 #include "cpu/isa/control_registers.h"
+#include "common/arch_bits.h"
 
 #include <fmt/format.h>
 
@@ -12,10 +13,9 @@
 namespace ring1 {
 namespace {
 
-constexpr u32 kCr0Pe = 1u << 0, kCr0Et = 1u << 4, kCr0Nw = 1u << 29, kCr0Cd = 1u << 30, kCr0Pg = 1u << 31;
 // CR4 bits ring1 implements (its CPUID reports TSC, PSE and PGE; PCE gates RDPMC, harmless to accept).
 // Every other bit is reserved here and writing it is #GP(0) (SDM vol. 3, 2.5), PAE included.
-constexpr u32 kCr4Writable = (1u << 2) /*TSD*/ | (1u << 4) /*PSE*/ | (1u << 7) /*PGE*/ | (1u << 8) /*PCE*/;
+constexpr u32 kCr4Writable = cr4::TSD | cr4::PSE | cr4::PGE | cr4::PCE;
 
 void require_ring0(const Cpu& c) {
   if (c.cpl != 0) raise_fault(Vector::GP, 0);
@@ -33,8 +33,8 @@ void mov_to_cr(Cpu& c, const Insn& i) {
   switch (i.op) {
     case 0:
       // SDM vol. 3, 2.5: PG without PE, or NW without CD, is #GP(0). ET is fixed at 1 on P6-class parts.
-      if (((v & kCr0Pg) && !(v & kCr0Pe)) || ((v & kCr0Nw) && !(v & kCr0Cd))) raise_fault(Vector::GP, 0);
-      c.set_cr0(v | kCr0Et);
+      if (((v & cr0::PG) && !(v & cr0::PE)) || ((v & cr0::NW) && !(v & cr0::CD))) raise_fault(Vector::GP, 0);
+      c.set_cr0(v | cr0::ET);
       c.charge(c.costs().events.cr_write);
       break;
     case 2:

@@ -4,17 +4,17 @@
 // which is why they cost a fraction of an interrupt gate. Xen 3.x PV guests may register a sysenter
 // callback; a native guest's kernel uses them for system calls. The 386 and 486 have neither (#UD).
 #include "cpu/exec/operands.h"
+#include "common/arch_bits.h"
 #include "cpu/isa/isa_table.h"
 
 namespace ring1 {
 namespace {
 
-constexpr u32 kCr0Pe = 1u << 0;
 
 // The checks both instructions share, in the SDM's order: protected mode, and a non-null
 // IA32_SYSENTER_CS[15:2].
 inline void require_sysenter_cs(const Cpu& c) {
-  if (!(c.cr0 & kCr0Pe)) raise_fault(Vector::GP, 0);
+  if (!(c.cr0 & cr0::PE)) raise_fault(Vector::GP, 0);
   if ((c.sysenter.cs & 0xFFFCu) == 0) raise_fault(Vector::GP, 0);
 }
 

@@ -12,17 +12,17 @@
 // Every other x87 instruction is #NM under EM or TS (through exec_esc_absent, which the decoder binds to any
 // D8-DF opcode without a handler) and #UD otherwise: see docs/cpu-model.md.
 #include "cpu/exec/operands.h"
+#include "common/arch_bits.h"
 #include "cpu/isa/isa_table.h"
 #include "cpu/isa/ud.h"
 
 namespace ring1 {
 namespace {
 
-constexpr u32 kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr0Ts = 1u << 3;
 constexpr u16 kAbsentCoprocessor = 0xFFFF;
 
 inline void esc_checks(const Cpu& c) {
-  if (c.cr0 & (kCr0Em | kCr0Ts)) raise_fault(Vector::NM);
+  if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(Vector::NM);
 }
 
 void fninit(Cpu& c, const Insn&) { esc_checks(c); }
@@ -39,7 +39,7 @@ void fnstore_mem(Cpu& c, const Insn& i) {
 }
 
 void fwait(Cpu& c, const Insn&) {
-  if ((c.cr0 & (kCr0Mp | kCr0Ts)) == (kCr0Mp | kCr0Ts)) raise_fault(Vector::NM);
+  if ((c.cr0 & (cr0::MP | cr0::TS)) == (cr0::MP | cr0::TS)) raise_fault(Vector::NM);
 }
 
 bool build_fixed_esc(const DecodedInsn& d, Insn& i, BuildInfo&) {

@@ -118,6 +118,7 @@ template <class T>
 void iret(Cpu& c, const Insn&) {
   constexpr u32 n = sizeof(T);
   const u32 old = c.flags();
+  c.end_nmi_blocking();  // every IRET, in every mode, even one that faults below (SDM vol. 3, 6.7.1)
   if (!(c.cr0 & 1)) return iret_real<T>(c, old);
   if (old & VM) return iret_v86<T>(c, old);
   if (old & NT) return iret_task_return(c);

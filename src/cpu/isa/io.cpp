@@ -5,6 +5,7 @@
 // reaches the machine's PortBus (mmu/port_bus.h). A port access is a side effect that cannot be undone, so
 // each instruction makes it only after every check and memory access that could still fault.
 #include "cpu/exec/operands.h"
+#include "common/arch_bits.h"
 #include "cpu/exec/rep_loop.h"
 #include "cpu/isa/isa_table.h"
 #include "mmu/port_bus.h"
@@ -12,7 +13,6 @@
 namespace ring1 {
 namespace {
 
-constexpr u32 kCr0Pe = 1u << 0;
 
 // The 32-bit TSS types in the access byte's low five bits (S = 0): available (9) or busy (11) 386 TSS.
 constexpr u16 kTss32Available = 0x09, kTss32Busy = 0x0B;
@@ -41,7 +41,7 @@ constexpr u32 kTssIoMapBase = 0x66;      // the u16 I/O map base address field
 // SDM vol. 1, 19.5: in protected mode, I/O is sensitive to IOPL: CPL <= IOPL may use any port; otherwise
 // (and always in virtual-8086 mode, SDM vol. 3, chapter 20) the TSS bitmap decides. Real mode has no check.
 inline void check_io_permission(Cpu& c, u16 port, u32 size) {
-  if (!(c.cr0 & kCr0Pe)) return;
+  if (!(c.cr0 & cr0::PE)) return;
   const u32 iopl = (c.eflags & eflags::IOPL) >> 12;
   if (c.cpl <= iopl && !(c.eflags & eflags::VM)) [[likely]] return;
   check_io_bitmap(c, port, size);

@@ -2,6 +2,7 @@
 // CWD/CDQ, the flag transfers LAHF/SAHF, the flag instructions CLC STC CMC CLD STD, and CPUID, RDTSC and
 // UD2, which define the processor ring1 claims to be: a Pentium-class integer core with no FPU.
 #include "cpu/cpuid.h"
+#include "common/arch_bits.h"
 #include "cpu/exec/flags.h"
 #include "cpu/exec/operands.h"
 #include "cpu/isa/isa_table.h"
@@ -59,10 +60,9 @@ void pause(Cpu&, const Insn&) {}
 // RDTSC: EDX:EAX <- the modelled cycle counter as it stood when this instruction began (the run loop adds
 // an instruction's own cost after its handler returns), plus Cpu::tsc_offset (which WRMSR to the TSC sets).
 // #GP(0) when CR4.TSD is set and CPL != 0 (SDM vol. 2, RDTSC).
-inline constexpr u32 kCr4Tsd = 1u << 2;
 
 void rdtsc(Cpu& c, const Insn&) {
-  if ((c.cr4 & kCr4Tsd) && c.cpl != 0) raise_fault(Vector::GP, 0);
+  if ((c.cr4 & cr4::TSD) && c.cpl != 0) raise_fault(Vector::GP, 0);
   const u64 tsc = c.cycles + c.tsc_offset;  // WRMSR to the TSC moves the origin (system_misc.cpp)
   c.gpr[EAX] = static_cast<u32>(tsc);
   c.gpr[EDX] = static_cast<u32>(tsc >> 32);

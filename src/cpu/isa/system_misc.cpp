@@ -4,6 +4,7 @@
 // All but SMSW are CPL 0 only (#GP(0) otherwise); SMSW is the classic "sensitive but unprivileged"
 // instruction (Popek and Goldberg's test fails on it): it reveals CR0 at any CPL without faulting.
 #include "cpu/exec/operands.h"
+#include "common/arch_bits.h"
 #include "cpu/msr.h"
 #include "cpu/isa/isa_table.h"
 #include "cpu/msr.h"
@@ -11,7 +12,6 @@
 namespace ring1 {
 namespace {
 
-constexpr u32 kCr0Pe = 1u << 0, kCr0Ts = 1u << 3;
 constexpr u32 kMsw = 0xF;  // the CR0 bits LMSW loads: PE MP EM TS (SDM vol. 2, LMSW)
 
 // CPL 0 only. In virtual-8086 mode CPL is 3, so these fault there too (SDM vol. 3, chapter 20).
@@ -45,7 +45,7 @@ template <Src S>
 void lmsw(Cpu& c, const Insn& i) {
   require_ring0(c);
   const u32 v = source<u16, S>(c, i);
-  c.set_cr0((c.cr0 & ~kMsw) | (v & kMsw) | (c.cr0 & kCr0Pe));
+  c.set_cr0((c.cr0 & ~kMsw) | (v & kMsw) | (c.cr0 & cr0::PE));
   c.charge(c.costs().events.cr_write);
 }
 
@@ -62,7 +62,7 @@ void smsw_mem(Cpu& c, const Insn& i) { c.write<u16>(i.seg, c.effective_address(i
 // CLTS (SDM vol. 2): CR0.TS <- 0.
 void clts(Cpu& c, const Insn&) {
   require_ring0(c);
-  c.set_cr0(c.cr0 & ~kCr0Ts);
+  c.set_cr0(c.cr0 & ~cr0::TS);
   c.charge(c.costs().events.cr_write);
 }
 

@@ -2,6 +2,7 @@
 // exceptions"): the virtual IDT (set_trap_table), the kernel stack for bounces (stack_switch), the event and
 // failsafe callbacks, CR0.TS for lazy FPU switching, and IRET with the event mask restored.
 #include "hypervisor/hypercalls/hypercalls.h"
+#include "common/arch_bits.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/xen_abi.h"
 
@@ -15,7 +16,6 @@ u16 guest_selector(u32 sel) {
   return (s & 3) == 0 ? static_cast<u16>(s | 1) : s;
 }
 
-constexpr u32 kCr0Ts = 1u << 3;
 // Xen reads a trap table until the entry whose address is 0. ring1 has no hypercall continuations, so it
 // bounds the walk: four times the 256 vectors is more than any table a guest could mean.
 constexpr u32 kMaxTrapEntries = 1024;
@@ -64,7 +64,7 @@ i32 do_set_callbacks(Hypervisor& hv, const HypercallArgs& a) {
 // fpu_taskswitch(set): CR0.TS, which the guest cannot write from ring 1 (CLTS is privileged).
 i32 do_fpu_taskswitch(Hypervisor& hv, const HypercallArgs& a) {
   Cpu& c = hv.cpu();
-  c.set_cr0(a.a1 ? (c.cr0 | kCr0Ts) : (c.cr0 & ~kCr0Ts));
+  c.set_cr0(a.a1 ? (c.cr0 | cr0::TS) : (c.cr0 & ~cr0::TS));
   return 0;
 }
 
@@ -92,7 +92,7 @@ i32 do_iret(Hypervisor& hv, const HypercallArgs&) {
   hv.set_frame(to);
   if (hv.vcpu().vcpu_info) {
     const u8 mask = (w[3] & eflags::IF) ? 0 : 1;
-    hv.machine().ram().write_bytes(hv.vcpu().vcpu_info + offsetof(xen::VcpuInfo, evtchn_upcall_mask), &mask, 1);
+    hv.ram().write_bytes(hv.vcpu().vcpu_info + offsetof(xen::VcpuInfo, evtchn_upcall_mask), &mask, 1);
   }
   return static_cast<i32>(eax);
 }

@@ -64,7 +64,7 @@ i32 do_update_descriptor(Hypervisor& hv, const HypercallArgs& a) {
     return -xen::err::kEINVAL;
   }
   const u32 desc[2] = {a.a3, a.a4};
-  hv.machine().ram().write_bytes(ma, desc, 8);
+  hv.ram().write_bytes(ma, desc, 8);
   ft.put_page_type(m);
   ft.put_page(m);
   return 0;

@@ -1,10 +1,11 @@
-// Guest-memory copies for hypercall handlers (see guest_memory.h).
-#include "hypervisor/guest_memory.h"
+// Guest-memory copies for hypercall handlers (see guest_copy.h), over the page loop of mmu/guest_memory.h.
+#include "hypervisor/guest_copy.h"
 
 #include <algorithm>
 #include <vector>
 
 #include "common/fault.h"
+#include "mmu/guest_memory.h"
 #include "hypervisor/hv_types.h"
 #include "hypervisor/xen_abi.h"
 
@@ -29,42 +30,28 @@ bool array_access_ok(LinearAddr base, u32 count, u32 size) {
 }
 
 bool MmuGuestMemory::read_linear(u32 addr, void* dst, u32 len) {
-  u8* out = static_cast<u8*>(dst);
   try {
-    while (len != 0) {
-      const u32 chunk = std::min(len, kPageSize - (addr & (kPageSize - 1)));
-      const u32 phys = mmu_.translate(addr, Access::Read, /*user=*/false);
-      if (!mmu_.ram().contains(phys, chunk)) return false;
-      mmu_.ram().read_bytes(phys, out, chunk);
-      addr += chunk;
-      out += chunk;
-      len -= chunk;
-    }
+    return read_pages(mmu_.ram(), addr, dst, len, [&](u32 lin) -> std::optional<u32> {
+             return mmu_.translate(lin, Access::Read, /*user=*/false);
+           }) == len;
   } catch (const CpuFault&) {
     return false;
   }
-  return true;
 }
 
 bool MmuGuestMemory::write_linear(u32 addr, const void* src, u32 len) {
-  const u8* in = static_cast<const u8*>(src);
   try {
     // Translate every page first, so a fault on a later page leaves memory untouched.
-    for (u32 a = addr & ~(kPageSize - 1); a < addr + len; a += kPageSize)
-      (void)mmu_.translate(std::max(a, addr), Access::Write, /*user=*/false);
-    while (len != 0) {
-      const u32 chunk = std::min(len, kPageSize - (addr & (kPageSize - 1)));
-      const u32 phys = mmu_.translate(addr, Access::Write, /*user=*/false);
-      if (!mmu_.ram().contains(phys, chunk)) return false;
-      mmu_.ram().write_bytes(phys, in, chunk);
-      addr += chunk;
-      in += chunk;
-      len -= chunk;
-    }
+    for_each_page(addr, len, [&](const PagePiece& p) {
+      (void)mmu_.translate(p.linear, Access::Write, /*user=*/false);
+      return true;
+    });
+    return write_pages(mmu_.ram(), addr, src, len, [&](u32 lin) -> std::optional<u32> {
+             return mmu_.translate(lin, Access::Write, /*user=*/false);
+           }) == len;
   } catch (const CpuFault&) {
     return false;
   }
-  return true;
 }
 
 std::optional<u32> WalkingGuestMemory::translate(u32 lin, bool write) {
@@ -84,39 +71,21 @@ std::optional<u32> WalkingGuestMemory::translate(u32 lin, bool write) {
 }
 
 bool WalkingGuestMemory::read_linear(u32 addr, void* dst, u32 len) {
-  u8* out = static_cast<u8*>(dst);
-  while (len != 0) {
-    const u32 chunk = std::min(len, kPageSize - (addr & (kPageSize - 1)));
-    const std::optional<u32> phys = translate(addr, false);
-    if (!phys) return false;
-    cpu_.mmu().ram().read_bytes(*phys, out, chunk);
-    addr += chunk;
-    out += chunk;
-    len -= chunk;
-  }
-  return true;
+  return read_pages(cpu_.mmu().ram(), addr, dst, len, [&](u32 lin) { return translate(lin, false); }) == len;
 }
 
 bool WalkingGuestMemory::write_linear(u32 addr, const void* src, u32 len) {
-  // Every page is translated before anything is written, so a failure leaves memory untouched.
-  struct Piece {
-    u32 phys, len;
-  };
-  std::vector<Piece> pieces;
-  for (u32 a = addr, left = len; left != 0;) {
-    const u32 chunk = std::min(left, kPageSize - (a & (kPageSize - 1)));
-    const std::optional<u32> phys = translate(a, true);
-    if (!phys) return false;
-    pieces.push_back({*phys, chunk});
-    a += chunk;
-    left -= chunk;
-  }
-  const u8* in = static_cast<const u8*>(src);
-  for (const Piece& p : pieces) {
-    cpu_.mmu().ram().write_bytes(p.phys, in, p.len);
-    in += p.len;
-  }
-  return true;
+  // Every page is translated (walked, charged, its accessed and dirty bits set) once, before anything is
+  // written, so a failure leaves memory untouched.
+  std::vector<u32> phys;
+  if (for_each_page(addr, len, [&](const PagePiece& p) {
+        const std::optional<u32> at = translate(p.linear, true);
+        if (at) phys.push_back(*at);
+        return at.has_value();
+      }) != len)
+    return false;
+  std::size_t i = 0;
+  return write_pages(cpu_.mmu().ram(), addr, src, len, [&](u32) { return std::optional<u32>(phys[i++]); }) == len;
 }
 
 }  // namespace ring1::hv

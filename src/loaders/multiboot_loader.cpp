@@ -1,4 +1,4 @@
-#include "devices/multiboot_loader.h"
+#include "loaders/multiboot_loader.h"
 
 #include <algorithm>
 #include <cstring>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "devices/elf32.h"
+#include "loaders/elf32.h"
 
 namespace ring1 {
 

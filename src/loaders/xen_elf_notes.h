@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/types.h"
-#include "devices/elf32.h"
+#include "loaders/elf32.h"
 
 namespace ring1::hv {
 

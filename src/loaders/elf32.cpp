@@ -1,4 +1,4 @@
-#include "devices/elf32.h"
+#include "loaders/elf32.h"
 
 #include <algorithm>
 #include <cstring>

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "devices/multiboot_loader.h"
+#include "loaders/multiboot_loader.h"
 #include "support/elf_builder.h"
 #include "support/test_machine.h"
 

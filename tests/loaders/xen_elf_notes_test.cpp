@@ -3,8 +3,8 @@
 // tolerance of a note area whose last note is cut short.
 #include <gtest/gtest.h>
 
-#include "devices/elf32.h"
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/elf32.h"
+#include "loaders/xen_elf_notes.h"
 #include "support/elf_builder.h"
 
 namespace ring1::hv {

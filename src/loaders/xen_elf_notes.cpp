@@ -1,5 +1,5 @@
 // Reading the Xen notes and the legacy __xen_guest string (see the header).
-#include "hypervisor/xen_elf_notes.h"
+#include "loaders/xen_elf_notes.h"
 
 #include <fmt/format.h>
 
