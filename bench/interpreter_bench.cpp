@@ -1,7 +1,14 @@
-// Guest MIPS of the interpreter on three loops: ALU-bound, memory-bound (loads, stores, read-modify-write)
-// and branchy (calls, returns, conditional branches). Each reports a `MIPS` counter so scripts can read
+// Guest MIPS of both execution tiers (the interpreter; the translation tier, src/jit) on five loops:
+// ALU-bound, memory-bound (loads, stores, read-modify-write), branchy (calls, returns, conditional branches),
+// issue 17's seven-instruction loop with a rotate, a store and a load, and a flush-heavy loop (a CR3 reload
+// and 16 page touches per 69 instructions, paged only). Each reports a `MIPS` counter so scripts can read
 // `ring1-bench --benchmark_format=json`. The cycle model and decode cache are on, as in every real run.
+#include <memory>
+#include <string>
+
 #include <benchmark/benchmark.h>
+
+#include "jit/translator.h"
 
 #include "support/test_machine.h"
 
@@ -59,6 +66,27 @@ constexpr const char* kBranchLoop = R"(
     ret
 )";
 
+constexpr const char* kRotLoop = R"(
+    mov ecx, 0x7fffffff
+    mov ebx, 0x100000
+  top:
+    add eax, ecx
+    xor edx, eax
+    rol edx, 3
+    mov [ebx], edx
+    mov esi, [ebx + 4]
+    dec ecx
+    jnz top
+)";
+
+// CR3 reloaded (an untagged TLB drops every non-global entry), then 16 pages touched, 4 instructions each.
+std::string flush_loop() {
+  std::string s = "  mov ecx, 0x7fffffff\n  mov esi, 0x200000\ntop:\n  mov eax, cr3\n  mov cr3, eax\n";
+  for (int p = 0; p < 16; ++p)
+    s += "  mov edx, [esi + " + std::to_string(p * 4096) + "]\n  add ebx, edx\n  xor edi, ebx\n  inc ebp\n";
+  return s + "  dec ecx\n  jnz top\n";
+}
+
 // Identity-maps the first 4 MiB with 4 KiB pages and turns paging on, so every access goes through the
 // modelled TLB (hits after the first touch: the loops' working sets fit the p3 profile).
 void enable_paging(test::TestMachine& m) {
@@ -69,8 +97,10 @@ void enable_paging(test::TestMachine& m) {
   m.cpu.set_cr0(m.cpu.cr0 | 0x80000000u);
 }
 
-void run_loop(benchmark::State& state, const char* src, bool paging = false) {
+void run_loop(benchmark::State& state, const std::string& src, bool paging = false, bool jit = false) {
   test::TestMachine m;
+  m.translator.reset();  // the tier is chosen here, not by RING1_ENGINE
+  if (jit) m.translator = std::make_unique<jit::Translator>(m.cpu);
   if (paging) enable_paging(m);
   m.load_asm(src);
   constexpr u64 kBudget = 20'000'000;
@@ -87,19 +117,27 @@ void run_loop(benchmark::State& state, const char* src, bool paging = false) {
   state.counters["modelled_cycles_per_insn"] = double(m.cpu.cycles) / double(m.cpu.instret);
 }
 
-void BM_interpreter_alu(benchmark::State& s) { run_loop(s, kAluLoop); }
-void BM_interpreter_mem(benchmark::State& s) { run_loop(s, kMemLoop); }
-void BM_interpreter_branch(benchmark::State& s) { run_loop(s, kBranchLoop); }
-void BM_paged_alu(benchmark::State& s) { run_loop(s, kAluLoop, true); }
-void BM_paged_mem(benchmark::State& s) { run_loop(s, kMemLoop, true); }
-void BM_paged_branch(benchmark::State& s) { run_loop(s, kBranchLoop, true); }
+// BM_interpreter_* and BM_paged_* are the interpreter (flat, paged); BM_jit_* and BM_jit_paged_* the
+// translation tier on the same loops.
+#define RING1_LOOP_BENCHMARKS(NAME, SRC)                                                       \
+  void BM_interpreter_##NAME(benchmark::State& s) { run_loop(s, SRC); }                        \
+  void BM_paged_##NAME(benchmark::State& s) { run_loop(s, SRC, true); }                        \
+  void BM_jit_##NAME(benchmark::State& s) { run_loop(s, SRC, false, true); }                   \
+  void BM_jit_paged_##NAME(benchmark::State& s) { run_loop(s, SRC, true, true); }              \
+  BENCHMARK(BM_interpreter_##NAME)->Unit(benchmark::kMillisecond)->MinTime(1.0);               \
+  BENCHMARK(BM_paged_##NAME)->Unit(benchmark::kMillisecond)->MinTime(1.0);                     \
+  BENCHMARK(BM_jit_##NAME)->Unit(benchmark::kMillisecond)->MinTime(1.0);                       \
+  BENCHMARK(BM_jit_paged_##NAME)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
-BENCHMARK(BM_interpreter_alu)->Unit(benchmark::kMillisecond)->MinTime(1.0);
-BENCHMARK(BM_interpreter_mem)->Unit(benchmark::kMillisecond)->MinTime(1.0);
-BENCHMARK(BM_interpreter_branch)->Unit(benchmark::kMillisecond)->MinTime(1.0);
-BENCHMARK(BM_paged_alu)->Unit(benchmark::kMillisecond)->MinTime(1.0);
-BENCHMARK(BM_paged_mem)->Unit(benchmark::kMillisecond)->MinTime(1.0);
-BENCHMARK(BM_paged_branch)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+RING1_LOOP_BENCHMARKS(alu, kAluLoop)
+RING1_LOOP_BENCHMARKS(mem, kMemLoop)
+RING1_LOOP_BENCHMARKS(branch, kBranchLoop)
+RING1_LOOP_BENCHMARKS(rot, kRotLoop)
+
+void BM_paged_flush(benchmark::State& s) { run_loop(s, flush_loop(), true); }
+void BM_jit_paged_flush(benchmark::State& s) { run_loop(s, flush_loop(), true, true); }
+BENCHMARK(BM_paged_flush)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_jit_paged_flush)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
 }  // namespace
 }  // namespace ring1

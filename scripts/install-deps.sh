@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake make pkg-config
   libzydis-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libxen-dev libunicorn-dev
+  libxen-dev libunicorn-dev libxbyak-dev
   zlib1g-dev nlohmann-json3-dev
   gcc-multilib gdb python3 python3-matplotlib qemu-system-x86
 )

@@ -56,6 +56,7 @@ struct RunOptions {
   std::string max_cycles;
   std::string cost_profile = "p3";
   std::string tlb = "untagged";
+  std::string engine = "interp";
   std::string tlb_profile = "p3";
   std::string tlb_geometry;
   std::string flush_log;
@@ -326,6 +327,7 @@ int run_command(const RunOptions& given) {
   cfg.tlb_geometry = o.tlb_geometry;
   cfg.tlb_mode = o.tlb == "tagged" ? TlbMode::Tagged : TlbMode::Untagged;
   cfg.cpu_model = parse_cpu_model(o.cpu).value_or(kDefaultCpuModel);  // CLI11 has checked the name
+  cfg.engine = o.engine == "jit" ? MachineConfig::Engine::Jit : MachineConfig::Engine::Interp;
   System sys;
   try {
     sys.machine = std::make_unique<Machine>(cfg);
@@ -634,6 +636,12 @@ int main(int argc, char** argv) {
                   "Processor generation whose undefined flags, CPUID and paging details ring1 follows: 386, 486 "
                   "or p6 (docs/cpu-model.md)")
       ->check(CLI::IsMember({"386", "486", "p6"}))
+      ->capture_default_str();
+  run->add_option("--engine", o.engine,
+                  "Execution tier: interp (the interpreter) or jit (hot blocks translated to host code; the "
+                  "interpreter still single-steps, stops at breakpoints and traces). Counts are identical "
+                  "(docs/speed.md)")
+      ->check(CLI::IsMember({"interp", "jit"}))
       ->capture_default_str();
   run->add_option("--report", o.report, "Report format")
       ->check(CLI::IsMember({"text", "json"}))

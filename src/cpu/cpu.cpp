@@ -20,10 +20,9 @@ Cpu::Cpu(Mmu& mmu, const CostProfile& costs) : mmu_(mmu), costs_(costs), cache_(
 
 Cpu::~Cpu() { mmu_.ram().set_code_write_hook(nullptr, nullptr); }
 
-void Cpu::on_code_write(void* self, u32 frame) {
+void Cpu::on_code_write(void* self, u32 paddr, u32 len) {
   auto* cpu = static_cast<Cpu*>(self);
-  cpu->cache_.invalidate_frame(frame);
-  cpu->leave_block();
+  if (cpu->cache_.invalidate_range(paddr, len)) cpu->leave_block();
 }
 
 void Cpu::load_segment_flat(SegReg r, u16 selector, u8 dpl, bool code, bool big) {
@@ -367,6 +366,13 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
         begin = i = b->insns.data();
         block_begin_ = begin;
         const Insn* end = begin + count;
+        // The translation tier runs what it has translated of a block executed in full (no step, stop
+        // address or breakpoint inside it); the loop below finishes whatever it left, with the checks it
+        // would have made after each instruction.
+        if (translation.run && !one_insn && count == b->insns.size() && b != &scratch_block_) {
+          translation.run(translation.context, *this, *b, i);
+          if (i != begin && cycles >= stop_at_) [[unlikely]] goto stretch_done;
+        }
         // The hot loop: one indirect call per instruction and one compare for every kind of stop.
         while (i != end) {
           next_eip = eip + i->len;

@@ -111,6 +111,16 @@ struct InstrumentPorts {
   bool contains(u16 port) const { return u16(port - first) < count; }
 };
 
+// A translation tier (src/jit) that runs decoded blocks as host code. The run loop offers it every block it
+// is about to execute in full (no breakpoint, step or limit inside it); `run` executes a prefix of the block
+// exactly as the loop below would, one instruction after another, and leaves `i` after the last instruction
+// it retired. It may run none (the loop then interprets the block), and it raises a guest exception with `i`
+// on the instruction that raised it, as the loop does. Null: the interpreter runs everything.
+struct TranslationHook {
+  void (*run)(void* context, Cpu& cpu, const Block& b, const Insn*& i) = nullptr;
+  void* context = nullptr;
+};
+
 struct InterruptStats {
   u64 deliveries[4][4] = {};
   u64 returns[4][4] = {};
@@ -183,6 +193,7 @@ class Cpu {
   InterruptStats interrupt_stats;
   EventHook event_hook;
   HostEscape host_escape;
+  TranslationHook translation;
   Cycles halted_cycles = 0;  // cycles spent waiting in HLT for a timed event (also in cycles_by_ring)
   CpuObserver observer;      // the debugger's and tracer's hooks (cpu/observer.h); all null: nobody listens
   BoundaryHook boundary_hook;
@@ -251,6 +262,8 @@ class Cpu {
   // The cycle count at which the run loop next stops to look at limits and events. A long instruction
   // (REP string) polls it between elements, as hardware takes interrupts between iterations.
   Cycles deadline() const { return stop_at_; }
+  // Where the deadline lives, for translated code that compares against it after each call it makes.
+  const Cycles* deadline_address() const { return &stop_at_; }
   // Ends the current instruction early without retiring it: EIP stays on it and it restarts later (REP
   // string instructions interrupted between elements, SDM vol. 2, REP). Its own cost (Insn::cycles) is
   // refunded, so a sliced instruction costs the same as an unsliced one.
@@ -454,7 +467,7 @@ class Cpu {
   friend class DecodeCache;
   const Block* fetch_block();
   [[gnu::noinline]] const Block* fetch_block_slow();
-  static void on_code_write(void* self, u32 frame);
+  static void on_code_write(void* self, u32 paddr, u32 len);
   void take_external_interrupt();
   void take_nmi();
   StopReason run_stretches(const RunLimits& limits);

@@ -43,6 +43,7 @@ Machine::Machine(const MachineConfig& cfg)
   cpu_.ports = &ports_;
   cpu_.set_model(cfg.cpu_model);
   cpu_.exception_mode = Cpu::ExceptionMode::Deliver;
+  if (cfg.engine == MachineConfig::Engine::Jit) translator_ = std::make_unique<jit::Translator>(cpu_);
 }
 
 std::optional<u64> parse_size(const std::string& text) {

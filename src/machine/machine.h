@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cpu/cpu.h"
+#include "jit/translator.h"
 #include "mmu/port_bus.h"
 
 namespace ring1 {
@@ -17,6 +18,9 @@ struct MachineConfig {
   std::string tlb_geometry;  // --tlb-geometry over the profile (TlbProfile::with_geometry); empty: none
   TlbMode tlb_mode = TlbMode::Untagged;
   CpuModel cpu_model = kDefaultCpuModel;  // --cpu: the generation whose undefined behaviour ring1 follows
+  // --engine: the interpreter alone, or with the translation tier (src/jit) running hot blocks as host code.
+  // Every modelled count is the same either way.
+  enum class Engine : u8 { Interp, Jit } engine = Engine::Interp;
 };
 
 class Machine {
@@ -37,6 +41,7 @@ class Machine {
   Mmu mmu_;
   Cpu cpu_;
   PortBus ports_;  // the I/O address space; devices attach to it
+  std::unique_ptr<jit::Translator> translator_;  // --engine jit
 };
 
 // Parses "128M", "1G", "65536K", "4096" (bytes). nullopt if malformed; a size beyond 64 bits gives

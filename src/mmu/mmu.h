@@ -212,6 +212,20 @@ class Mmu {
     return nullptr;
   }
 
+  // Where the data fast paths above find their state, for translated code that repeats them inline
+  // (src/jit) and calls the slow paths through the instruction's handler: stable for the Mmu's lifetime.
+  struct FastPathState {
+    const bool* paging;
+    const u64* flat_limit;
+    u8* const* host;
+    const u8* const* code;
+    const TlbHint* dtlb_hints;  // TlbArray::kHints slots of the 4 KiB DTLB, by (lin >> 12) % kHints
+    u64* dtlb_lookups;
+  };
+  FastPathState fast_path_state() {
+    return {&paging_, &flat_limit_, &host_, &code_, dtlb_small_.hints(), &stats_.dtlb.lookups};
+  }
+
   // Translates an instruction fetch. Returns false if the physical address has no RAM behind it; raises
   // #PF like any access. The fetch unit holds the translation of the page it is fetching from, as real
   // front ends do: the ITLB is looked up (and counted) when fetch enters a page, when CPL crosses the

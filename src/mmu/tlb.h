@@ -84,6 +84,10 @@ class TlbArray {
   u32 page_shift() const { return shift_; }
   const TlbGeometry& geometry() const { return geo_; }
 
+  // The hint slots (kHintSlots of them, 32 bytes each), for translated code that indexes them itself.
+  static constexpr u32 kHintSlots = 64;
+  const TlbHint* hints() const { return hints_; }
+
   // The slot of the hint for `lin`'s page (it may describe another page, or none). Shift: the page shift
   // when known at compile time, 0 for the array's.
   template <u32 Shift = 0>
@@ -169,7 +173,7 @@ class TlbArray {
   void clear();  // forget everything (the generation counter wrapped)
 
  private:
-  static constexpr u32 kHints = 64;
+  static constexpr u32 kHints = kHintSlots;
   TlbEntry* search(u32 vpn, u64 k1, u64 k2);
   void forget_hint(const TlbEntry& e) {  // the entry is about to change identity: its hint must not outlive it
     TlbHint& h = hints_[(e.key & 0xFFFFF) & (kHints - 1)];

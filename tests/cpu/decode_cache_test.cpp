@@ -68,6 +68,59 @@ TEST(DecodeCache, AHostWriteSpanningThreeFramesDropsTheCodeDecodedInTheMiddleOne
   EXPECT_GE(m.cpu.decode_cache().stats().frames_invalidated, 1u);
 }
 
+// Issue 17: kernels keep data beside code. A store to a data word in the running code's frame, outside the
+// 64-byte lines any block was decoded from, drops nothing; one into a block's bytes still does.
+TEST(DecodeCache, StoresToDataBesideCodeInTheSameFrameDropNoBlock) {
+  TestMachine m;
+  m.exec(R"(
+      mov ecx, 1000
+    l:
+      mov [data], ecx
+      add eax, [data]
+      dec ecx
+      jnz l
+      jmp done
+      .balign 256
+    data:
+      .long 0
+    done:
+  )");
+  EXPECT_EQ(m.cpu.instret, 1u + 4000u + 1u);
+  EXPECT_EQ(m.cpu.decode_cache().stats().frames_invalidated, 0u);
+  EXPECT_LE(m.cpu.decode_cache().stats().blocks_built, 4u);
+}
+
+TEST(DecodeCache, AStoreIntoOneBlockOfAFrameKeepsTheFramesOtherBlocks) {
+  TestMachine m;
+  // f's block is rewritten on every pass; the loop's own block, in the same frame, is decoded once.
+  m.exec(rewriting_loop("mov byte ptr [f + 1], 10"));
+  EXPECT_EQ(m.r(EBX), 1u + 10u + 10u);
+  const DecodeCacheStats& st = m.cpu.decode_cache().stats();
+  EXPECT_EQ(st.frames_invalidated, 3u);  // each pass's store drops f's block, and only it
+  // The entry block, `l`'s block, f's three times, the block after the call, its tail after the store
+  // (leaving a block whose frame changed resumes mid-block), and `jmp done`: 8. Dropping the whole frame
+  // on each store would rebuild all of them every pass (13).
+  EXPECT_EQ(st.blocks_built, 8u);
+}
+
+TEST(DecodeCache, AStoreIntoTheBytesAfterAnUndecodableInstructionRedecodesIt) {
+  TestMachine m;
+  // 0F 04 is not an instruction (#UD, decoded with length 1); the store below makes the bytes 0F A2
+  // (CPUID). The block is dropped although the byte written lies after its one-byte instruction.
+  m.load_asm(R"(
+      mov byte ptr [bad + 1], 0xA2
+      jmp bad
+    bad:
+      .byte 0x0F, 0x04
+  )");
+  // Decode the block with the bad bytes first (it faults), then let the store rewrite it.
+  m.cpu.eip = TestMachine::kCode + 7 + 2;
+  ASSERT_EQ(m.run(), StopReason::UnhandledFault);
+  m.cpu.eip = TestMachine::kCode;
+  EXPECT_EQ(m.run(), StopReason::Breakpoint);  // at the end of the code, CPUID executed
+  EXPECT_EQ(m.cpu.eip, m.code_end);
+}
+
 TEST(DecodeCache, AnInstructionStraddlingTwoPagesExecutes) {
   TestMachine m;
   std::vector<u8> code = assemble("mov eax, 0x12345678\n add eax, 1", Bits::b32, 0x1ffe);

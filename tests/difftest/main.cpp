@@ -4,8 +4,10 @@
 // registers, defined flags and the data buffer (compare.cpp). This file is only the command line and the loop.
 //
 //   ring1-difftest [--seed N] [--start N] [--count N | --unbounded] [--families LIST] [--verbose]
-//                  [--max-mismatches N] [--self-check] [--against ring1|unicorn]
+//                  [--max-mismatches N] [--self-check] [--against ring1|unicorn|jit]
 // --against unicorn checks the tester itself on families ring1 lacks (Unicorn stands in for ring1).
+// --against jit runs each sequence whole on ring1's two tiers (interpreter, translation tier) and compares
+// their complete end states, counts included (tiers.cpp); no host CPU is involved.
 // Exit status: 0 all sequences agreed (or, with --self-check, the planted bug was caught every time),
 // 1 mismatches found, 2 usage or setup error.
 #include <csignal>
@@ -18,6 +20,7 @@
 #include "generator.h"
 #include "native_runner.h"
 #include "ring1_runner.h"
+#include "tiers.h"
 #include "unicorn_runner.h"
 
 using namespace difftest;
@@ -30,7 +33,7 @@ void on_sigint(int) { g_interrupted = 1; }
 void usage() {
   std::fprintf(stderr,
                "usage: ring1-difftest [--seed N] [--start N] [--count N | --unbounded] [--families LIST]\n"
-               "                      [--max-mismatches N] [--verbose] [--self-check] [--against ring1|unicorn]\n"
+               "                      [--max-mismatches N] [--verbose] [--self-check] [--against ring1|unicorn|jit]\n"
                "families: %s (or all)\n",
                family_names(kFamAll).c_str());
 }
@@ -39,7 +42,7 @@ void usage() {
 
 int main(int argc, char** argv) {
   u64 seed = 1, start = 0, count = 1000;
-  bool unbounded = false, verbose = false, self_check = false, use_unicorn = false;
+  bool unbounded = false, verbose = false, self_check = false, use_unicorn = false, use_tiers = false;
   u64 max_mismatches = 10;
   GenConfig cfg;
   for (int i = 1; i < argc; ++i) {
@@ -59,11 +62,12 @@ int main(int argc, char** argv) {
     else if (a == "--self-check") self_check = true;
     else if (a == "--against") {
       std::string e = next();
-      if (e != "ring1" && e != "unicorn") {
+      if (e != "ring1" && e != "unicorn" && e != "jit") {
         usage();
         return 2;
       }
       use_unicorn = e == "unicorn";
+      use_tiers = e == "jit";
     }
     else if (a == "--max-mismatches") max_mismatches = std::stoull(next(), nullptr, 0);
     else if (a == "--families") {
@@ -77,6 +81,16 @@ int main(int argc, char** argv) {
       usage();
       return 2;
     }
+  }
+  if (use_tiers) {
+    const auto t0 = std::chrono::steady_clock::now();
+    u64 compared = 0;
+    const u64 bad = run_tiers(cfg, seed, start, count, max_mismatches, compared);
+    if (bad == ~u64(0)) return 2;
+    std::printf("ring1-difftest --against jit: seed %llu, %llu runs compared, %llu differed, %.1f s\n",
+                (unsigned long long)seed, (unsigned long long)compared, (unsigned long long)bad,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return bad ? 1 : 0;
   }
   cfg.lahf_sahf = NativeRunner::host_has_lahf_sahf();
   if (!cfg.lahf_sahf) std::printf("note: host lacks LAHF/SAHF in 64-bit mode; not generating them\n");

@@ -6,6 +6,8 @@
 #   mmu         physical memory, TLB, page walker, guest-memory copies: common
 #   cpu         the interpreter: common, mmu
 #   control     domain 0's daemons (the xenstore): common, mmu; used by devices and the hypervisor
+#   jit         the translation tier: common, mmu, cpu (the CPU reaches it only through its TranslationHook;
+#               the machine attaches it)
 #   loaders     ELF, multiboot, Xen notes: common, mmu, cpu
 #   devices     the PC's devices and the PV back ends: common, mmu, cpu, control, and the Xen ABI headers
 #               (hypervisor/xen_abi*.h, which include only common/: the guest-facing ABI is vocabulary)
@@ -13,6 +15,7 @@
 #   machine     the composition root (machine, boot, exit statuses, reports): all of the above
 #   debugger    gdb stub, tracer, monitor: all of the above
 #   vectors     the SingleStepTests runner: common, mmu, cpu, machine
+#   experiment  `ring1 experiment` and `ring1 sweep` (runs, CSV, plots): common, mmu, machine
 #   main.cpp    options only, over machine, debugger and vectors
 #
 # Prints each violation as FILE:LINE and exits 1 if there is one.
@@ -22,16 +25,18 @@ src=${1:?usage: check_layers.sh SRC_DIR}
 
 # folder -> the folders it must not include
 declare -A forbidden=(
-  [common]="mmu cpu control loaders devices hypervisor machine debugger vectors"
-  [mmu]="cpu control loaders devices hypervisor machine debugger vectors"
-  [cpu]="control loaders devices hypervisor machine debugger vectors"
-  [control]="cpu loaders devices hypervisor machine debugger vectors"
-  [loaders]="control devices hypervisor machine debugger vectors"
-  [devices]="loaders hypervisor machine debugger vectors"
-  [hypervisor]="machine debugger vectors"
-  [machine]="debugger vectors"
-  [debugger]="vectors"
-  [vectors]="control loaders devices hypervisor debugger"
+  [common]="mmu cpu jit control loaders devices hypervisor machine debugger vectors experiment"
+  [mmu]="cpu jit control loaders devices hypervisor machine debugger vectors experiment"
+  [cpu]="jit control loaders devices hypervisor machine debugger vectors experiment"
+  [control]="cpu jit loaders devices hypervisor machine debugger vectors experiment"
+  [loaders]="jit control devices hypervisor machine debugger vectors experiment"
+  [devices]="jit loaders hypervisor machine debugger vectors experiment"
+  [hypervisor]="jit machine debugger vectors experiment"
+  [machine]="debugger vectors experiment"
+  [debugger]="jit vectors experiment"
+  [vectors]="jit control loaders devices hypervisor debugger experiment"
+  [jit]="control loaders devices hypervisor machine debugger vectors experiment"
+  [experiment]="debugger vectors jit"
 )
 # folder -> the one kind of file of a forbidden folder it may include (an extended regex on the path)
 declare -A allowed=(

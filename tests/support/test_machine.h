@@ -1,11 +1,14 @@
 // Test support: a bare CPU on 16 MiB of RAM in flat 32-bit protected mode, for instruction-level tests.
 // Code is loaded at kCode, the stack grows down from kStackTop, and kData is a scratch area.
 #pragma once
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 #include "cpu/cpu.h"
+#include "jit/translator.h"
 #include "mmu/port_bus.h"
 #include "support/assembler.h"
 
@@ -22,11 +25,16 @@ struct TestMachine {
   Cpu cpu{mmu, CostProfile::pentium3()};
   PortBus ports;  // empty: tests attach their own devices
   u32 code_end = kCode;
+  // RING1_ENGINE=jit runs every test machine with the translation tier, compiling each block the first time
+  // it runs in full, so the whole suite checks that the tiers agree (tests/CMakeLists.txt's jit runs).
+  std::unique_ptr<jit::Translator> translator;
 
   explicit TestMachine(TlbMode mode = TlbMode::Untagged, const TlbProfile& tlb = TlbProfile::p3())
       : mmu(ram, tlb, mode) {
     cpu.gpr[ESP] = kStackTop;
     cpu.ports = &ports;
+    if (const char* e = std::getenv("RING1_ENGINE"); e && std::strcmp(e, "jit") == 0)
+      translator = std::make_unique<jit::Translator>(cpu, jit::TranslatorOptions{.hot_after = 1});
   }
 
   void load(const std::vector<u8>& bytes, u32 at = kCode) {

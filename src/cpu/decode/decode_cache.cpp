@@ -61,6 +61,14 @@ u8 hint_nop_length(const u8* b, u32 avail, bool code32) {
   return len <= avail ? u8(len) : 0;
 }
 
+// The bytes a block's decoding depended on: its instructions, and for one that decoded as invalid (#UD,
+// length 1) the rest of the 15 bytes the decoder looked at, since later bytes could have made it valid.
+u32 decoded_extent(const Block& b) {
+  const u32 frame_left = kPageSize - (b.phys & (kPageSize - 1));
+  const bool undecodable = b.insns.back().fn == &exec_ud && b.insns.back().op == kUdInvalid;
+  return undecodable ? std::min<u32>(b.bytes + 14, frame_left) : b.bytes;
+}
+
 }  // namespace
 
 DecodeCache::DecodeCache(PhysicalMemory& ram, const CostProfile& costs)
@@ -161,7 +169,7 @@ const Block* DecodeCache::get_slow(u32 phys, u8 mode) {
   block->insns.shrink_to_fit();
   if (any_sensitive)
     for (size_t k = 0; k < block->insns.size(); ++k) arm_sensitive(block->insns[k], rows[k]);
-  ram_.mark_code(frame);
+  ram_.mark_code(phys, decoded_extent(*block));
   ++stats_.blocks_built;
   Block* raw = block.get();
   list.push_back(std::move(block));
@@ -199,6 +207,35 @@ void DecodeCache::invalidate_frame(u32 frame) {
   }
   by_frame_.erase(it);
   ++stats_.frames_invalidated;
+}
+
+bool DecodeCache::invalidate_range(u32 paddr, u32 len) {
+  const u32 frame = paddr >> kPageShift;
+  auto it = by_frame_.find(frame);
+  if (it == by_frame_.end()) {
+    ram_.clear_code(frame);
+    return false;
+  }
+  auto& list = it->second;
+  bool dropped = false;
+  ram_.clear_code(frame);
+  for (size_t k = 0; k < list.size();) {
+    Block* b = list[k].get();
+    if (b->phys < paddr + len && paddr < b->phys + decoded_extent(*b)) {
+      Block*& s = fast_[slot(b->phys)];
+      if (s == b) s = nullptr;
+      graveyard_.push_back(std::move(list[k]));
+      list[k] = std::move(list.back());
+      list.pop_back();
+      dropped = true;
+    } else {
+      ram_.mark_code(b->phys, decoded_extent(*b));
+      ++k;
+    }
+  }
+  if (list.empty()) by_frame_.erase(it);
+  if (dropped) ++stats_.frames_invalidated;
+  return dropped;
 }
 
 void DecodeCache::invalidate_all() {

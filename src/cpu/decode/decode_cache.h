@@ -1,7 +1,8 @@
 // Decoded instructions, cached per physical page (DESIGN.md, src/cpu). A Block is a straight run of Insn
 // that starts at a physical address and ends at a control transfer, the end of its 4 KiB frame, or a length
-// cap. The frame is marked as holding code; any write to it (a guest store, a loader, DMA) drops every block
-// decoded from it, so self-modifying code re-decodes. Zydis runs only when a block is built.
+// cap. The 64-byte lines it covers are marked as holding code; a write overlapping one (a guest store, a
+// loader, DMA) drops the blocks whose bytes it overlaps, so self-modifying code re-decodes while data that
+// shares the frame but not the lines costs nothing. Zydis runs only when a block is built.
 #pragma once
 #include <memory>
 #include <unordered_map>
@@ -21,6 +22,11 @@ struct Block {
   u8 mode = 0;    // bit 0: 32-bit code segment
   u32 bytes = 0;  // bytes covered, first to last instruction
   std::vector<Insn> insns;
+  // The translation tier's (src/jit): how often the block ran, and its host code, valid while `jit_epoch`
+  // matches the tier's current code arena. Freed with the block; the decode cache never reads them.
+  mutable u32 heat = 0;
+  mutable u32 jit_epoch = 0;
+  mutable const void* jit_code = nullptr;
 };
 
 // A decoded instruction the decoder marked as sensitive (cpu/sensitive.h): its Insn runs
@@ -75,6 +81,9 @@ class DecodeCache {
   // Drops every block decoded from this frame. Blocks are freed at the next collect(), never while a
   // block may still be executing.
   void invalidate_frame(u32 frame);
+  // Drops the blocks whose bytes overlap [paddr, paddr + len) (inside one frame), keeps the frame's other
+  // blocks and their code-line marks; returns whether any block went.
+  bool invalidate_range(u32 paddr, u32 len);
   void invalidate_all();
   void collect() {
     if (!graveyard_.empty()) [[unlikely]] collect_slow();

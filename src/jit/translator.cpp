@@ -1,0 +1,39 @@
+#include "jit/translator.h"
+
+#include <stdexcept>
+
+namespace ring1::jit {
+
+Translator::Translator(Cpu& cpu, TranslatorOptions options)
+    : cpu_(cpu), options_(options), arena_(options.arena_bytes) {
+  if (!arena_.valid()) throw std::runtime_error("the translation tier could not map memory for its code");
+  cpu_.translation = TranslationHook{&Translator::run, this};
+}
+
+Translator::~Translator() { cpu_.translation = TranslationHook{}; }
+
+const void* Translator::translate(const Block& b) {
+  if (const void* code = compile_block(cpu_, b, arena_, state_, stats_.compiled)) return code;
+  flush();  // full: start an empty arena (every older translation is now stale) and compile again
+  return compile_block(cpu_, b, arena_, state_, stats_.compiled);
+}
+
+void Translator::run(void* context, Cpu& cpu, const Block& b, const Insn*& i) {
+  auto* self = static_cast<Translator*>(context);
+  if (b.jit_epoch != self->arena_.epoch()) [[unlikely]] {
+    if (++b.heat < self->options_.hot_after) return;
+    b.jit_code = self->translate(b);
+    b.jit_epoch = self->arena_.epoch();
+    if (!b.jit_code) return;
+  }
+  ++self->stats_.entries;
+  const u32 done = reinterpret_cast<TranslatedFn>(b.jit_code)(&cpu);
+  i = b.insns.data() + done;
+  if (self->state_.pending) [[unlikely]] {
+    std::exception_ptr e = std::move(self->state_.pending);
+    self->state_.pending = nullptr;
+    std::rethrow_exception(e);
+  }
+}
+
+}  // namespace ring1::jit
