@@ -13,12 +13,12 @@ namespace {
 
 using test::PvGuest;
 
-struct TwoDomains : ::testing::Test {
+struct TwoScheduledDomains : ::testing::Test {
   PvGuest g{"jmp $"};  // domain 1
   DomainScheduler sched{g.hv, BvtConfig{1000, 20000}, BvtParams{}};
   std::vector<u16> created, destroyed;
 
-  TwoDomains() {
+  TwoScheduledDomains() {
     Hypervisor& d2 = sched.create(BvtParams{});
     // Domain 2 runs the same page tables and code, with a shared-info page of its own.
     d2.attach_shared_info(test::kSharedInfo + 0x1000);
@@ -28,13 +28,13 @@ struct TwoDomains : ::testing::Test {
   }
   void observe() {
     sched.set_observer(DomainObserver{
-        [](void* self, Hypervisor& d) { static_cast<TwoDomains*>(self)->created.push_back(d.domain().id.value); },
-        [](void* self, Hypervisor& d) { static_cast<TwoDomains*>(self)->destroyed.push_back(d.domain().id.value); },
+        [](void* self, Hypervisor& d) { static_cast<TwoScheduledDomains*>(self)->created.push_back(d.domain().id.value); },
+        [](void* self, Hypervisor& d) { static_cast<TwoScheduledDomains*>(self)->destroyed.push_back(d.domain().id.value); },
         this});
   }
 };
 
-TEST_F(TwoDomains, TwoSpinningDomainsEachGetTheCpu) {
+TEST_F(TwoScheduledDomains, TwoSpinningDomainsEachGetTheCpu) {
   g.run(200000);
   sched.settle();
   EXPECT_GT(sched.switches(), 2u);
@@ -43,7 +43,7 @@ TEST_F(TwoDomains, TwoSpinningDomainsEachGetTheCpu) {
   EXPECT_GE(sched.account(1).switches_in, 1u);
 }
 
-TEST_F(TwoDomains, AnObserverHearsOfEveryDomainAndOfADestruction) {
+TEST_F(TwoScheduledDomains, AnObserverHearsOfEveryDomainAndOfADestruction) {
   observe();
   EXPECT_EQ(created, (std::vector<u16>{1, 2}));
   EXPECT_EQ(sched.destroy(2), 0);
@@ -51,7 +51,7 @@ TEST_F(TwoDomains, AnObserverHearsOfEveryDomainAndOfADestruction) {
   EXPECT_EQ(sched.run_state(1), RunState::Dead);
 }
 
-TEST_F(TwoDomains, ControlOperationsOnAMissingOrDestroyedDomainAreEsrch) {
+TEST_F(TwoScheduledDomains, ControlOperationsOnAMissingOrDestroyedDomainAreEsrch) {
   EXPECT_EQ(sched.pause(0), -xen::err::kESRCH);  // domain 0 is the control side, not a domain of the run
   EXPECT_EQ(sched.pause(3), -xen::err::kESRCH);
   EXPECT_EQ(sched.unpause(0x7FF0), -xen::err::kESRCH);
@@ -60,7 +60,7 @@ TEST_F(TwoDomains, ControlOperationsOnAMissingOrDestroyedDomainAreEsrch) {
   EXPECT_EQ(sched.pause(2), -xen::err::kESRCH);
 }
 
-TEST_F(TwoDomains, APausedDomainGetsNoCpuUntilUnpaused) {
+TEST_F(TwoScheduledDomains, APausedDomainGetsNoCpuUntilUnpaused) {
   EXPECT_EQ(sched.pause(2), 0);
   g.run(100000);
   sched.settle();
