@@ -1,5 +1,4 @@
-// EFLAGS bit positions (SDM vol. 1, 3.4.3). Zydis's ZYDIS_CPUFLAG_* masks use the same positions,
-// which lets the decoder hand the "flags this instruction leaves undefined" mask straight to tests.
+// EFLAGS bit positions (SDM vol. 1, 3.4.3).
 #pragma once
 #include "common/types.h"
 

@@ -1,7 +1,7 @@
 // Lazily evaluated status flags. An arithmetic instruction records its operands and result instead of
 // computing CF PF AF ZF SF OF; most results are overwritten unread, and the common readers (Jcc, SETcc,
 // CMOVcc after CMP, TEST, DEC) answer from the record with one compare. Anything else materialises the
-// six flags with the same formulas the eager helpers use (exec/flags.h, SDM vol. 1, 3.4.3.1).
+// six flags with the formulas of exec/flags.h (SDM vol. 1, 3.4.3.1).
 //
 // Operands and result are stored zero-extended from the operand size, so unsigned compares and the sign
 // bit at (bits - 1) work for 8, 16 and 32-bit operations alike.

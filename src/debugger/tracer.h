@@ -71,7 +71,7 @@ class Tracer {
   TraceSet what_;
   std::FILE* out_;
   bool paravirtual_;
-  ZydisDecoder decoder_;
+  InsnDecoder decoder_;
 };
 
 std::string transition_cause_text(TransitionCause cause, u8 vector);

@@ -6,12 +6,6 @@
 
 namespace ring1::hv {
 
-void TlbActions::merge(const TlbActions& later) {
-  if (later.new_base) new_base = later.new_base;
-  flush_all = flush_all || later.flush_all;
-  invlpg.insert(invlpg.end(), later.invlpg.begin(), later.invlpg.end());
-}
-
 u32 batch_bucket(u32 count) {
   if (count == 0) return 0;
   const u32 b = static_cast<u32>(std::bit_width(count));  // 1 -> 1, 2..3 -> 2, 4..7 -> 3, ...

@@ -36,7 +36,6 @@ struct TlbActions {
   std::vector<LinearAddr> invlpg;  // single-entry flushes in the guest's current address space, in request order
 
   bool empty() const { return !new_base && !flush_all && invlpg.empty(); }
-  void merge(const TlbActions& later);  // for a multicall: the later base pointer wins
 };
 
 struct MmuOutcome {

@@ -97,7 +97,7 @@ class DecodeCache {
   }
   CpuModel model() const { return model_; }
 
-  const ZydisDecoder& decoder() const { return decoder_; }
+  const InsnDecoder& decoder() const { return decoder_; }
   const DecodeCacheStats& stats() const { return stats_; }
 
  private:
@@ -108,7 +108,7 @@ class DecodeCache {
 
   PhysicalMemory& ram_;
   const CostProfile& costs_;
-  ZydisDecoder decoder_;
+  InsnDecoder decoder_;
   std::vector<Block*> fast_;
   std::unordered_map<u32, std::vector<std::unique_ptr<Block>>> by_frame_;
   std::vector<std::unique_ptr<Block>> graveyard_;

@@ -54,8 +54,6 @@ struct DecodedInsn {
   u8 escape = 0;        // the opcode map: 0 one-byte, 1 0F, 2 anything longer (0F38, 0F3A, VEX...)
   u8 operand_count = 0; // visible operands only
   Operand op[4];
-  // EFLAGS masks (architectural bit positions): read, written, and left undefined by the SDM.
-  u32 flags_tested = 0, flags_modified = 0, flags_undefined = 0;
   // The processor generation decoded for (the decode cache fills it in; builders of model-dependent forms
   // read it).
   CpuModel model = kDefaultCpuModel;

@@ -78,20 +78,20 @@ u8 scale_shift(u8 scale) {
 
 }  // namespace
 
-struct ZydisDecoder::Impl {
+struct InsnDecoder::Impl {
   ::ZydisDecoder dec32, dec16;
   ZydisFormatter fmt;
 };
 
-ZydisDecoder::ZydisDecoder() : impl_(std::make_unique<Impl>()) {
+InsnDecoder::InsnDecoder() : impl_(std::make_unique<Impl>()) {
   ZydisDecoderInit(&impl_->dec32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
   ZydisDecoderInit(&impl_->dec16, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
   ZydisFormatterInit(&impl_->fmt, ZYDIS_FORMATTER_STYLE_INTEL);
 }
 
-ZydisDecoder::~ZydisDecoder() = default;
+InsnDecoder::~InsnDecoder() = default;
 
-DecodeStatus ZydisDecoder::decode(const u8* bytes, u32 avail, bool code32, DecodedInsn& out) const {
+DecodeStatus InsnDecoder::decode(const u8* bytes, u32 avail, bool code32, DecodedInsn& out) const {
   ZydisDecodedInstruction zi;
   ZydisDecodedOperand zops[ZYDIS_MAX_OPERAND_COUNT];
   const ::ZydisDecoder* d = code32 ? &impl_->dec32 : &impl_->dec16;
@@ -117,11 +117,6 @@ DecodeStatus ZydisDecoder::decode(const u8* bytes, u32 avail, bool code32, Decod
   out.escape = zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT ? 0 : zi.opcode_map == ZYDIS_OPCODE_MAP_0F ? 1 : 2;
   if (zi.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT && zi.opcode_map != ZYDIS_OPCODE_MAP_0F) {
     out.mnemonic = Mnemonic::Invalid;  // 0F38/0F3A/VEX/... are beyond a Pentium-class integer core
-  }
-  if (zi.cpu_flags) {
-    out.flags_tested = zi.cpu_flags->tested;
-    out.flags_modified = zi.cpu_flags->modified;
-    out.flags_undefined = zi.cpu_flags->undefined;
   }
 
   u8 n = 0;
@@ -165,7 +160,7 @@ DecodeStatus ZydisDecoder::decode(const u8* bytes, u32 avail, bool code32, Decod
   return DecodeStatus::Ok;
 }
 
-std::string ZydisDecoder::disassemble(const u8* bytes, u32 avail, bool code32, u32 eip) const {
+std::string InsnDecoder::disassemble(const u8* bytes, u32 avail, bool code32, u32 eip) const {
   ZydisDecodedInstruction zi;
   ZydisDecodedOperand zops[ZYDIS_MAX_OPERAND_COUNT];
   const ::ZydisDecoder* d = code32 ? &impl_->dec32 : &impl_->dec16;

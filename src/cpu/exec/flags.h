@@ -1,6 +1,8 @@
-// Arithmetic flag computation (SDM vol. 1, 3.4.3.1 and appendix A), shared by every family.
-// Flags are computed eagerly, into a local copy of EFLAGS that a handler commits only once nothing more can
-// fault, so a faulting instruction leaves EFLAGS untouched (SDM vol. 3, 6.5: faults restart cleanly).
+// Arithmetic flag computation (SDM vol. 1, 3.4.3.1 and appendix A), shared by every family. Most arithmetic
+// instructions do not call these at once: they leave a lazy record (cpu/lazy_flags.h) that computes the flags
+// here only when something reads them. Where a handler does compute them, it does so into a local copy of
+// EFLAGS committed only once nothing more can fault, so a faulting instruction leaves EFLAGS untouched (SDM
+// vol. 3, 6.5: faults restart cleanly).
 //
 // Undefined flags, one documented choice: where the SDM leaves AF undefined (logic ops, shifts by a
 // non-zero count, multiply) ring1 clears it; other undefined flags are named where each family sets them.
