@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/parse_count.h"
 #include "debugger/session.h"
 #include "loaders/elf32.h"
 #include "hypervisor/domain_spec.h"
@@ -102,24 +103,6 @@ int fail(const std::string& msg) {
   return kExitBadInput;
 }
 
-// A count option: decimal digits or 0x and hex digits, nothing else (no sign, no exponent), at most `max`.
-std::optional<u64> parse_count(const std::string& text, u64 max) {
-  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  const std::string digits = hex ? text.substr(2) : text;
-  if (digits.empty()) return std::nullopt;
-  const u64 base = hex ? 16 : 10;
-  u64 v = 0;
-  for (char ch : digits) {
-    u64 d;
-    if (ch >= '0' && ch <= '9') d = u64(ch - '0');
-    else if (hex && ch >= 'a' && ch <= 'f') d = u64(ch - 'a' + 10);
-    else if (hex && ch >= 'A' && ch <= 'F') d = u64(ch - 'A' + 10);
-    else return std::nullopt;
-    if (v > (max - d) / base) return std::nullopt;
-    v = v * base + d;
-  }
-  return v;
-}
 
 // Where the guest's console goes: stdout, or stderr when stdout carries the JSON report (docs/reports.md).
 std::FILE* console_out = stdout;

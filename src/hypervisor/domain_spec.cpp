@@ -4,26 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "common/parse_count.h"
+
 namespace ring1::hv {
 namespace {
-
-std::optional<u64> number(const std::string& text, u64 max) {
-  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  const std::string digits = hex ? text.substr(2) : text;
-  if (digits.empty()) return std::nullopt;
-  const u64 base = hex ? 16 : 10;
-  u64 v = 0;
-  for (char ch : digits) {
-    u64 d;
-    if (ch >= '0' && ch <= '9') d = u64(ch - '0');
-    else if (hex && ch >= 'a' && ch <= 'f') d = u64(ch - 'a' + 10);
-    else if (hex && ch >= 'A' && ch <= 'F') d = u64(ch - 'A' + 10);
-    else return std::nullopt;
-    if (v > (max - d) / base) return std::nullopt;
-    v = v * base + d;
-  }
-  return v;
-}
 
 // Splits "k=v,k=v" one item at a time; `rest_key` takes everything after it, commas included.
 template <class Take>
@@ -56,7 +40,7 @@ std::optional<DomainSpec> parse_domain_spec(const std::string& text, std::string
   if (comma == std::string::npos) return s;
   auto take = [&](const std::string& key, const std::string& value) {
     auto num = [&](u64 max) {
-      auto v = number(value, max);
+      auto v = parse_count(value, max);
       if (!v) error = fmt::format("--domain '{}': {}={} is not a number from 0 to {}", text, key, value, max);
       return v;
     };
@@ -96,7 +80,7 @@ std::optional<DomainSpec> parse_domain_spec(const std::string& text, std::string
 std::optional<BvtConfig> parse_bvt_config(const std::string& text, std::string& error) {
   BvtConfig c;
   auto take = [&](const std::string& key, const std::string& value) {
-    auto v = number(value, u64(1) << 40);
+    auto v = parse_count(value, u64(1) << 40);
     if (!v || *v == 0) {
       error = fmt::format("--bvt '{}': {}={} is not a number from 1 to 2^40", text, key, value);
       return false;
@@ -131,8 +115,8 @@ std::optional<std::vector<ControlEvent>> parse_control_timeline(const std::strin
     }
     if (words.empty()) continue;
     ControlEvent e;
-    const auto at = words.size() == 4 && words[0] == "at" ? number(words[1], ~u64(0)) : std::nullopt;
-    const auto dom = words.size() == 4 ? number(words[3], 0x7FEF) : std::nullopt;
+    const auto at = words.size() == 4 && words[0] == "at" ? parse_count(words[1], ~u64(0)) : std::nullopt;
+    const auto dom = words.size() == 4 ? parse_count(words[3], 0x7FEF) : std::nullopt;
     if (!at || !dom) {
       error = fmt::format("--control: '{}' is not \"at CYCLE OP DOMID\" (OP: pause, unpause, destroy)", item);
       return std::nullopt;
