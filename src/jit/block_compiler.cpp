@@ -428,15 +428,7 @@ class Emitter : public Xbyak::CodeGenerator {
         mov(reg32(i.r1), i.imm);
         break;
       case Kind::Lea:
-        if (i.base != kNoReg) mov(eax, reg32(u8(i.base * 4)));
-        else xor_(eax, eax);
-        if (i.index != kNoReg) {
-          mov(ecx, reg32(u8(i.index * 4)));
-          if (i.scale) shl(ecx, i.scale);
-          add(eax, ecx);
-        }
-        if (i.disp) add(eax, i.disp);
-        if (i.amask != 0xFFFFFFFFu) and_(eax, i.amask);
+        effective_address(i);
         mov(reg32(i.r1), eax);
         break;
       case Kind::AluRR:
