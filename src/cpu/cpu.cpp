@@ -11,7 +11,7 @@
 
 namespace ring1 {
 
-Cpu::Cpu(Mmu& mmu, const CostProfile& costs) : mmu_(mmu), costs_(costs), cache_(mmu.ram(), costs) {
+Cpu::Cpu(Mmu& mmu, const CostProfile& costs) : CpuPins(costs), mmu_(mmu), cache_(mmu.ram(), costs) {
   mmu_.ram().set_code_write_hook(&Cpu::on_code_write, this);
   mmu_.attach_clock(&cycles, &costs_);
   scratch_block_.insns.resize(1);
@@ -111,6 +111,10 @@ void Cpu::not_modelled(std::string_view feature) {
   host_error_ = fmt::format("not modelled: {} (at EIP {:#010x}, ring {})", feature, eip, cpl);
   request_stop(StopReason::NotModelled);
 }
+
+// A CpuPins is always the base of a Cpu (only the Cpu constructs one): a device's report of what ring1 does
+// not model carries the guest's position like the CPU's own.
+void CpuPins::not_modelled(std::string_view feature) { static_cast<Cpu*>(this)->not_modelled(feature); }
 
 void Cpu::ring1_bug(std::string_view what) {
   std::string where;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/cost_profile.h"
+#include "cpu/cpu_pins.h"
 #include "cpu/decode/decode_cache.h"
 #include "common/eflags.h"
 #include "common/fault.h"
@@ -19,6 +20,7 @@
 #include "cpu/msr.h"
 #include "cpu/observer.h"
 #include "cpu/segment.h"
+#include "cpu/stop_reason.h"
 #include "common/types.h"
 #include "mmu/mmu.h"
 
@@ -28,22 +30,6 @@ class PortBus;  // mmu/port_bus.h: the I/O address space
 
 enum Gpr : u8 { EAX = 0, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
 
-enum class StopReason : u8 {
-  None,
-  Halted,          // HLT with nothing left to wake the CPU
-  InsnLimit,       // --max-instructions reached
-  CycleLimit,      // --max-cycles reached
-  Breakpoint,      // a stop address was reached (tests, debugger)
-  UnhandledFault,  // an exception or interrupt with nowhere to go yet (ExceptionMode::Stop)
-  HostError,       // something the emulator cannot do (fetch from unassigned memory, say)
-  TripleFault,     // an exception while delivering a double fault: the processor shuts down
-  Requested,       // a device or the host asked the machine to stop
-  NotModelled,     // the guest used something ring1 does not model; the message names the feature
-  Ring1Bug,        // one of ring1's own internal checks failed: a bug in ring1, not in the guest
-};
-
-std::string_view stop_reason_name(StopReason r);
-
 // What ended a run on an exception: enough to report vector, EIP, instruction and ring.
 struct FaultRecord {
   u8 vector = 0;
@@ -52,33 +38,6 @@ struct FaultRecord {
   u32 eip = 0;   // EIP the exception was raised at (faults: the instruction; traps: the next one)
   u8 cpl = 0;
   bool software = false;  // INT n / INT3 / INTO
-};
-
-// The interrupt controller's side of the INTR line (the PIC of a later issue): plain function pointers and a
-// context, so the CPU needs no device headers. `pending` says whether a maskable interrupt is waiting;
-// `acknowledge` is the INTA cycle and returns its vector. A device that raises a line calls
-// Cpu::interrupt_requested() so the run loop looks at the next instruction boundary.
-// `wake_blocked` answers, for a CPU halted with IF = 1, why no interrupt that a timed event raises could
-// reach INTR (its line masked, the controller never initialised...), or null when one could; a null
-// function means "one could". With nothing able to wake it, HLT ends the run (StopReason::Halted).
-struct InterruptController {
-  bool (*pending)(void* context) = nullptr;
-  u8 (*acknowledge)(void* context) = nullptr;
-  void* context = nullptr;
-  const char* (*wake_blocked)(void* context) = nullptr;
-};
-
-// Counts of delivered interrupts and exceptions, for reports: deliveries[from ring][to ring] and returns
-// [from][to] (IRET) count transitions, same-ring ones on the diagonal (real mode counts as ring 0);
-// by_vector counts deliveries per vector. Plain arrays: the report indexes them directly.
-// A device's clock (the PIT of the PC platform): the run loop calls `fire` at the first instruction
-// boundary where the cycle counter has reached the deadline set by Cpu::schedule_event(). The device does
-// its work there (raises a line, schedules its next event), so timer interrupts arrive after an exact,
-// deterministic number of modelled cycles. One hook per CPU; a platform with several timed devices
-// multiplexes them behind it.
-struct EventHook {
-  void (*fire)(void* context, Cycles now) = nullptr;
-  void* context = nullptr;
 };
 
 // The hypervisor's way out of the emulated CPU (DESIGN.md, "Entry is real x86"): its ring-0 entry stubs
@@ -121,6 +80,9 @@ struct TranslationHook {
   void* context = nullptr;
 };
 
+// Counts of delivered interrupts and exceptions, for reports: deliveries[from ring][to ring] and returns
+// [from][to] (IRET) count transitions, same-ring ones on the diagonal (real mode counts as ring 0);
+// by_vector counts deliveries per vector. Plain arrays: the report indexes them directly.
 struct InterruptStats {
   u64 deliveries[4][4] = {};
   u64 returns[4][4] = {};
@@ -139,7 +101,9 @@ struct RunLimits {
   bool single_step = false;
 };
 
-class Cpu {
+// The clock and the pins (cycles, the timed-event deadline, INTR, NMI, stop requests) are the bases
+// CpuClock and CpuPins: what devices and the hypervisor's timers hold instead of the whole Cpu.
+class Cpu : public CpuPins {
  public:
   Cpu(Mmu& mmu, const CostProfile& costs);
   Cpu(const Cpu&) = delete;
@@ -167,7 +131,6 @@ class Cpu {
     u32 cs = 0, esp = 0, eip = 0;
   } sysenter;
   MsrState msr;        // the MSRs that are plain storage (cpu/msr.cpp)
-  ApicLink apic;       // the local APIC, if the machine has one (IA32_APIC_BASE, CPUID's APIC flag)
   // MOV SS, POP SS and STI hold off interrupts (and debug traps) until after the next instruction
   // (SDM vol. 3, 6.8.3): the instruction sets this through set_interrupt_shadow(), the run loop clears it
   // after the following one.
@@ -176,7 +139,6 @@ class Cpu {
   // instruction tests). Deliver: through the IDT (or the real-mode IVT), as the processor does.
   enum class ExceptionMode : u8 { Stop, Deliver } exception_mode = ExceptionMode::Stop;
   u8 cpl = 0;
-  Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
   u64 instret = 0;    // instructions retired
   // Work that retired no instruction: a fault delivered (its instruction did not retire), an external
   // interrupt delivered, an element of a REP string instruction beyond the one its retirement counts, a
@@ -189,9 +151,7 @@ class Cpu {
   u64 steps() const { return instret + stall_steps; }
   std::array<u64, 4> insns_by_ring{};
   std::array<Cycles, 4> cycles_by_ring{};
-  InterruptController interrupt_controller;
   InterruptStats interrupt_stats;
-  EventHook event_hook;
   HostEscape host_escape;
   TranslationHook translation;
   Cycles halted_cycles = 0;  // cycles spent waiting in HLT for a timed event (also in cycles_by_ring)
@@ -247,11 +207,6 @@ class Cpu {
   // ---- running ----
   StopReason run(const RunLimits& limits);
   const FaultRecord& last_fault() const { return fault_; }
-  // Ends the current run after the instruction being executed retires.
-  void request_stop(StopReason why) {
-    requested_stop_ = why;
-    stop_at_ = 0;
-  }
   // Calls boundary_hook at the next instruction boundary (after the instruction now executing retires).
   void request_boundary() {
     boundary_pending_ = true;
@@ -259,11 +214,6 @@ class Cpu {
   }
   // A code write dropped decoded instructions: leave the current block so stale code is not executed.
   void leave_block() { stop_at_ = 0; }
-  // The cycle count at which the run loop next stops to look at limits and events. A long instruction
-  // (REP string) polls it between elements, as hardware takes interrupts between iterations.
-  Cycles deadline() const { return stop_at_; }
-  // Where the deadline lives, for translated code that compares against it after each call it makes.
-  const Cycles* deadline_address() const { return &stop_at_; }
   // Ends the current instruction early without retiring it: EIP stays on it and it restarts later (REP
   // string instructions interrupted between elements, SDM vol. 2, REP). Its own cost (Insn::cycles) is
   // refunded, so a sliced instruction costs the same as an unsliced one.
@@ -282,42 +232,10 @@ class Cpu {
   void halt();
   bool halted() const { return halted_; }
 
-  // ---- timed events (devices) ----
-  // Calls event_hook.fire at the first instruction boundary at or after cycle `at` (replacing any earlier
-  // request; ~0 cancels). The running stretch ends there, so the event is exact to the instruction.
-  void schedule_event(Cycles at) {
-    event_at_ = at;
-    if (at < stop_at_) stop_at_ = at;
-  }
-  Cycles next_event() const { return event_at_; }
   // The instruction boundary after the current instruction is in an interrupt shadow (STI, MOV SS).
   void set_interrupt_shadow() {
     interrupt_shadow = true;
     stop_at_ = 0;
-  }
-  // A device raised an interrupt line: the run loop asks the controller at the next instruction boundary
-  // where IF = 1 and no shadow is in force.
-  void interrupt_requested() {
-    irq_requested_ = true;
-    stop_at_ = 0;
-  }
-  // The NMI input (SDM vol. 3, 6.7 and 6.7.1): one request is latched (a second while one is pending is the
-  // same request); it is delivered through vector 2 at the next instruction boundary outside an interrupt
-  // shadow, whatever IF says, and it ends HLT. From its delivery to the next IRET further NMIs are blocked:
-  // a request then stays latched until that IRET. It shares the INTR line's flag, so the run loop's test
-  // for interrupts is still one load per stretch.
-  void raise_nmi() {
-    nmi_pending_ = true;
-    interrupt_requested();
-  }
-  bool nmi_pending() const { return nmi_pending_; }
-  bool nmi_blocked() const { return nmi_blocked_; }
-  // IRET ends NMI blocking, even an IRET that then faults (SDM vol. 3, 6.7.1; the VMX chapter's "NMI
-  // unblocking due to IRET" states the faulting case). A latched NMI is taken at the boundary after it.
-  void end_nmi_blocking() {
-    if (!nmi_blocked_) return;
-    nmi_blocked_ = false;
-    if (nmi_pending_) interrupt_requested();
   }
   // An exception while delivering a double fault (SDM vol. 3, 6.15, interrupt 8): the processor shuts
   // down. Ends the run with StopReason::TripleFault, `last` as the fault record and `chain` as the message.
@@ -455,9 +373,6 @@ class Cpu {
   void set_model(CpuModel m);
 
   bool code32() const { return seg[CS].big; }
-  // Charges extra modelled cycles to the current instruction (REP iterations, data-dependent costs).
-  void charge(Cycles c) { cycles += c; }
-  const CostProfile& costs() const { return costs_; }
   Mmu& mmu() { return mmu_; }
   DecodeCache& decode_cache() { return cache_; }
 
@@ -475,9 +390,7 @@ class Cpu {
   bool halt_cannot_wake();
 
   Mmu& mmu_;
-  const CostProfile& costs_;
   DecodeCache cache_;
-  Cycles stop_at_ = 0;
   u64 step_end_ = ~u64(0);  // steps() at which the instruction limit ends this run
   // While a stretch runs: the steps it may still take, less those its instructions retire (the block loop
   // subtracts those; REP elements are taken off here as they happen), the instructions of its blocks
@@ -486,13 +399,8 @@ class Cpu {
   u64 stretch_retired_ = 0;
   const Insn* block_begin_ = nullptr;
   u64 unretired_ = 0;  // instructions executed in this stretch that yielded instead of retiring
-  StopReason requested_stop_ = StopReason::None;
-  bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since
   bool halted_ = false;         // in HLT, waiting for an interrupt
-  bool nmi_pending_ = false;    // an NMI is latched (raise_nmi)
-  bool nmi_blocked_ = false;    // an NMI's handler runs: no NMI until the next IRET
   bool boundary_pending_ = false;  // boundary_hook is owed a call at the next boundary
-  Cycles event_at_ = ~Cycles(0);  // when event_hook fires next; ~0: nothing scheduled
   FaultRecord fault_;
   std::string host_error_;
   Block scratch_block_;  // a one-off block for an instruction that straddles two pages

@@ -27,7 +27,7 @@ enum : u32 { kNoShorthand = 0, kSelf = 1, kAllIncludingSelf = 2, kAllExcludingSe
 constexpr u32 kLvtWritable[] = {0x000300FF, 0x0001A7FF, 0x0001A7FF, 0x000100FF};
 }  // namespace
 
-LocalApic::LocalApic(Cpu& cpu, Mmu& mmu, TimedEvents& events) : cpu_(cpu), mmu_(mmu), events_(events) {
+LocalApic::LocalApic(CpuPins& cpu, Mmu& mmu, TimedEvents& events) : cpu_(cpu), mmu_(mmu), events_(events) {
   reset_registers();
 }
 

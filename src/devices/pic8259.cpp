@@ -154,7 +154,7 @@ u8 I8259::read_data() {
 
 // ---- the PC's pair ----
 
-Pic8259::Pic8259(Cpu& cpu) : cpu_(cpu) {
+Pic8259::Pic8259(CpuPins& cpu) : cpu_(cpu) {
   master_.is_master = true;
   master_.slave = &slave_;
 }

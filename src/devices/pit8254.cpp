@@ -10,7 +10,7 @@ u16 to_bcd(u32 v) {
 }
 }  // namespace
 
-Pit8254::Pit8254(Cpu& cpu, IrqLine irq0, u64 cpu_hz) : cpu_(cpu), irq0_(irq0), cpu_hz_(cpu_hz ? cpu_hz : 1) {
+Pit8254::Pit8254(CpuClock& cpu, IrqLine irq0, u64 cpu_hz) : cpu_(cpu), irq0_(irq0), cpu_hz_(cpu_hz ? cpu_hz : 1) {
   ch_[2].gate = false;  // port 0x61 bit 0 starts clear
   // Channel 0's OUT starts high, as a PC's is after the BIOS set it counting in mode 2 (QEMU's too): a
   // kernel's control word for a repeating mode then makes no extra edge, and its first interrupt is the

@@ -64,11 +64,11 @@ IoDevices::IoDevices(Hypervisor& hv) : hv_(hv) {
 IoDevices::~IoDevices() { shutdown(); }
 
 void IoDevices::notify(void* self, u32 port) { static_cast<IoDevices*>(self)->hv_.events().notify_guest(port); }
-void IoDevices::charge(void* self, u64 cycles) { static_cast<IoDevices*>(self)->hv_.cpu().charge(cycles); }
+void IoDevices::charge(void* self, u64 cycles) { static_cast<IoDevices*>(self)->hv_.clock().charge(cycles); }
 u64 IoDevices::now_ns(void* self) { return static_cast<IoDevices*>(self)->hv_.now_ns(); }
 
 bool IoDevices::configure(const IoConfig& config, std::string& error) {
-  const CostProfile& costs = hv_.cpu().costs();
+  const CostProfile& costs = hv_.clock().costs();
   for (const DiskConfig& d : config.disks) {
     Vbd v;
     v.disk = std::make_unique<DiskImage>();
