@@ -11,7 +11,7 @@
 
 namespace ring1 {
 
-Cpu::Cpu(Mmu& mmu, const CostProfile& costs) : CpuPins(costs), mmu_(mmu), cache_(mmu.ram(), costs) {
+Cpu::Cpu(Mmu& mmu, const CostProfile& costs) : mmu_(mmu), costs_(costs), cache_(mmu.ram(), costs) {
   mmu_.ram().set_code_write_hook(&Cpu::on_code_write, this);
   mmu_.attach_clock(&cycles, &costs_);
   scratch_block_.insns.resize(1);
@@ -112,9 +112,25 @@ void Cpu::not_modelled(std::string_view feature) {
   request_stop(StopReason::NotModelled);
 }
 
-// A CpuPins is always the base of a Cpu (only the Cpu constructs one): a device's report of what ring1 does
-// not model carries the guest's position like the CPU's own.
-void CpuPins::not_modelled(std::string_view feature) { static_cast<Cpu*>(this)->not_modelled(feature); }
+// The clock and pins views (cpu_clock.h, cpu_pins.h): only the Cpu derives from them, so each is a Cpu, and
+// each call is the Cpu's inline operation of the same name.
+Cycles CpuClock::now() const { return static_cast<const Cpu&>(*this).cycles; }
+void CpuClock::charge(Cycles c) { static_cast<Cpu&>(*this).charge(c); }
+const CostProfile& CpuClock::costs() const { return static_cast<const Cpu&>(*this).costs(); }
+void CpuClock::schedule_event(Cycles at) { static_cast<Cpu&>(*this).schedule_event(at); }
+Cycles CpuClock::next_event() const { return static_cast<const Cpu&>(*this).next_event(); }
+void CpuClock::attach_event_hook(const EventHook& hook) { static_cast<Cpu&>(*this).event_hook = hook; }
+void CpuPins::interrupt_requested() { static_cast<Cpu&>(*this).interrupt_requested(); }
+void CpuPins::raise_nmi() { static_cast<Cpu&>(*this).raise_nmi(); }
+InterruptController CpuPins::attach_interrupt_controller(const InterruptController& controller) {
+  Cpu& cpu = static_cast<Cpu&>(*this);
+  const InterruptController before = cpu.interrupt_controller;
+  cpu.interrupt_controller = controller;
+  return before;
+}
+void CpuPins::attach_apic(const ApicLink& apic) { static_cast<Cpu&>(*this).apic = apic; }
+void CpuPins::request_stop(StopReason why) { static_cast<Cpu&>(*this).request_stop(why); }
+void CpuPins::not_modelled(std::string_view feature) { static_cast<Cpu&>(*this).not_modelled(feature); }
 
 void Cpu::ring1_bug(std::string_view what) {
   std::string where;

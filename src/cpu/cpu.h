@@ -101,8 +101,9 @@ struct RunLimits {
   bool single_step = false;
 };
 
-// The clock and the pins (cycles, the timed-event deadline, INTR, NMI, stop requests) are the bases
-// CpuClock and CpuPins: what devices and the hypervisor's timers hold instead of the whole Cpu.
+// Devices and the hypervisor's timers hold the Cpu through its two views, CpuClock and CpuPins (cpu_clock.h,
+// cpu_pins.h): empty bases, so the Cpu's layout is its own, whose operations are the inline members below
+// behind one out-of-line call (cpu.cpp).
 class Cpu : public CpuPins {
  public:
   Cpu(Mmu& mmu, const CostProfile& costs);
@@ -131,6 +132,7 @@ class Cpu : public CpuPins {
     u32 cs = 0, esp = 0, eip = 0;
   } sysenter;
   MsrState msr;        // the MSRs that are plain storage (cpu/msr.cpp)
+  ApicLink apic;       // the local APIC, if the machine has one (IA32_APIC_BASE, CPUID's APIC flag)
   // MOV SS, POP SS and STI hold off interrupts (and debug traps) until after the next instruction
   // (SDM vol. 3, 6.8.3): the instruction sets this through set_interrupt_shadow(), the run loop clears it
   // after the following one.
@@ -139,6 +141,7 @@ class Cpu : public CpuPins {
   // instruction tests). Deliver: through the IDT (or the real-mode IVT), as the processor does.
   enum class ExceptionMode : u8 { Stop, Deliver } exception_mode = ExceptionMode::Stop;
   u8 cpl = 0;
+  Cycles cycles = 0;  // the modelled cycle counter (RDTSC)
   u64 instret = 0;    // instructions retired
   // Work that retired no instruction: a fault delivered (its instruction did not retire), an external
   // interrupt delivered, an element of a REP string instruction beyond the one its retirement counts, a
@@ -151,7 +154,9 @@ class Cpu : public CpuPins {
   u64 steps() const { return instret + stall_steps; }
   std::array<u64, 4> insns_by_ring{};
   std::array<Cycles, 4> cycles_by_ring{};
+  InterruptController interrupt_controller;
   InterruptStats interrupt_stats;
+  EventHook event_hook;
   HostEscape host_escape;
   TranslationHook translation;
   Cycles halted_cycles = 0;  // cycles spent waiting in HLT for a timed event (also in cycles_by_ring)
@@ -207,6 +212,11 @@ class Cpu : public CpuPins {
   // ---- running ----
   StopReason run(const RunLimits& limits);
   const FaultRecord& last_fault() const { return fault_; }
+  // Ends the current run after the instruction being executed retires.
+  void request_stop(StopReason why) {
+    requested_stop_ = why;
+    stop_at_ = 0;
+  }
   // Calls boundary_hook at the next instruction boundary (after the instruction now executing retires).
   void request_boundary() {
     boundary_pending_ = true;
@@ -214,6 +224,11 @@ class Cpu : public CpuPins {
   }
   // A code write dropped decoded instructions: leave the current block so stale code is not executed.
   void leave_block() { stop_at_ = 0; }
+  // The cycle count at which the run loop next stops to look at limits and events. A long instruction
+  // (REP string) polls it between elements, as hardware takes interrupts between iterations.
+  Cycles deadline() const { return stop_at_; }
+  // Where the deadline lives, for translated code that compares against it after each call it makes.
+  const Cycles* deadline_address() const { return &stop_at_; }
   // Ends the current instruction early without retiring it: EIP stays on it and it restarts later (REP
   // string instructions interrupted between elements, SDM vol. 2, REP). Its own cost (Insn::cycles) is
   // refunded, so a sliced instruction costs the same as an unsliced one.
@@ -232,10 +247,42 @@ class Cpu : public CpuPins {
   void halt();
   bool halted() const { return halted_; }
 
+  // ---- timed events (devices) ----
+  // Calls event_hook.fire at the first instruction boundary at or after cycle `at` (replacing any earlier
+  // request; ~0 cancels). The running stretch ends there, so the event is exact to the instruction.
+  void schedule_event(Cycles at) {
+    event_at_ = at;
+    if (at < stop_at_) stop_at_ = at;
+  }
+  Cycles next_event() const { return event_at_; }
   // The instruction boundary after the current instruction is in an interrupt shadow (STI, MOV SS).
   void set_interrupt_shadow() {
     interrupt_shadow = true;
     stop_at_ = 0;
+  }
+  // A device raised an interrupt line: the run loop asks the controller at the next instruction boundary
+  // where IF = 1 and no shadow is in force.
+  void interrupt_requested() {
+    irq_requested_ = true;
+    stop_at_ = 0;
+  }
+  // The NMI input (SDM vol. 3, 6.7 and 6.7.1): one request is latched (a second while one is pending is the
+  // same request); it is delivered through vector 2 at the next instruction boundary outside an interrupt
+  // shadow, whatever IF says, and it ends HLT. From its delivery to the next IRET further NMIs are blocked:
+  // a request then stays latched until that IRET. It shares the INTR line's flag, so the run loop's test
+  // for interrupts is still one load per stretch.
+  void raise_nmi() {
+    nmi_pending_ = true;
+    interrupt_requested();
+  }
+  bool nmi_pending() const { return nmi_pending_; }
+  bool nmi_blocked() const { return nmi_blocked_; }
+  // IRET ends NMI blocking, even an IRET that then faults (SDM vol. 3, 6.7.1; the VMX chapter's "NMI
+  // unblocking due to IRET" states the faulting case). A latched NMI is taken at the boundary after it.
+  void end_nmi_blocking() {
+    if (!nmi_blocked_) return;
+    nmi_blocked_ = false;
+    if (nmi_pending_) interrupt_requested();
   }
   // An exception while delivering a double fault (SDM vol. 3, 6.15, interrupt 8): the processor shuts
   // down. Ends the run with StopReason::TripleFault, `last` as the fault record and `chain` as the message.
@@ -373,6 +420,9 @@ class Cpu : public CpuPins {
   void set_model(CpuModel m);
 
   bool code32() const { return seg[CS].big; }
+  // Charges extra modelled cycles to the current instruction (REP iterations, data-dependent costs).
+  void charge(Cycles c) { cycles += c; }
+  const CostProfile& costs() const { return costs_; }
   Mmu& mmu() { return mmu_; }
   DecodeCache& decode_cache() { return cache_; }
 
@@ -390,7 +440,9 @@ class Cpu : public CpuPins {
   bool halt_cannot_wake();
 
   Mmu& mmu_;
+  const CostProfile& costs_;
   DecodeCache cache_;
+  Cycles stop_at_ = 0;
   u64 step_end_ = ~u64(0);  // steps() at which the instruction limit ends this run
   // While a stretch runs: the steps it may still take, less those its instructions retire (the block loop
   // subtracts those; REP elements are taken off here as they happen), the instructions of its blocks
@@ -399,8 +451,13 @@ class Cpu : public CpuPins {
   u64 stretch_retired_ = 0;
   const Insn* block_begin_ = nullptr;
   u64 unretired_ = 0;  // instructions executed in this stretch that yielded instead of retiring
+  StopReason requested_stop_ = StopReason::None;
+  bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since
   bool halted_ = false;         // in HLT, waiting for an interrupt
+  bool nmi_pending_ = false;    // an NMI is latched (raise_nmi)
+  bool nmi_blocked_ = false;    // an NMI's handler runs: no NMI until the next IRET
   bool boundary_pending_ = false;  // boundary_hook is owed a call at the next boundary
+  Cycles event_at_ = ~Cycles(0);  // when event_hook fires next; ~0: nothing scheduled
   FaultRecord fault_;
   std::string host_error_;
   Block scratch_block_;  // a one-off block for an instruction that straddles two pages

@@ -1,7 +1,7 @@
 // What a device sees of the processor: its clock (cpu_clock.h) and its pins — the INTR line with the
 // interrupt controller behind it, the NMI input, the local APIC's base MSR, and the machine's stop request.
-// Devices (the PIC, the APIC, the PIT, isa-debug-exit, port 0x92) hold a CpuPins&, never the whole Cpu
-// (cpu.h, which derives from it), so that nothing of the interpreter is in a device's reach.
+// Devices (the PIC, the APIC, isa-debug-exit, port 0x92, the PC platform) hold a CpuPins&, never the whole
+// Cpu (cpu.h, which implements it), so that nothing of the interpreter is in a device's reach.
 #pragma once
 #include <string_view>
 
@@ -14,8 +14,8 @@ namespace ring1 {
 
 // The interrupt controller's side of the INTR line (the PIC): plain function pointers and a context, so the
 // CPU needs no device headers. `pending` says whether a maskable interrupt is waiting; `acknowledge` is the
-// INTA cycle and returns its vector. A device that raises a line calls CpuPins::interrupt_requested() so the
-// run loop looks at the next instruction boundary.
+// INTA cycle and returns its vector. A device that raises a line calls interrupt_requested() so the run loop
+// looks at the next instruction boundary.
 // `wake_blocked` answers, for a CPU halted with IF = 1, why no interrupt that a timed event raises could
 // reach INTR (its line masked, the controller never initialised...), or null when one could; a null
 // function means "one could". With nothing able to wake it, HLT ends the run (StopReason::Halted).
@@ -26,55 +26,31 @@ struct InterruptController {
   const char* (*wake_blocked)(void* context) = nullptr;
 };
 
-// The pins part of the Cpu (a base class of it: every call here is the inline store it was as a member of the
-// Cpu). Only the Cpu constructs one, so a CpuPins is always a Cpu's.
+// The pins view of the Cpu: an empty base class of it, like CpuClock, whose calls are the Cpu's inline
+// operations of the same names behind one out-of-line call (cpu.cpp). Only the Cpu derives from it.
 class CpuPins : public CpuClock {
  public:
-  InterruptController interrupt_controller;
-  ApicLink apic;  // the local APIC, if the machine has one (IA32_APIC_BASE, CPUID's APIC flag)
-
   // A device raised an interrupt line: the run loop asks the controller at the next instruction boundary
   // where IF = 1 and no shadow is in force.
-  void interrupt_requested() {
-    irq_requested_ = true;
-    stop_at_ = 0;
-  }
-  // The NMI input (SDM vol. 3, 6.7 and 6.7.1): one request is latched (a second while one is pending is the
-  // same request); it is delivered through vector 2 at the next instruction boundary outside an interrupt
-  // shadow, whatever IF says, and it ends HLT. From its delivery to the next IRET further NMIs are blocked:
-  // a request then stays latched until that IRET. It shares the INTR line's flag, so the run loop's test
-  // for interrupts is still one load per stretch.
-  void raise_nmi() {
-    nmi_pending_ = true;
-    interrupt_requested();
-  }
-  bool nmi_pending() const { return nmi_pending_; }
-  bool nmi_blocked() const { return nmi_blocked_; }
-  // IRET ends NMI blocking, even an IRET that then faults (SDM vol. 3, 6.7.1; the VMX chapter's "NMI
-  // unblocking due to IRET" states the faulting case). A latched NMI is taken at the boundary after it.
-  void end_nmi_blocking() {
-    if (!nmi_blocked_) return;
-    nmi_blocked_ = false;
-    if (nmi_pending_) interrupt_requested();
-  }
+  void interrupt_requested();
+  // The NMI input (SDM vol. 3, 6.7): latched, delivered through vector 2 at the next boundary outside an
+  // interrupt shadow, whatever IF says.
+  void raise_nmi();
+  // Connects the controller behind INTR and returns the one it replaces (the local APIC takes the line and
+  // passes the PIC's requests on, as the virtual-wire mode does). {}: none.
+  InterruptController attach_interrupt_controller(const InterruptController& controller);
+  // Connects the local APIC's base MSR (IA32_APIC_BASE, CPUID's APIC flag); {}: the CPU has no APIC.
+  void attach_apic(const ApicLink& apic);
 
-  // Ends the current run after the instruction being executed retires.
-  void request_stop(StopReason why) {
-    requested_stop_ = why;
-    stop_at_ = 0;
-  }
+  // Ends the current run after the instruction being executed retires (isa-debug-exit).
+  void request_stop(StopReason why);
   // Ends the run with StopReason::NotModelled: the guest used `feature`, which ring1 does not model. The
-  // message names it and the guest's EIP (Cpu::not_modelled, which this calls).
+  // message names it and the guest's EIP.
   void not_modelled(std::string_view feature);
 
  protected:
-  explicit CpuPins(const CostProfile& costs) : CpuClock(costs) {}
+  CpuPins() = default;
   ~CpuPins() = default;
-
-  StopReason requested_stop_ = StopReason::None;
-  bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since
-  bool nmi_pending_ = false;    // an NMI is latched (raise_nmi)
-  bool nmi_blocked_ = false;    // an NMI's handler runs: no NMI until the next IRET
 };
 
 }  // namespace ring1

@@ -28,7 +28,7 @@ CmosRtc::CmosRtc(const CpuClock& cpu, u64 cpu_hz, RtcMode mode, u64 ram_bytes)
 }
 
 i64 CmosRtc::now() const {
-  const i64 base = mode_ == RtcMode::Host ? i64(std::time(nullptr)) : kSosp2003 + i64(cpu_.cycles / cpu_hz_);
+  const i64 base = mode_ == RtcMode::Host ? i64(std::time(nullptr)) : kSosp2003 + i64(cpu_.now() / cpu_hz_);
   return base + offset_;
 }
 

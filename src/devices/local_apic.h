@@ -46,7 +46,7 @@ class LocalApic {
   u64 base_msr() const { return base_msr_; }
   bool write_base_msr(u64 value);  // false: reserved bits (#GP)
   // The APIC timer's current count at the CPU's cycle count (tests).
-  u32 timer_current() const { return read_current_count(cpu_.cycles); }
+  u32 timer_current() const { return read_current_count(cpu_.now()); }
 
  private:
   // LVT indices and bits (SDM 10.5.1).

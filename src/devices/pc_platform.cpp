@@ -43,9 +43,9 @@ PcPlatform::PcPlatform(CpuPins& cpu, Mmu& mmu, PortBus& ports, u64 ram_bytes, Pc
 
 // The CPU keeps plain pointers into the platform: take them back so a later run cannot call a dead one.
 PcPlatform::~PcPlatform() {
-  cpu_.interrupt_controller = {};
-  cpu_.event_hook = {};
-  cpu_.apic = {};
+  cpu_.attach_interrupt_controller({});
+  cpu_.attach_event_hook({});
+  cpu_.attach_apic({});
   cpu_.schedule_event(~Cycles(0));
   ports_.detach(0x20, 2);
   ports_.detach(0xA0, 2);

@@ -19,7 +19,7 @@ class TimedEvents {
   TimedEvents& operator=(const TimedEvents&) = delete;
 
   // Takes the CPU's event hook.
-  void install() { cpu_.event_hook = {&fire_due, this}; }
+  void install() { cpu_.attach_event_hook({&fire_due, this}); }
   // A device's slot: the slot number to schedule with.
   int add(Fire fire, void* context) {
     for (int i = 0; i < kSlots; ++i)

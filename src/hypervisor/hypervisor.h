@@ -177,7 +177,7 @@ class Hypervisor {
   // The shared-info page at machine address `ma` is the domain's: events and time are published there.
   void attach_shared_info(u32 ma);
   // System time now (ns), as the guest computes it from vcpu_info.time.
-  u64 now_ns() const { return time_.system_time(clock_.cycles); }
+  u64 now_ns() const { return time_.system_time(clock_.now()); }
   // Re-arms the CPU's timed event for the earliest timer deadline (after any timer change).
   void arm_timers();
   // Fires the timers whose deadline has passed (VIRQ_TIMER), as at a timer interrupt.
@@ -220,7 +220,7 @@ class Hypervisor {
   // A call made by multicall entry `index` returned `result` (told to the observer, as a hypercall is).
   void note_multicall_call(u32 index, u32 nr, const u32* args, i32 result) {
     if (observer.hypercall) [[unlikely]]
-      observer.hypercall(observer.context, HypercallEvent{clock_.cycles, nr, {args[0], args[1], args[2], args[3], args[4]},
+      observer.hypercall(observer.context, HypercallEvent{clock_.now(), nr, {args[0], args[1], args[2], args[3], args[4]},
                                                           static_cast<u32>(result), true, index});
   }
   // The tracer's hooks (hv_observer.h): every hypercall and every bounce. All null: nobody listens.
