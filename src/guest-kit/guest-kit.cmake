@@ -21,7 +21,7 @@ set(RING1_GUEST_CFLAGS
     -fno-tree-loop-distribute-patterns     # else GCC turns string.c's loops into calls to themselves
     -Wall -Wextra
     -I${RING1_GUEST_KIT_DIR}/include -I${RING1_GUEST_KIT_DIR}
-    -I${RING1_GUEST_KIT_DIR}/..)           # for common/io_ring.h, the ring layout the host's back ends use too
+    -I${RING1_GUEST_KIT_DIR}/..)            # common/io_ring.h, the ring code the host's back ends share
 set(RING1_GUEST_LDFLAGS
     -m32 -nostdlib -static -no-pie -T ${RING1_GUEST_KIT_DIR}/kernel.ld
     -Wl,-z,max-page-size=0x1000 -Wl,--build-id=none
@@ -82,10 +82,10 @@ _ring1_guest_compile(RING1_GUEST_KIT_PROCESS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}
 # Likewise the xenstore client (ring1_add_guest's XENBUS): kit/xenbus.h, for guests that use the store.
 set(RING1_GUEST_KIT_XENBUS_OBJECTS "")
 _ring1_guest_compile(RING1_GUEST_KIT_XENBUS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/xenbus.c)
-# And the block front end with the kit's grant table (ring1_add_guest's BLKFRONT): kit/blkfront.h, kit/grant_table.h.
+# And the block front end (ring1_add_guest's BLKFRONT): kit/blkfront.h over kit/gnttab.h's grant table.
 set(RING1_GUEST_KIT_BLKFRONT_OBJECTS "")
 _ring1_guest_compile(RING1_GUEST_KIT_BLKFRONT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF
-  ${_kit}/pv/grant_table.c ${_kit}/pv/blkfront.c)
+  ${_kit}/pv/gnttab.c ${_kit}/pv/blkfront.c)
 file(RELATIVE_PATH _dir ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
 string(MAKE_C_IDENTIFIER "guest-kit-${_dir}" RING1_GUEST_KIT_TARGET)
 add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} ${RING1_GUEST_KIT_PROCESS_OBJECTS}
@@ -94,7 +94,7 @@ add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} $
 # ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES] [XENBUS] [BLKFRONT]): builds
 # ${CMAKE_CURRENT_BINARY_DIR}/name.elf, part of the default build (target guest-name). PROCESSES links the
 # kit's process support (kit/processes.h) too; XENBUS its xenstore client (kit/xenbus.h); BLKFRONT its block
-# front end and grant table (kit/blkfront.h, kit/grant_table.h; the xenstore client with them).
+# front end and grant table (kit/blkfront.h, kit/gnttab.h; implies XENBUS).
 function(ring1_add_guest name)
   cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES;XENBUS;BLKFRONT" "" "SOURCES;USER_SOURCES")
   if(NOT G_SOURCES)

@@ -1,14 +1,14 @@
 // blkfront.c: the kit's block front end (include/kit/blkfront.h), after Linux's drivers/block/xen-blkfront.c
 // of the Xen 3.2 era (talk_to_backend, blkif_queue_request, blkif_interrupt) and Mini-OS's blkfront.c. The
 // ring is common/io_ring.h over the request and response layouts of xen/io/blkif.h; the store is kit/xenbus.h,
-// the grants kit/grant_table.h. The event channel is masked and waited on with SCHEDOP_poll (as the kit's
+// the grants kit/gnttab.h. The event channel is masked and waited on with SCHEDOP_poll (as the kit's
 // xenbus does), so a guest can drive the device with events off.
 #include "kit/blkfront.h"
 
 #include <stddef.h>
 
 #include "kit/events.h"
-#include "kit/grant_table.h"
+#include "kit/gnttab.h"
 #include "kit/paging.h"
 #include "kit/string.h"
 #include "kit/console.h"
@@ -101,8 +101,9 @@ int blkfront_connect(struct blkfront *d, unsigned index) {
   struct ring1_sring *s = (struct ring1_sring *)frame_alloc();
   ring1_sring_init(s);
   ring1_front_init(&d->ring, s, sizeof(union blkfront_slot));
-  d->ring_ref = gnttab_grant_page(d->backend_id, s, false);
-  if (d->ring_ref < 0) return -XEN_ENOSPC;
+  d->ring_ref = gnttab_grant_access(d->backend_id, pfn_to_mfn((uint32_t)s >> 12), false);
+  if (d->ring_ref < 0) return d->ring_ref;
+  d->grants++;
   struct evtchn_alloc_unbound alloc = {.dom = DOMID_SELF, .remote_dom = d->backend_id};
   if ((rc = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &alloc)) < 0) return rc;
   d->port = alloc.port;
@@ -160,12 +161,13 @@ int blkfront_queue(struct blkfront *d, uint8_t op, uint64_t sector, void *buf, u
   for (unsigned i = 0; i < nseg; i++) {
     unsigned first = (addr % PAGE_SIZE) / 512, n = SECTORS_PER_PAGE - first;
     if (n > nsect) n = nsect;
-    int ref = gnttab_grant_page(d->backend_id, (void *)(addr & PAGE_MASK), op == BLKIF_OP_WRITE);
+    int ref = gnttab_grant_access(d->backend_id, pfn_to_mfn(addr >> 12), op == BLKIF_OP_WRITE);
     if (ref < 0) {
-      while (i--) gnttab_end(sh->gref[i]);
+      while (i--) gnttab_end_access((uint32_t)sh->gref[i]);
       d->free_ids[d->nr_free_ids++] = (uint16_t)id;
-      return -XEN_ENOSPC;
+      return ref;
     }
+    d->grants++;
     sh->gref[i] = ref;
     r->seg[i].gref = (grant_ref_t)ref;
     r->seg[i].first_sect = (uint8_t)first;
@@ -206,7 +208,7 @@ unsigned blkfront_poll(struct blkfront *d, blkfront_done done, void *ctx) {
         continue;
       }
       for (unsigned i = 0; i < sh->nr_segments; i++)
-        if (!gnttab_end(sh->gref[i])) d->busy_grants++;
+        if (gnttab_end_access((uint32_t)sh->gref[i]) < 0) d->busy_grants++;
       sh->used = false;
       d->free_ids[d->nr_free_ids++] = (uint16_t)rsp.id;
       d->outstanding--;
@@ -274,6 +276,6 @@ int blkfront_close(struct blkfront *d) {
   xenbus_unwatch(path, "blkfront");
   struct evtchn_close close = {.port = d->port};
   HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
-  if (!gnttab_end(d->ring_ref)) d->busy_grants++;
+  if (gnttab_end_access((uint32_t)d->ring_ref) < 0) d->busy_grants++;
   return 0;
 }

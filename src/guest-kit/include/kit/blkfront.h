@@ -45,9 +45,9 @@ struct blkfront {
   uint16_t free_ids[32];
   unsigned nr_free_ids, outstanding;
   // Counters: requests queued, pushes, pushes that notified the back end, responses taken, responses that
-  // were not BLKIF_RSP_OKAY, waits on the event channel, responses naming no request in flight, grants the
-  // back end still held when their request completed.
-  uint32_t requests, pushes, notifications, responses, errors, waits, bad_responses, busy_grants;
+  // were not BLKIF_RSP_OKAY, waits on the event channel, responses naming no request in flight, grants made
+  // (the ring's and every segment's), grants the back end still held when their request completed.
+  uint32_t requests, pushes, notifications, responses, errors, waits, bad_responses, grants, busy_grants;
 };
 
 // Connects the index-th device under device/vbd/ (0: the first): 0, or -errno (-XEN_ENODEV: no such device;
@@ -58,7 +58,8 @@ int blkfront_connect(struct blkfront *d, unsigned index);
 // segment per page it spans, at most 11) for BLKIF_OP_READ and BLKIF_OP_WRITE; nsect 0 and no buffer for
 // BLKIF_OP_FLUSH_DISKCACHE and BLKIF_OP_WRITE_BARRIER. A read grants its pages writable, a write read-only.
 // 0, -XEN_EAGAIN if the ring is full (push and wait first), -XEN_EINVAL for a misaligned buffer or too many
-// segments, -XEN_ENOSPC if the grant table is full. `tag` comes back with the response.
+// segments, -XEN_ENOSPC if the grant table is full (kit/gnttab.h: the guest sets it up with gnttab_init
+// before connecting). `tag` comes back with the response.
 int blkfront_queue(struct blkfront *d, uint8_t op, uint64_t sector, void *buf, unsigned nsect, uint32_t tag);
 // Publishes the queued requests; notifies the back end (EVTCHNOP_send) if it asked. True if it notified.
 bool blkfront_push(struct blkfront *d);
