@@ -7,7 +7,9 @@
 // modelled cycles (RDTSC) per request and per batch. On a read-only disk (info says VDISK_READONLY) it tries
 // one write, which the back end must refuse with BLKIF_RSP_ERROR, and reads the disk's checksum.
 //
-// Command line: batch=B (requests per notification while writing and reading the pattern, 1..32, default 4).
+// Command line: batch=B (requests per notification while writing and reading the pattern, 1..32, default 4);
+// `barrier` flushes with an empty BLKIF_OP_WRITE_BARRIER, as a front end does whose back end offers only
+// feature-barrier (the default is BLKIF_OP_FLUSH_DISKCACHE, which ring1's back end offers too).
 // The pattern: the 32-bit little-endian word at byte offset o of the disk is (o / 4) * 2654435761 + 0x01234567
 // (mod 2^32), so a host can check the image file afterwards (tests/examples/check_disk.py does).
 #include "kit/blkfront.h"
@@ -44,6 +46,14 @@ static unsigned arg(const char *name, unsigned fallback) {
     }
   }
   return fallback;
+}
+
+// Whether `name` is a word of the command line.
+static bool word(const char *name) {
+  size_t n = strlen(name);
+  for (const char *s = kit_boot.cmdline; *s; s++)
+    if ((s == kit_boot.cmdline || s[-1] == ' ') && strncmp(s, name, n) == 0 && (s[n] == 0 || s[n] == ' ')) return true;
+  return false;
 }
 
 // a / b with two decimals.
@@ -155,7 +165,9 @@ int kmain(void) {
   if (dev.read_only) return read_only_run(first, count);
 
   // Write the pattern, flush, read it back.
-  printf("pattern over sectors %u..%u, %u requests per notification\n", first, first + count - 1, batch);
+  if (word("barrier")) dev.feature_flush = false;  // as if the back end offered only barriers
+  printf("pattern over sectors %u..%u, %u requests per notification, flushed by %s\n", first, first + count - 1, batch,
+         dev.feature_flush ? "FLUSH_DISKCACHE" : "WRITE_BARRIER");
   fill_pattern(out_buf, first, count);
   struct phase wr = {"blk write", 0, 0, 0, 0}, fl = {"blk flush", 0, 0, 0, 0}, rd = {"blk read", 0, 0, 0, 0};
   transfer(&wr, BLKIF_OP_WRITE, first, count, out_buf, batch);
