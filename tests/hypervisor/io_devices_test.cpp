@@ -27,12 +27,41 @@ TEST(IoDevices, OptionsParseAsXlWritesThemAndADefaultMacIsXensPrefixWithDomainAn
   ASSERT_TRUE(parse_disk_spec("b.img", d, err));
   EXPECT_FALSE(d.read_only);
   VifConfig v;
-  ASSERT_TRUE(parse_vif_spec("default", 1, 2, v, err));
-  EXPECT_EQ(format_mac(v.mac), "00:16:3e:00:01:02");
-  ASSERT_TRUE(parse_vif_spec("mac=00:16:3E:AB:cd:01", 1, 0, v, err));
+  ASSERT_TRUE(parse_vif_spec("default", v, err));
+  EXPECT_EQ(v.domain, 1);
+  EXPECT_TRUE(v.default_mac);
+  ASSERT_TRUE(parse_vif_spec("mac=00:16:3E:AB:cd:01", v, err));
   EXPECT_EQ(format_mac(v.mac), "00:16:3e:ab:cd:01");
-  EXPECT_FALSE(parse_vif_spec("mac=00:16:3e:ab:cd:01x", 1, 0, v, err));
-  EXPECT_FALSE(parse_vif_spec("00:16:3e:ab:cd:01", 1, 0, v, err));
+  EXPECT_FALSE(v.default_mac);
+  ASSERT_TRUE(parse_vif_spec("domain=2,mac=00:16:3e:ab:cd:02", v, err));
+  EXPECT_EQ(v.domain, 2);
+  EXPECT_EQ(format_mac(v.mac), "00:16:3e:ab:cd:02");
+  ASSERT_TRUE(parse_vif_spec("mac=00:16:3e:ab:cd:03,domain=3", v, err));
+  EXPECT_EQ(v.domain, 3);
+  EXPECT_FALSE(parse_vif_spec("mac=00:16:3e:ab:cd:01x", v, err));
+  EXPECT_FALSE(parse_vif_spec("00:16:3e:ab:cd:01", v, err));
+  EXPECT_FALSE(parse_vif_spec("domain=0", v, err));  // domain 0 is the back ends' own
+  EXPECT_FALSE(parse_vif_spec("domain=256", v, err));
+  EXPECT_FALSE(parse_vif_spec("domain=2,domain=3", v, err));
+  EXPECT_FALSE(parse_vif_spec("domain=2,", v, err));
+}
+
+TEST(IoDevices, DefaultMacsAreNumberedWithinEachDomainAndAVifForAMissingDomainIsRefused) {
+  test::PvGuest g("hlt\n");
+  IoDevices io(g.hv);
+  std::string err;
+  IoConfig cfg;
+  for (const char* spec : {"", "mac=00:16:3e:00:00:99", ""}) ASSERT_TRUE(parse_vif_spec(spec, cfg.vifs.emplace_back(), err));
+  ASSERT_TRUE(io.configure(cfg, err)) << err;
+  EXPECT_EQ(format_mac(io.vif_config(0).mac), "00:16:3e:00:01:00");
+  EXPECT_EQ(format_mac(io.vif_config(1).mac), "00:16:3e:00:00:99");
+  EXPECT_EQ(format_mac(io.vif_config(2).mac), "00:16:3e:00:01:02");
+  EXPECT_EQ(io.vif_devid(2), 2u);
+  IoDevices other(g.hv);
+  IoConfig bad;
+  ASSERT_TRUE(parse_vif_spec("domain=2", bad.vifs.emplace_back(), err));
+  EXPECT_FALSE(other.configure(bad, err));
+  EXPECT_EQ(err, "--vif for domain 2: the run has no such domain (domains 1 to 1)");
 }
 
 TEST(IoDevices, AConnectedBlockFrontEndsSendRunsTheBackEndAndItsResponseRaisesThePort) {
@@ -125,7 +154,7 @@ TEST(IoDevices, AVifsBackEndFollowsTheFrontEndThroughXenbusStatesToConnectedAndB
   IoDevices io(g.hv);
   std::string err;
   VifConfig vif;
-  ASSERT_TRUE(parse_vif_spec("default", 1, 0, vif, err));
+  ASSERT_TRUE(parse_vif_spec("default", vif, err));
   ASSERT_TRUE(io.configure(IoConfig{{}, {vif}, ""}, err)) << err;
   ASSERT_TRUE(io.publish(err)) << err;
   xs::Client& dom0 = g.hv.store().dom0();
@@ -164,7 +193,7 @@ TEST(IoDevices, AFrontEndThatAsksForPageFlippingIsRefusedWithAnErrorNode) {
   IoDevices io(g.hv);
   std::string err;
   VifConfig vif;
-  ASSERT_TRUE(parse_vif_spec("default", 1, 0, vif, err));
+  ASSERT_TRUE(parse_vif_spec("default", vif, err));
   ASSERT_TRUE(io.configure(IoConfig{{}, {vif}, ""}, err)) << err;
   ASSERT_TRUE(io.publish(err)) << err;
   xs::Client& fe = g.hv.store().local_client(1);
