@@ -87,6 +87,7 @@ class IoDevices {
   // Its number within its domain (device/vif/N there).
   u32 vif_devid(u32 i) const { return vifs_[i].devid; }
   u16 vbd_domain(u32 i) const { return vbds_[i].dom; }
+  u32 vbd_index(u32 i) const { return vbds_[i].devid; }  // its number within its domain
   const DiskImage& disk(u32 i) const { return *vbds_[i].disk; }
   const VirtualSwitch& virtual_switch() const { return sw_; }
 
