@@ -129,8 +129,8 @@ int main(int argc, char** argv) {
                   "unless ro); repeat for more")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run->add_option("--vif", o.vifs,
-                  "PV: a network device on the run's virtual switch, [mac=XX:XX:XX:XX:XX:XX] (default "
-                  "00:16:3e:00:DOM:INDEX); repeat for more (give IMAGE first: a bare --vif takes no value)")
+                  "PV: a network device on the run's virtual switch, [domain=N][,mac=XX:XX:XX:XX:XX:XX] (default "
+                  "domain 1 and 00:16:3e:00:DOM:INDEX); repeat for more (give IMAGE first: a bare --vif takes no value)")
       ->expected(0, 1)
       ->default_str("default")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

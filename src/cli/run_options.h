@@ -51,7 +51,7 @@ struct RunOptions {
   std::string bvt;                   // --bvt mcu=CYCLES,allow=CYCLES
   std::string control;               // --control "at CYCLE OP DOMID; ...": domain 0's operations
   std::vector<std::string> disks;  // --disk FILE[,ro]: block devices (xl's disk lines)
-  std::vector<std::string> vifs;   // --vif [mac=MAC]: network devices on the virtual switch
+  std::vector<std::string> vifs;   // --vif [domain=N][,mac=MAC]: network devices on the virtual switch
   std::string vif_pcap;            // --vif-pcap FILE: every switched frame
 };
 
