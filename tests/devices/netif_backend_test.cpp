@@ -249,6 +249,60 @@ TEST_F(NetFixture, MalformedTransmitRequestsAreAnsweredErrorAndReachNoOne) {
   EXPECT_EQ(grants.active_mappings(), 6u);  // the six rings only
 }
 
+TEST_F(NetFixture, ATransmitLargerThanAPageIsAnsweredErrorAndReachesNoOne) {
+  Vif& v = vifs[0];
+  post_rx(vifs[1], 0);
+  queue_tx(v, {v.ref(kTxBufRef), 0, 0, 1, 4097});    // one byte more than its page holds
+  queue_tx(v, {v.ref(kTxBufRef), 0, 0, 2, 0xffff});  // the largest size a slot can say
+  ring1_front_push(&v.tx);
+  v.back->kick();
+  ASSERT_EQ(v.tx.sring->rsp_prod, 2u);
+  EXPECT_EQ(tx_rsp(v, 0).status, netif::kRspError);
+  EXPECT_EQ(tx_rsp(v, 1).status, netif::kRspError);
+  EXPECT_EQ(v.back->stats().tx_errors, 2u);
+  EXPECT_EQ(sw.stats().frames, 0u);
+  EXPECT_TRUE(v.back->connected());  // a bad request is the request's failure, not the ring's
+}
+
+TEST_F(NetFixture, AReceiveBufferWhoseGrantIsRefusedIsAnsweredErrorAndNothingIsWritten) {
+  Vif& r = vifs[1];
+  // Buffer 0 granted read-only, buffer 1 named by a reference past the grant table, buffer 2 granted to
+  // domain 7 instead of the back end: none may be written.
+  grant(r.dom, r.ref(kRxBufRef), xen::gtf::kPermitAccess | xen::gtf::kReadonly, r.frame(kRxBufRef));
+  grant(r.dom, r.ref(kRxBufRef + 2), xen::gtf::kPermitAccess, r.frame(kRxBufRef + 2), 7);
+  post_rx(r, 0);
+  const netif::RxRequest wild{101, 0, 4000};
+  std::memcpy(ring1_front_next_request(&r.rx), &wild, sizeof wild);
+  ++r.rx.req_prod_pvt;
+  ring1_front_push(&r.rx);
+  post_rx(r, 2);
+  for (u8 fill : {0x51, 0x52, 0x53}) send(vifs[0], 0, frame(kBcast, kMacA, 46, fill));
+  ASSERT_EQ(r.rx.sring->rsp_prod, 3u);
+  EXPECT_EQ(rx_rsp(r, 0).status, netif::kRspError);
+  EXPECT_EQ(rx_rsp(r, 1).status, netif::kRspError);
+  EXPECT_EQ(rx_rsp(r, 1).id, 101u);
+  EXPECT_EQ(rx_rsp(r, 2).status, netif::kRspError);
+  EXPECT_EQ(rx_buf(r, 0, 60), std::vector<u8>(60, 0));
+  EXPECT_EQ(rx_buf(r, 2, 60), std::vector<u8>(60, 0));
+  EXPECT_EQ(r.back->stats().rx_errors, 3u);
+  EXPECT_EQ(r.back->stats().rx_packets, 0u);
+  EXPECT_TRUE(r.back->connected());
+  EXPECT_EQ(grants.active_mappings(), 6u);  // the rings only: no refused buffer stays mapped
+}
+
+TEST_F(NetFixture, RingsWhoseGrantsAreRefusedAreNeverConnected) {
+  Vif& v = vifs[0];
+  v.back->disconnect();
+  grant(v.dom, v.ref(kTxRingRef), xen::gtf::kPermitAccess | xen::gtf::kReadonly, v.frame(0));  // a ring must be writable
+  EXPECT_FALSE(v.back->connect(v.dom, v.ref(kTxRingRef), v.ref(kRxRingRef), v.port));
+  EXPECT_FALSE(v.back->connect(v.dom, v.ref(kRxRingRef), 3000, v.port));  // past the table
+  EXPECT_FALSE(v.back->connect(9, v.ref(kRxRingRef), v.ref(kRxRingRef), v.port));  // no such domain
+  EXPECT_FALSE(v.back->connected());
+  EXPECT_EQ(grants.active_mappings(), 4u);  // the other two vifs' rings; nothing left over from the refusals
+  v.back->kick();                           // a kick to a vif with no rings does nothing
+  EXPECT_EQ(v.back->stats().kicks, 0u);
+}
+
 TEST_F(NetFixture, AWildProducerOnEitherRingBreaksThatVifOnly) {
   vifs[0].tx.sring->req_prod = 0x80000000u;
   vifs[0].back->kick();
