@@ -124,6 +124,8 @@ int netfront_init(struct netfront *nf, unsigned devid) {
   int tx_ring_ref = gnttab_grant_access(nf->backend_id, mfn_of(txs), false);
   int rx_ring_ref = gnttab_grant_access(nf->backend_id, mfn_of(rxs), false);
   if (tx_ring_ref < 0 || rx_ring_ref < 0) return -XEN_ENOSPC;
+  nf->tx_ring_ref = (uint32_t)tx_ring_ref;
+  nf->rx_ring_ref = (uint32_t)rx_ring_ref;
   for (unsigned i = 0; i < NETFRONT_TX_BUFS; i++) {
     nf->tx_buf[i] = (uint8_t *)frame_alloc();
     int ref = gnttab_grant_access(nf->backend_id, mfn_of(nf->tx_buf[i]), true);

@@ -33,6 +33,7 @@ struct netfront {
   uint8_t mac[6];
   char backend[64];
   struct ring1_front tx, rx;
+  uint32_t tx_ring_ref, rx_ring_ref;  // the rings' grants
   uint8_t *tx_buf[NETFRONT_TX_BUFS], *rx_buf[NETFRONT_RX_BUFS];
   uint32_t tx_ref[NETFRONT_TX_BUFS], rx_ref[NETFRONT_RX_BUFS];
   uint16_t tx_free[NETFRONT_TX_BUFS];  // a stack of free TX buffer ids
