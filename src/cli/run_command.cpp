@@ -442,7 +442,7 @@ int finish_run(Run& r) {
   s.hypervisor = hyp;
   if (sched) sched->settle();
   s.domains = sched;
-  s.devices = r.sys.io.get();
+  s.io = r.sys.io.get();
   s.killed = r.dbg_out.killed;
   s.measure = r.measure ? &*r.measure : nullptr;
   s.config.platform = r.pv ? "pv" : "pc";

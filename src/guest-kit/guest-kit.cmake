@@ -82,14 +82,17 @@ _ring1_guest_compile(RING1_GUEST_KIT_PROCESS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}
 # Likewise the xenstore client (ring1_add_guest's XENBUS): kit/xenbus.h, for guests that use the store.
 set(RING1_GUEST_KIT_XENBUS_OBJECTS "")
 _ring1_guest_compile(RING1_GUEST_KIT_XENBUS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/xenbus.c)
-# And the network front end (ring1_add_guest's NETFRONT): kit/netfront.h over kit/gnttab.h's grant table.
+# The grant table (kit/gnttab.h), which every split-driver front end links once, whichever of them a guest uses.
+set(RING1_GUEST_KIT_GNTTAB_OBJECTS "")
+_ring1_guest_compile(RING1_GUEST_KIT_GNTTAB_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/gnttab.c)
+# The network front end (ring1_add_guest's NETFRONT): kit/netfront.h over the grant table.
 set(RING1_GUEST_KIT_NETFRONT_OBJECTS "")
-_ring1_guest_compile(RING1_GUEST_KIT_NETFRONT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF
-  ${_kit}/pv/gnttab.c ${_kit}/pv/netfront.c)
+_ring1_guest_compile(RING1_GUEST_KIT_NETFRONT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/netfront.c)
 file(RELATIVE_PATH _dir ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
 string(MAKE_C_IDENTIFIER "guest-kit-${_dir}" RING1_GUEST_KIT_TARGET)
 add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} ${RING1_GUEST_KIT_PROCESS_OBJECTS}
-                  ${RING1_GUEST_KIT_XENBUS_OBJECTS} ${RING1_GUEST_KIT_NETFRONT_OBJECTS})
+                  ${RING1_GUEST_KIT_XENBUS_OBJECTS} ${RING1_GUEST_KIT_GNTTAB_OBJECTS}
+                  ${RING1_GUEST_KIT_NETFRONT_OBJECTS})
 
 # ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES] [XENBUS] [NETFRONT]): builds
 # ${CMAKE_CURRENT_BINARY_DIR}/name.elf, part of the default build (target guest-name). PROCESSES links the
@@ -109,6 +112,9 @@ function(ring1_add_guest name)
   endif()
   if(G_XENBUS OR G_NETFRONT)
     list(APPEND objs ${RING1_GUEST_KIT_XENBUS_OBJECTS})
+  endif()
+  if(G_NETFRONT)
+    list(APPEND objs ${RING1_GUEST_KIT_GNTTAB_OBJECTS})
   endif()
   if(G_NETFRONT)
     list(APPEND objs ${RING1_GUEST_KIT_NETFRONT_OBJECTS})
