@@ -335,8 +335,6 @@ Outcome boot_guest(Run& r) {
     pvo.vifs = o.vifs;
     pvo.vif_pcap = o.vif_pcap;
     if (r.domain_specs.size() > 1) {
-      // Vifs attach to the domain each names (--vif domain=N); disks are not yet spelled with a domain.
-      if (!o.disks.empty()) return fail("--disk serves one domain; with several --domain it is not supported yet");
       if (!boot_domains(r.sys, r.domain_set, *r.boot_image, *r.kind, r.domain_specs, r.bvt, std::move(r.control), pvo,
                         boot_error))
         return fail(boot_error);

@@ -8,18 +8,45 @@
 
 namespace ring1::hv {
 
+// A domain number from 1 to 255, as `domain=` gives it; false if it is not one.
+static bool parse_domain(const std::string& n, u16& out) {
+  if (n.empty() || n.size() > 3) return false;
+  unsigned v = 0;
+  for (char c : n) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + unsigned(c - '0');
+  }
+  if (v < 1 || v > 255) return false;
+  out = u16(v);
+  return true;
+}
+
 bool parse_disk_spec(const std::string& spec, DiskConfig& out, std::string& error) {
   out = DiskConfig{};
-  const size_t comma = spec.rfind(',');
-  out.path = spec.substr(0, comma);
-  if (comma != std::string::npos) {
-    const std::string mode = spec.substr(comma + 1);
-    if (mode == "ro") out.read_only = true;
-    else if (mode != "rw") {
+  // The options are taken from the right (`ro` or `rw`, `domain=N`, each at most once), so that a file name
+  // may hold commas when an option follows it; without one, a comma's tail must be a mode.
+  std::string rest = spec;
+  bool mode = false, domain = false;
+  for (size_t comma; (comma = rest.rfind(',')) != std::string::npos;) {
+    const std::string item = rest.substr(comma + 1);
+    if ((item == "ro" || item == "rw") && !mode) {
+      out.read_only = item == "ro";
+      mode = true;
+    } else if (item.rfind("domain=", 0) == 0 && !domain) {
+      if (!parse_domain(item.substr(7), out.domain)) {
+        error = fmt::format("--disk '{}': domain= takes a domain number from 1 to 255", spec);
+        return false;
+      }
+      domain = true;
+    } else if (!mode && !domain) {
       error = fmt::format("--disk '{}': the mode after the comma must be ro or rw", spec);
       return false;
+    } else {
+      break;
     }
+    rest.resize(comma);
   }
+  out.path = rest;
   if (out.path.empty()) {
     error = fmt::format("--disk '{}': no image file named", spec);
     return false;
@@ -51,18 +78,10 @@ bool parse_vif_spec(const std::string& spec, VifConfig& out, std::string& error)
       }
       out.default_mac = false;
     } else if (item.rfind("domain=", 0) == 0 && !have_domain) {
-      const std::string n = item.substr(7);
-      unsigned v = 0;
-      bool ok = !n.empty() && n.size() <= 3;
-      for (char c : n) {
-        if (c < '0' || c > '9') ok = false;
-        else v = v * 10 + unsigned(c - '0');
-      }
-      if (!ok || v < 1 || v > 255) {
+      if (!parse_domain(item.substr(7), out.domain)) {
         error = fmt::format("--vif '{}': domain= takes a domain number from 1 to 255", spec);
         return false;
       }
-      out.domain = u16(v);
       have_domain = true;
     } else {
       error = fmt::format("--vif '{}': expected domain=N and/or mac=XX:XX:XX:XX:XX:XX, each at most once "

@@ -41,7 +41,8 @@ struct IoConfig {
   std::string pcap;
 };
 
-// `FILE` or `FILE,ro` (also `FILE,rw`); false with a one-line error otherwise.
+// `FILE`, then optionally `,ro` or `,rw` and `,domain=N` (1 to 255; default 1), in either order; false with a
+// one-line error otherwise.
 bool parse_disk_spec(const std::string& spec, DiskConfig& out, std::string& error);
 // `default` or nothing (what a bare --vif gives), or comma-separated `domain=N` (1 to 255) and
 // `mac=XX:XX:XX:XX:XX:XX`, each at most once. Without mac= the MAC is Xen's prefix 00:16:3e followed by 00,

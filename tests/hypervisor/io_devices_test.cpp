@@ -26,6 +26,17 @@ TEST(IoDevices, OptionsParseAsXlWritesThemAndADefaultMacIsXensPrefixWithDomainAn
   ASSERT_TRUE(parse_disk_spec("dir,with,commas/b.img", d, err) == false);  // the last comma's tail is a mode
   ASSERT_TRUE(parse_disk_spec("b.img", d, err));
   EXPECT_FALSE(d.read_only);
+  EXPECT_EQ(d.domain, 1);
+  ASSERT_TRUE(parse_disk_spec("c.img,ro,domain=2", d, err));
+  EXPECT_EQ(d.path, "c.img");
+  EXPECT_TRUE(d.read_only);
+  EXPECT_EQ(d.domain, 2);
+  ASSERT_TRUE(parse_disk_spec("with,comma.img,domain=3,rw", d, err));  // an option after it: the rest is the file
+  EXPECT_EQ(d.path, "with,comma.img");
+  EXPECT_EQ(d.domain, 3);
+  EXPECT_FALSE(d.read_only);
+  EXPECT_FALSE(parse_disk_spec("c.img,domain=0", d, err));
+  EXPECT_FALSE(parse_disk_spec(",domain=2", d, err));
   VifConfig v;
   ASSERT_TRUE(parse_vif_spec("default", v, err));
   EXPECT_EQ(v.domain, 1);
@@ -238,9 +249,16 @@ TEST(IoDevices, ADomainTwoVifIsPublishedUnderItsDomainAndMapsThatDomainsGrantsAn
   IoConfig cfg;
   ASSERT_TRUE(parse_vif_spec("", cfg.vifs.emplace_back(), err));
   ASSERT_TRUE(parse_vif_spec("domain=2", cfg.vifs.emplace_back(), err));
+  const std::string image = ::testing::TempDir() + "ring1-io-devices-d2-" + std::to_string(::getpid()) + ".img";
+  std::ofstream(image, std::ios::binary) << std::string(4 * 512, 'e');
+  ASSERT_TRUE(parse_disk_spec(image + ",ro,domain=2", cfg.disks.emplace_back(), err));
   ASSERT_TRUE(io.configure(cfg, err)) << err;
   ASSERT_TRUE(io.publish(err)) << err;
   xs::Client& dom0 = g.hv.store().dom0();
+  // Domain 2's first disk is its xvda (51712), whatever other domains have.
+  EXPECT_EQ(dom0.read("/local/domain/2/device/vbd/51712/backend").value_or(""), "/local/domain/0/backend/vbd/2/51712");
+  EXPECT_EQ(dom0.read("/local/domain/0/backend/vbd/2/51712/mode").value_or(""), "r");
+  EXPECT_EQ(io.vbd_domain(0), 2);
   const std::string front = "/local/domain/2/device/vif/0", back = "/local/domain/0/backend/vif/2/0";
   EXPECT_EQ(dom0.read(front + "/backend").value_or(""), back);
   EXPECT_EQ(dom0.read(front + "/mac").value_or(""), "00:16:3e:00:02:00");
@@ -276,6 +294,7 @@ TEST(IoDevices, ADomainTwoVifIsPublishedUnderItsDomainAndMapsThatDomainsGrantsAn
   EXPECT_EQ(dom0.read(back1 + "/error").value_or(""), "mapping the rings (errno 13)");
   io.shutdown();
   EXPECT_EQ(d2.grants().active_mappings(), 0u);
+  std::remove(image.c_str());
 }
 
 }  // namespace
