@@ -335,8 +335,6 @@ Outcome boot_guest(Run& r) {
     pvo.vifs = o.vifs;
     pvo.vif_pcap = o.vif_pcap;
     if (r.domain_specs.size() > 1) {
-      if (!o.disks.empty() || !o.vifs.empty())
-        return fail("--disk and --vif serve one domain; with several --domain they are not supported yet");
       if (!boot_domains(r.sys, r.domain_set, *r.boot_image, *r.kind, r.domain_specs, r.bvt, std::move(r.control), pvo,
                         boot_error))
         return fail(boot_error);

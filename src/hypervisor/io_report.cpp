@@ -6,6 +6,16 @@
 #include "hypervisor/io_devices.h"
 
 namespace ring1::hv {
+namespace {
+
+// Cycles per unit with two decimals, as the other reports print ratios.
+std::string per(u64 cycles, u64 n) {
+  if (n == 0) return "-";
+  const u64 hundredths = (cycles * 100 + n / 2) / n;
+  return fmt::format("{}.{:02}", hundredths / 100, hundredths % 100);
+}
+
+}  // namespace
 
 std::string io_report_text(const IoDevices& io) {
   if (!io.nr_vbds() && !io.nr_vifs()) return "";
@@ -23,16 +33,23 @@ std::string io_report_text(const IoDevices& io) {
         "{} cycles\n",
         b.kicks, b.notifications, b.max_batch, b.protocol_errors, b.cycles);
   }
+  if (io.nr_vifs()) {
+    const SwitchStats& sw = io.virtual_switch().stats();
+    out += fmt::format("    switch:      {} frames ({} bytes) in; {} to a learned port, {} flooded, {} filtered; {} "
+                       "deliveries\n",
+                       sw.frames, sw.bytes, sw.unicast, sw.flooded, sw.filtered, sw.deliveries);
+  }
   for (u32 i = 0; i < io.nr_vifs(); ++i) {
     const NetifStats& n = io.vif(i).stats();
-    out += fmt::format(
-        "    vif {:<4} {}: sent {} packets ({} bytes, {} errors), received {} ({} bytes, {} dropped, {} errors)\n", i,
-        format_mac(io.vif_config(i).mac), n.tx_packets, n.tx_bytes, n.tx_errors, n.rx_packets, n.rx_bytes,
-        n.rx_dropped, n.rx_errors);
-    out += fmt::format(
-        "               {} notifications served, {} sent; at most {} slots per notification; {} broken rings; "
-        "{} cycles\n",
-        n.kicks, n.notifications, n.max_tx_batch, n.protocol_errors, n.cycles);
+    out += fmt::format("    vif {}/{} {}: {}; sent {} frames ({} bytes, {} errors), received {} ({} bytes, {} dropped, "
+                       "{} errors)\n",
+                       io.vif_config(i).domain, io.vif_devid(i), format_mac(io.vif_config(i).mac),
+                       io.vif(i).connected() ? "connected" : "not connected", n.tx_packets, n.tx_bytes, n.tx_errors,
+                       n.rx_packets, n.rx_bytes, n.rx_dropped, n.rx_errors);
+    out += fmt::format("               {} notifications served, {} sent; at most {} slots per notification; {} broken "
+                       "rings; {} cycles, {} per frame\n",
+                       n.kicks, n.notifications, n.max_tx_batch, n.protocol_errors, n.cycles,
+                       per(n.cycles, n.tx_packets + n.rx_packets));
   }
   return out;
 }
@@ -52,14 +69,17 @@ std::string io_report_json(const IoDevices& io) {
   for (u32 i = 0; i < io.nr_vifs(); ++i) {
     const NetifStats& n = io.vif(i).stats();
     vifs += fmt::format(
-        R"({}{{"index":{},"mac":"{}","tx_packets":{},"tx_bytes":{},"tx_errors":{},"rx_packets":{},"rx_bytes":{},)"
-        R"("rx_dropped":{},"rx_errors":{},"notifications_served":{},"notifications_sent":{},"max_batch":{},)"
-        R"("broken_rings":{},"cycles":{}}})",
-        vifs.empty() ? "" : ",", i, format_mac(io.vif_config(i).mac), n.tx_packets, n.tx_bytes, n.tx_errors,
-        n.rx_packets, n.rx_bytes, n.rx_dropped, n.rx_errors, n.kicks, n.notifications, n.max_tx_batch,
-        n.protocol_errors, n.cycles);
+        R"({}{{"index":{},"domain":{},"devid":{},"mac":"{}","connected":{},"tx_packets":{},"tx_bytes":{},)"
+        R"("tx_errors":{},"rx_packets":{},"rx_bytes":{},"rx_dropped":{},"rx_errors":{},"notifications_served":{},)"
+        R"("notifications_sent":{},"max_batch":{},"broken_rings":{},"cycles":{}}})",
+        vifs.empty() ? "" : ",", i, io.vif_config(i).domain, io.vif_devid(i), format_mac(io.vif_config(i).mac),
+        io.vif(i).connected(), n.tx_packets, n.tx_bytes, n.tx_errors, n.rx_packets, n.rx_bytes, n.rx_dropped,
+        n.rx_errors, n.kicks, n.notifications, n.max_tx_batch, n.protocol_errors, n.cycles);
   }
-  return fmt::format(R"({{"vbds":[{}],"vifs":[{}]}})", vbds, vifs);
+  const SwitchStats& sw = io.virtual_switch().stats();
+  return fmt::format(R"({{"vbds":[{}],"vifs":[{}],"switch":{{"frames":{},"bytes":{},"unicast":{},"flooded":{},)"
+                     R"("filtered":{},"deliveries":{}}}}})",
+                     vbds, vifs, sw.frames, sw.bytes, sw.unicast, sw.flooded, sw.filtered, sw.deliveries);
 }
 
 }  // namespace ring1::hv
