@@ -3,7 +3,7 @@
 # The examples are multiboot ELF kernels written for the devices both machines have (COM1, isa-debug-exit
 # at 0xF4, port 0xE9), so their console output (COM1 and port 0xE9, each compared apart) and exit status must agree. What they measure differs by nature (ring1
 # counts modelled cycles, QEMU's TSC runs at host speed; QEMU keeps the top 128 KiB of RAM for its firmware
-# tables), so every decimal number is masked, its sign too (and runs of spaces, which pad them, squeezed) before comparing: the lines, their words and hexadecimal values
+# tables), so every decimal number is masked, its sign too, even when padding stands between the two (and runs of spaces, which pad them, squeezed) before comparing: the lines, their words and hexadecimal values
 # (addresses, CR2, error codes) and the exit status must agree. --exact compares the numbers too.
 # Exit status 0 when every example agrees, 1 when one differs, 2 when QEMU or the build is missing.
 #   scripts/compare-qemu.sh [BUILD_DIR] [--exact]
@@ -37,7 +37,7 @@ if [ ${#images[@]} -eq 0 ]; then
 fi
 
 normalise() {
-  if [ "$exact" -eq 1 ]; then cat; else sed -E 's/-?\b[0-9]+(\.[0-9]+)?\b/N/g; s/ +/ /g'; fi
+  if [ "$exact" -eq 1 ]; then cat; else sed -E 's/-?\b[0-9]+(\.[0-9]+)?\b/N/g; s/-( *)N/\1N/g; s/ +/ /g'; fi
 }
 
 tmp=$(mktemp -d)
