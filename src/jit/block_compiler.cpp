@@ -16,7 +16,8 @@ namespace {
 // so nothing here depends on Cpu's private layout.
 struct Layout {
   i32 gpr, eip, next_eip, cycles, stop_at, lazy, cs_limit, cpl, seg0;
-  explicit Layout(const Cpu& c) {
+  i32 cs_base, cs_big, stretch_left, stretch_retired, block_begin, irq, ring, stop_armed, stop_eip;
+  explicit Layout(Cpu& c) {
     const auto* base = reinterpret_cast<const char*>(&c);
     auto at = [&](const void* p) { return i32(reinterpret_cast<const char*>(p) - base); };
     gpr = at(c.gpr);
@@ -28,8 +29,35 @@ struct Layout {
     cs_limit = at(&c.seg[CS].limit);
     cpl = at(&c.cpl);
     seg0 = at(&c.seg[0]);
+    cs_base = at(&c.seg[CS].base);
+    cs_big = at(&c.seg[CS].big);
+    const Cpu::ChainView v = c.chain_view();
+    stretch_left = at(v.stretch_left);
+    stretch_retired = at(v.stretch_retired);
+    block_begin = at(v.block_begin);
+    irq = at(v.irq_requested);
+    ring = at(v.stretch_ring);
+    stop_armed = at(v.stop_eip_armed);
+    stop_eip = at(v.stop_eip);
   }
 };
+
+// Byte offsets of the Block fields a chain reads, taken from an object as Layout's are.
+struct BlockLayout {
+  i32 phys, mode, bytes, jit_epoch, jit_chain;
+  BlockLayout() {
+    static const Block probe;
+    const auto* base = reinterpret_cast<const char*>(&probe);
+    auto at = [&](const void* p) { return i32(reinterpret_cast<const char*>(p) - base); };
+    phys = at(&probe.phys);
+    mode = at(&probe.mode);
+    bytes = at(&probe.bytes);
+    jit_epoch = at(&probe.jit_epoch);
+    jit_chain = at(&probe.jit_chain);
+  }
+};
+static_assert(sizeof(Block::phys) == 4 && sizeof(Block::mode) == 1 && sizeof(Block::bytes) == 4 &&
+              sizeof(Block::jit_epoch) == 4 && sizeof(Segment::big) == 1);
 
 // The lazy record's op, bits and carry bytes are written as one doubleword (the fourth byte is padding).
 static_assert(offsetof(LazyFlags, res) == 0 && offsetof(LazyFlags, a) == 4 && offsetof(LazyFlags, b) == 8);
@@ -125,8 +153,9 @@ enum class Known : u8 { Unknown, Logic, AddNoCarry, SubNoCarry, IncDec };
 
 class Emitter : public Xbyak::CodeGenerator {
  public:
-  Emitter(Cpu& cpu, const Block& b, u8* at, size_t room, CallOutState& state)
-      : Xbyak::CodeGenerator(room, at), cpu_(cpu), b_(b), L_(cpu), state_(state) {}
+  Emitter(Cpu& cpu, const Block& b, u8* at, size_t room, CallOutState& state, u32 epoch)
+      : Xbyak::CodeGenerator(room, at), cpu_(cpu), b_(b), L_(cpu), state_(state), epoch_(epoch) {}
+  const void* chain_entry() const { return chain_entry_.getAddress(); }
 
   void emit(CompileStats& stats) {
     const auto& insns = b_.insns;
@@ -134,7 +163,7 @@ class Emitter : public Xbyak::CodeGenerator {
     std::vector<u32> rest(n + 1, 0);  // static cycles of instructions k.. n-1
     for (u32 k = n; k-- > 0;) rest[k] = rest[k + 1] + insns[k].cycles;
 
-    Xbyak::Label epilogue, body;
+    Xbyak::Label body, decline, chain_out;
     push(rbx);
     mov(rbx, rdi);
     // Enter only if the block's own cycles fit before the deadline: then no inline instruction can reach
@@ -144,7 +173,8 @@ class Emitter : public Xbyak::CodeGenerator {
     cmp(rax, qword[rbx + L_.stop_at]);
     jb(body, T_NEAR);
     xor_(eax, eax);
-    jmp(epilogue, T_NEAR);
+    jmp(epilogue_, T_NEAR);
+    emit_chain_entry(n, rest[0], decline);
     L(body);
 
     const u8* ram = cpu_.mmu().ram().host(0);
@@ -181,14 +211,16 @@ class Emitter : public Xbyak::CodeGenerator {
     flush();
     mov(eax, dword[rbx + L_.eip]);
     mov(dword[rbx + L_.next_eip], eax);  // as the loop leaves it: next_eip = eip after an instruction
-    mov(eax, n);
-    L(epilogue);
+    emit_chain_out(n);
+    L(decline);  // a block chained into this one, but this one may not start: the other's count
+    mov(eax, esi);
+    L(epilogue_);
     pop(rbx);
     ret();
     for (auto& [label, value] : exits_) {
       L(*label);
       mov(eax, value);
-      jmp(epilogue, T_NEAR);
+      jmp(epilogue_, T_NEAR);
     }
   }
 
@@ -205,6 +237,113 @@ class Emitter : public Xbyak::CodeGenerator {
     if (pend_cycles_) add(qword[rbx + L_.cycles], pend_cycles_);
     pend_len_ = 0;
     pend_cycles_ = 0;
+  }
+
+  // The block retired in full: find the block the run loop would fetch next, as Cpu::fetch_block's fast
+  // path does (EIP inside CS, the fetch latch or flat RAM, the decode cache's slot, the block inside CS), and
+  // jump into its translation if it has one of this arena's epoch. Only where the loop would go straight on
+  // to offer it in full: chaining allowed for this entry, no interrupt line up (the loop looks for one IF
+  // admits after each block), the same ring. The target's chain entry checks the deadline, the step budget
+  // and the stop address, and takes the retired count (rcx) and this block's count (esi). Anything else
+  // returns n to the run loop, which does the same work itself.
+  void emit_chain_out(u32 n) {
+    const Mmu::FastPathState fp = cpu_.mmu().fast_path_state();
+    const BlockLayout B;
+    Xbyak::Label back, flat, supervisor;
+    mov(rdx, reinterpret_cast<u64>(&state_.may_chain));
+    cmp(byte[rdx], 0);
+    je(back, T_NEAR);
+    cmp(byte[rbx + L_.irq], 0);
+    jne(back, T_NEAR);
+    mov(al, byte[rbx + L_.cpl]);
+    cmp(al, byte[rbx + L_.ring]);
+    jne(back, T_NEAR);
+    mov(eax, dword[rbx + L_.eip]);
+    cmp(eax, dword[rbx + L_.cs_limit]);
+    ja(back, T_NEAR);
+    add(eax, dword[rbx + L_.cs_base]);  // the linear address, zero-extended in rax
+    mov(rdx, reinterpret_cast<u64>(fp.paging));
+    cmp(byte[rdx], 0);
+    je(flat, T_NEAR);
+    mov(ecx, eax);
+    and_(ecx, ~(kPageSize - 1));
+    cmp(byte[rbx + L_.cpl], 3);
+    jne(supervisor, T_NEAR);
+    or_(ecx, 1);
+    L(supervisor);
+    mov(rdx, reinterpret_cast<u64>(fp.fetch_tag));
+    cmp(ecx, dword[rdx]);
+    jne(back, T_NEAR);
+    and_(eax, kPageSize - 1);
+    mov(rdx, reinterpret_cast<u64>(fp.fetch_phys_page));
+    or_(eax, dword[rdx]);
+    L(flat);  // rax: the physical address
+    mov(rdx, reinterpret_cast<u64>(fp.ram_size));
+    cmp(rax, qword[rdx]);
+    jae(back, T_NEAR);
+    mov(ecx, eax);
+    shr(ecx, 14);
+    xor_(ecx, eax);
+    and_(ecx, DecodeCache::kFastSlots - 1);
+    static_assert(DecodeCache::kFastSlots == 1u << 14);  // DecodeCache::slot()
+    mov(rdx, reinterpret_cast<u64>(cpu_.decode_cache().fast_slots()));
+    mov(rdx, qword[rdx + rcx * 8]);
+    test(rdx, rdx);
+    jz(back, T_NEAR);
+    cmp(dword[rdx + B.phys], eax);
+    jne(back, T_NEAR);
+    mov(cl, byte[rbx + L_.cs_big]);
+    cmp(byte[rdx + B.mode], cl);
+    jne(back, T_NEAR);
+    cmp(dword[rdx + B.jit_epoch], epoch_);
+    jne(back, T_NEAR);
+    mov(ecx, dword[rbx + L_.eip]);
+    mov(eax, dword[rdx + B.bytes]);
+    lea(rcx, ptr[rcx + rax - 1]);
+    mov(eax, dword[rbx + L_.cs_limit]);
+    cmp(rcx, rax);
+    ja(back, T_NEAR);
+    mov(rax, qword[rdx + B.jit_chain]);
+    test(rax, rax);
+    jz(back, T_NEAR);
+    mov(rcx, qword[rbx + L_.stretch_retired]);
+    add(rcx, n);
+    mov(esi, n);
+    jmp(rax);
+    L(back);
+    mov(eax, n);
+    jmp(epilogue_, T_NEAR);
+  }
+
+  // Where a chain arrives (rcx: the stretch's retired count with the block before, esi: that block's count).
+  // This block starts only where the run loop would offer it in full: its cycles fit before the deadline
+  // (so the one before did not reach it), its instructions fit in the step budget, the stop address is not
+  // inside it. Then it becomes the current block; otherwise the block before returns its count.
+  void emit_chain_entry(u32 n, u32 cycles, Xbyak::Label& decline) {
+    Xbyak::Label go;
+    L(chain_entry_);
+    mov(rax, qword[rbx + L_.cycles]);
+    add(rax, cycles);
+    cmp(rax, qword[rbx + L_.stop_at]);
+    jae(decline, T_NEAR);
+    mov(rax, qword[rbx + L_.stretch_left]);
+    sub(rax, rcx);
+    cmp(rax, n);
+    jb(decline, T_NEAR);
+    cmp(byte[rbx + L_.stop_armed], 0);
+    je(go, T_NEAR);
+    mov(eax, dword[rbx + L_.stop_eip]);
+    sub(eax, dword[rbx + L_.eip]);
+    cmp(eax, b_.bytes);
+    jb(decline, T_NEAR);
+    L(go);
+    mov(qword[rbx + L_.stretch_retired], rcx);
+    mov(rax, reinterpret_cast<u64>(b_.insns.data()));
+    mov(qword[rbx + L_.block_begin], rax);
+    mov(rdx, reinterpret_cast<u64>(&state_));
+    mov(rax, reinterpret_cast<u64>(&b_));
+    mov(qword[rdx + i32(offsetof(CallOutState, current))], rax);
+    inc(qword[rdx + i32(offsetof(CallOutState, chains))]);
   }
 
   Xbyak::Label& exit_with(u32 value) {
@@ -512,18 +651,20 @@ class Emitter : public Xbyak::CodeGenerator {
   u32 pend_len_ = 0;
   u32 pend_cycles_ = 0;
   Known known_ = Known::Unknown;
+  u32 epoch_;
+  Xbyak::Label epilogue_, chain_entry_;
   std::vector<std::pair<std::unique_ptr<Xbyak::Label>, u32>> exits_;
 };
 
 }  // namespace
 
-const void* compile_block(Cpu& cpu, const Block& b, CodeArena& arena, CallOutState& state, CompileStats& stats) {
+Translation compile_block(Cpu& cpu, const Block& b, CodeArena& arena, CallOutState& state, CompileStats& stats) {
   try {
     CompileStats s;
-    Emitter e(cpu, b, arena.cursor(), arena.remaining(), state);
+    Emitter e(cpu, b, arena.cursor(), arena.remaining(), state, arena.epoch());
     e.emit(s);
     e.ready();
-    const void* code = e.getCode();
+    const Translation t{e.getCode(), e.chain_entry()};
     s.code_bytes = e.getSize();
     s.blocks = 1;
     arena.commit(e.getSize());
@@ -531,9 +672,9 @@ const void* compile_block(Cpu& cpu, const Block& b, CodeArena& arena, CallOutSta
     stats.inline_insns += s.inline_insns;
     stats.call_insns += s.call_insns;
     stats.code_bytes += s.code_bytes;
-    return code;
+    return t;
   } catch (const Xbyak::Error&) {
-    return nullptr;  // no room left: the caller empties the arena and tries again
+    return {};  // no room left: the caller empties the arena and tries again
   }
 }
 
