@@ -15,7 +15,7 @@ namespace {
 // Byte offsets of the CPU state translated code reaches from rbx (the Cpu*). Taken from the object itself,
 // so nothing here depends on Cpu's private layout.
 struct Layout {
-  i32 gpr, eip, next_eip, cycles, stop_at, lazy, cs_limit, cpl, seg0;
+  i32 gpr, eip, next_eip, cycles, stop_at, lazy, cs_limit, cpl, seg0, eflags;
   i32 cs_base, cs_big, stretch_left, stretch_retired, block_begin, irq, ring, stop_armed, stop_eip;
   explicit Layout(Cpu& c) {
     const auto* base = reinterpret_cast<const char*>(&c);
@@ -29,6 +29,7 @@ struct Layout {
     cs_limit = at(&c.seg[CS].limit);
     cpl = at(&c.cpl);
     seg0 = at(&c.seg[0]);
+    eflags = at(&c.eflags);
     cs_base = at(&c.seg[CS].base);
     cs_big = at(&c.seg[CS].big);
     const Cpu::ChainView v = c.chain_view();
@@ -80,12 +81,28 @@ bool call_out(Cpu* c, const Insn* i, CallOutState* s) noexcept {
 
 u32 carry_of(const Cpu* c) { return c->carry(); }
 
-enum class Kind : u8 { Call, Nop, MovRR, MovRI, AluRR, AluRI, IncDec, Lea, Jcc, Jmp, Load, StoreR, StoreI };
+// RET's #GP(0) for a return address beyond the CS limit (SDM vol. 2, RET), raised through call_out after
+// the inline code has already read the address: calling RET's own handler would look the stack page up a
+// second time and count that lookup twice.
+void raise_gp0(Cpu&, const Insn&) { raise_fault(Vector::GP, 0); }
+const Insn kRaiseGp0 = [] {
+  Insn i{};
+  i.fn = &raise_gp0;
+  return i;
+}();
+
+enum class Kind : u8 {
+  Call, Nop, MovRR, MovRI, AluRR, AluRI, IncDec, Lea, Jcc, Jmp, Load, StoreR, StoreI,
+  AluRM, AluMR, AluMI,   // ADD..TEST with a 32-bit memory operand (read-modify-write, or read for CMP/TEST)
+  ShiftI, RotateI,       // SHL/SHR/SAR and ROL/ROR r32 by an immediate count
+  Push, Pop, CallRel, Ret,  // through SS with a 32-bit stack
+};
 
 struct Plan {
   Kind kind = Kind::Call;
   Mnemonic m = Mnemonic::Invalid;
   u8 cc = 0;  // Jcc: the condition code (the low nibble of its opcode)
+  bool imm_operand = false;  // PUSH imm
 };
 
 // Jcc's condition code by mnemonic, in the opcode's order (SDM vol. 1, appendix B).
@@ -126,6 +143,10 @@ Plan classify(const DecodedInsn& d, const Insn& i) {
       if (d.operand_count == 2 && gpr32(d.op[0])) {
         if (gpr32(d.op[1])) p.kind = Kind::AluRR;
         else if (d.op[1].kind == OpKind::Imm) p.kind = Kind::AluRI;
+        else if (d.op[1].kind == OpKind::Mem && d.op[1].size == 4) p.kind = Kind::AluRM;
+      } else if (d.operand_count == 2 && d.op[0].kind == OpKind::Mem && d.op[0].size == 4) {
+        if (gpr32(d.op[1])) p.kind = Kind::AluMR;
+        else if (d.op[1].kind == OpKind::Imm) p.kind = Kind::AluMI;
       }
       break;
     case M::INC: case M::DEC:
@@ -136,6 +157,26 @@ Plan classify(const DecodedInsn& d, const Insn& i) {
       break;
     case M::JMP:
       if (d.operand_count == 1 && d.op[0].kind == OpKind::Imm && d.operand_size == 4) p.kind = Kind::Jmp;
+      break;
+    case M::SHL: case M::SHR: case M::SAR:
+      if (d.operand_count == 2 && gpr32(d.op[0]) && d.op[1].kind == OpKind::Imm) p.kind = Kind::ShiftI;
+      break;
+    case M::ROL: case M::ROR:
+      if (d.operand_count == 2 && gpr32(d.op[0]) && d.op[1].kind == OpKind::Imm) p.kind = Kind::RotateI;
+      break;
+    case M::PUSH:
+      if (d.operand_count == 1 && (gpr32(d.op[0]) || d.op[0].kind == OpKind::Imm) && d.operand_size == 4)
+        p.kind = Kind::Push;
+      p.imm_operand = d.op[0].kind == OpKind::Imm;
+      break;
+    case M::POP:
+      if (d.operand_count == 1 && gpr32(d.op[0]) && d.operand_size == 4) p.kind = Kind::Pop;
+      break;
+    case M::CALL:
+      if (d.operand_count == 1 && d.op[0].kind == OpKind::Imm && d.operand_size == 4) p.kind = Kind::CallRel;
+      break;
+    case M::RET:
+      if (d.operand_size == 4 && (d.opcode == 0xC3 || d.opcode == 0xC2)) p.kind = Kind::Ret;
       break;
     default:
       if (const int cc = condition_code(d.mnemonic);
@@ -148,8 +189,12 @@ Plan classify(const DecodedInsn& d, const Insn& i) {
   return p;
 }
 
-// What the flag record is known to hold at a point of the block, so INC/DEC can find CF inline.
-enum class Known : u8 { Unknown, Logic, AddNoCarry, SubNoCarry, IncDec };
+// What the flag record is known to hold at a point of the block, so INC/DEC can find CF inline and Jcc its
+// condition. Shift: a 32-bit LazyOp::Shift record (CF in `carry`). Flags: no record (lazy.op None), EFLAGS
+// holds the status flags itself.
+enum class Known : u8 { Unknown, Logic, AddNoCarry, SubNoCarry, IncDec, Shift, Flags };
+
+u32 flags_of(const Cpu* c) { return c->flags(); }
 
 class Emitter : public Xbyak::CodeGenerator {
  public:
@@ -193,11 +238,23 @@ class Emitter : public Xbyak::CodeGenerator {
         continue;
       }
       if (p.kind == Kind::Jcc || p.kind == Kind::Jmp) p.kind = Kind::Call;
+      if (p.kind == Kind::AluRM || p.kind == Kind::AluMR || p.kind == Kind::AluMI) {
+        emit_alu_memory(k, p, i, k + 1 < n ? rest[k + 1] : 0, k + 1 == n);
+        ++stats.inline_insns;
+        continue;
+      }
       if (p.kind == Kind::Load || p.kind == Kind::StoreR || p.kind == Kind::StoreI) {
         emit_memory(k, p, i, k + 1 < n ? rest[k + 1] : 0, k + 1 == n);
         ++stats.inline_insns;
         continue;
       }
+      if (p.kind == Kind::Push || p.kind == Kind::Pop || ((p.kind == Kind::CallRel || p.kind == Kind::Ret) &&
+                                                          k + 1 == n)) {
+        emit_stack(k, p, i, k + 1 < n ? rest[k + 1] : 0, k + 1 == n);
+        ++stats.inline_insns;
+        continue;
+      }
+      if (p.kind == Kind::CallRel || p.kind == Kind::Ret) p.kind = Kind::Call;
       if (p.kind == Kind::Call) {
         emit_call(k, i, k + 1 < n ? rest[k + 1] : 0, k + 1 == n);
         ++stats.call_insns;
@@ -353,13 +410,14 @@ class Emitter : public Xbyak::CodeGenerator {
 
   // The run loop's step for one instruction: next_eip = eip + len; fn(); eip = next_eip; cycles += cost;
   // then stop if the deadline could be reached before the block's end.
-  void emit_call(u32 k, const Insn& i, u32 rest_cycles, bool last) {
+  // `callee`, when given, runs instead of i's handler (kRaiseGp0).
+  void emit_call(u32 k, const Insn& i, u32 rest_cycles, bool last, const Insn* callee = nullptr) {
     flush();
     mov(eax, dword[rbx + L_.eip]);
     add(eax, i.len);
     mov(dword[rbx + L_.next_eip], eax);
     mov(rdi, rbx);
-    mov(rsi, reinterpret_cast<u64>(&i));
+    mov(rsi, reinterpret_cast<u64>(callee ? callee : &i));
     mov(rdx, reinterpret_cast<u64>(&state_));
     mov(rax, reinterpret_cast<u64>(&call_out));
     call(rax);
@@ -388,6 +446,18 @@ class Emitter : public Xbyak::CodeGenerator {
       cmp(eax, lazy(8, 4));
     };
     if (known_ == Known::Unknown) return false;
+    if (known_ == Known::Flags) {  // EFLAGS itself: O, B, Z and S are one bit each
+      static constexpr u32 kBit[8] = {eflags::OF, eflags::CF, eflags::ZF, 0, eflags::SF, 0, 0, 0};
+      if (!kBit[k]) return false;
+      test(dword[rbx + L_.eflags], kBit[k]);
+      negate ? jz(taken, T_NEAR) : jnz(taken, T_NEAR);
+      return true;
+    }
+    if (known_ == Known::Shift && k == 1) {  // B: the record's carry
+      cmp(byte[rbx + L_.lazy + 14], 0);
+      negate ? je(taken, T_NEAR) : jne(taken, T_NEAR);
+      return true;
+    }
     if (k == 2) {  // Z: res == 0, whatever the record's kind
       res_zero();
       negate ? jne(taken, T_NEAR) : je(taken, T_NEAR);
@@ -460,23 +530,31 @@ class Emitter : public Xbyak::CodeGenerator {
     if (i.amask != 0xFFFFFFFFu) and_(eax, i.amask);
   }
 
-  // MOV r32, m32 and MOV m32, r32/imm32 along Cpu::read/write's and Mmu::read/write's fast paths: the
-  // segment's bounds, then flat RAM (stores: no decoded code in either frame) or the DTLB hint (one compare,
-  // the rights at CPL 3, the lookup counted and the entry's age set, stores: no code in the frame). Anything
-  // else calls the handler, which takes the same route from the start: nothing has happened before the jump.
-  void emit_memory(u32 k, const Plan& p, const Insn& i, u32 rest_cycles, bool last) {
-    const bool store = p.kind != Kind::Load;
+  // A 4-byte access at segment offset eax through segment `sg_index`, along Cpu::read/write's and
+  // Mmu::read/write's fast paths: the segment's bounds, then flat RAM (stores: no decoded code in either
+  // frame) or the DTLB hint (one compare, the rights at CPL 3, the lookup counted and the entry's age set,
+  // stores: no code in the frame). Leaves the host address in rdx + rax; anything else jumps to `slow`
+  // before anything has been changed. Clobbers rcx, rdx, rsi, rdi, r8.
+  // `modify`: a read-modify-write (Cpu::modify), which needs both segment ranges and the write hint, and
+  // counts two DTLB lookups on its one translation as Mmu::modify_host does.
+  void emit_translate(u8 sg_index, bool store, Xbyak::Label& slow, bool modify = false) {
     const Mmu::FastPathState fp = cpu_.mmu().fast_path_state();
-    const i32 sg = L_.seg0 + i32(i.seg * sizeof(Segment));
-    Xbyak::Label slow, paged, have, join;
-    flush();
-    effective_address(i);
+    const i32 sg = L_.seg0 + i32(sg_index * sizeof(Segment));
+    Xbyak::Label paged, have;
+    if (modify) store = true;
     cmp(eax, dword[rbx + sg + i32(store ? offsetof(Segment, write_lo) : offsetof(Segment, read_lo))]);
     jb(slow, T_NEAR);
     lea(rcx, ptr[rax + 3]);
     mov(edx, dword[rbx + sg + i32(store ? offsetof(Segment, write_hi) : offsetof(Segment, read_hi))]);
     cmp(rcx, rdx);
     ja(slow, T_NEAR);
+    if (modify) {
+      cmp(eax, dword[rbx + sg + i32(offsetof(Segment, read_lo))]);
+      jb(slow, T_NEAR);
+      mov(edx, dword[rbx + sg + i32(offsetof(Segment, read_hi))]);
+      cmp(rcx, rdx);
+      ja(slow, T_NEAR);
+    }
     add(eax, dword[rbx + sg + i32(offsetof(Segment, base))]);  // the linear address, zero-extended in rax
     mov(rdx, reinterpret_cast<u64>(fp.paging));
     cmp(byte[rdx], 0);
@@ -528,11 +606,32 @@ class Emitter : public Xbyak::CodeGenerator {
     }
     mov(rdi, reinterpret_cast<u64>(fp.dtlb_lookups));
     mov(rcx, qword[rdi]);
-    inc(rcx);
+    if (modify) add(rcx, 2);
+    else inc(rcx);
     mov(qword[rdi], rcx);
     mov(qword[rsi + i32(offsetof(TlbEntry, age))], rcx);
     mov(rdx, qword[rdx + i32(offsetof(TlbHint, host_base))]);
     L(have);  // rdx + rax: the host address
+  }
+
+  // The slow path of an inline instruction that touches memory: the handler from the start (nothing has
+  // happened before the jump), with the flag record's kind kept if the instruction leaves it alone.
+  void emit_slow(u32 k, const Insn& i, u32 rest_cycles, bool last, Xbyak::Label& slow, Xbyak::Label& join,
+                 bool keeps_flags) {
+    L(slow);
+    const Known before = known_;
+    emit_call(k, i, rest_cycles, last);
+    if (keeps_flags) known_ = before;
+    L(join);
+  }
+
+  // MOV r32, m32 and MOV m32, r32/imm32 (emit_translate's fast path, the handler otherwise).
+  void emit_memory(u32 k, const Plan& p, const Insn& i, u32 rest_cycles, bool last) {
+    const bool store = p.kind != Kind::Load;
+    Xbyak::Label slow, join;
+    flush();
+    effective_address(i);
+    emit_translate(i.seg, store, slow);
     if (p.kind == Kind::Load) {
       mov(ecx, dword[rdx + rax]);
       mov(reg32(i.r1), ecx);
@@ -545,11 +644,166 @@ class Emitter : public Xbyak::CodeGenerator {
     add(dword[rbx + L_.eip], i.len);
     add(qword[rbx + L_.cycles], i.cycles);
     jmp(join, T_NEAR);
-    L(slow);
-    const Known before = known_;
-    emit_call(k, i, rest_cycles, last);
-    known_ = before;  // a MOV leaves the flag record as it was
-    L(join);
+    emit_slow(k, i, rest_cycles, last, slow, join, true);
+  }
+
+  // PUSH r32, POP r32, CALL rel32 and RET [imm16] on a 32-bit stack (SS.B = 1; a 16-bit stack takes the
+  // handler), as Cpu::push/pop and the handlers in isa/control.cpp do them: CALL checks its target against
+  // the CS limit before the push, RET checks the return address before ESP moves, POP ESP leaves the value
+  // popped. CALL and RET end their block and go on through the chain lookup.
+  void emit_stack(u32 k, const Plan& p, const Insn& i, u32 rest_cycles, bool last) {
+    Xbyak::Label slow, join, beyond_limit;
+    const bool push_imm = p.kind == Kind::Push && i.fn != nullptr && p.imm_operand;
+    const i32 esp = L_.gpr + 4 * ESP;
+    flush();
+    cmp(byte[rbx + L_.seg0 + i32(SS * sizeof(Segment) + offsetof(Segment, big))], 0);
+    je(slow, T_NEAR);
+    if (p.kind == Kind::CallRel) {
+      mov(r9d, dword[rbx + L_.eip]);
+      add(r9d, i.len);  // the return address
+      mov(r10d, r9d);
+      add(r10d, i.imm);  // the target, modulo 2^32
+      cmp(r10d, dword[rbx + L_.cs_limit]);
+      ja(slow, T_NEAR);
+    }
+    mov(eax, dword[rbx + esp]);
+    if (p.kind == Kind::Push || p.kind == Kind::CallRel) sub(eax, 4);
+    mov(r11d, eax);  // the new ESP (PUSH, CALL) or the old one (POP, RET)
+    const bool store = p.kind == Kind::Push || p.kind == Kind::CallRel;
+    emit_translate(SS, store, slow);
+    switch (p.kind) {
+      case Kind::Push:
+        if (push_imm) {
+          mov(dword[rdx + rax], i.imm);
+        } else {
+          mov(ecx, reg32(i.r2));  // PUSH ESP pushes the value before the push
+          mov(dword[rdx + rax], ecx);
+        }
+        mov(dword[rbx + esp], r11d);
+        add(dword[rbx + L_.eip], i.len);
+        break;
+      case Kind::Pop:
+        mov(ecx, dword[rdx + rax]);
+        add(r11d, 4);
+        mov(dword[rbx + esp], r11d);
+        mov(reg32(i.r1), ecx);
+        add(dword[rbx + L_.eip], i.len);
+        break;
+      case Kind::CallRel:
+        mov(dword[rdx + rax], r9d);
+        mov(dword[rbx + esp], r11d);
+        mov(dword[rbx + L_.eip], r10d);
+        break;
+      default:  // Ret
+        mov(ecx, dword[rdx + rax]);
+        cmp(ecx, dword[rbx + L_.cs_limit]);
+        ja(beyond_limit, T_NEAR);
+        add(r11d, 4 + i.imm);
+        mov(dword[rbx + esp], r11d);
+        mov(dword[rbx + L_.eip], ecx);
+        break;
+    }
+    add(qword[rbx + L_.cycles], i.cycles);
+    jmp(join, T_NEAR);
+    if (p.kind == Kind::Ret) {
+      L(beyond_limit);
+      emit_call(k, i, rest_cycles, last, &kRaiseGp0);
+      jmp(join, T_NEAR);
+    }
+    emit_slow(k, i, rest_cycles, last, slow, join, true);
+  }
+
+  // Loads EFLAGS with its status flags as Cpu::flags() gives them into edx: rebuilt from the record with
+  // one host instruction whose flags are the record's where the kind is known here (SUB/CMP: CMP a, b;
+  // ADD: ADD a, b; logic: TEST res, res with AF clear), the helper otherwise. Clobbers rax, rcx, rdx and,
+  // through the helper, the other caller-saved registers.
+  void emit_flags_to_edx() {
+    using namespace eflags;
+    auto rebuilt = [&](u32 mask) {
+      pushfq();
+      pop(rdx);
+      and_(edx, mask);
+      mov(eax, dword[rbx + L_.eflags]);
+      and_(eax, ~Status);
+      or_(edx, eax);
+    };
+    switch (known_) {
+      case Known::Flags:
+        mov(edx, dword[rbx + L_.eflags]);
+        break;
+      case Known::Logic:
+        mov(ecx, lazy(0, 4));
+        test(ecx, ecx);
+        rebuilt(SF | ZF | PF);
+        break;
+      case Known::AddNoCarry:
+        mov(ecx, lazy(4, 4));
+        add(ecx, lazy(8, 4));
+        rebuilt(Status);
+        break;
+      case Known::SubNoCarry:
+        mov(ecx, lazy(4, 4));
+        cmp(ecx, lazy(8, 4));
+        rebuilt(Status);
+        break;
+      default:
+        mov(rdi, rbx);
+        mov(rax, reinterpret_cast<u64>(&flags_of));
+        call(rax);
+        mov(edx, eax);
+        break;
+    }
+  }
+
+  // ADD SUB CMP AND OR XOR TEST on eax (a) and ecx (b) as alu.cpp's binary(): edx = the result, the lazy
+  // record written as set_lazy does (carry in 0). Returns whether the instruction writes its destination.
+  bool emit_alu_core(Mnemonic m) {
+    using M = Mnemonic;
+    mov(edx, eax);
+    LazyOp op = LazyOp::Logic;
+    bool writes = true;
+    switch (m) {
+      case M::ADD: add(edx, ecx); op = LazyOp::Add; break;
+      case M::SUB: sub(edx, ecx); op = LazyOp::Sub; break;
+      case M::CMP: sub(edx, ecx); op = LazyOp::Sub; writes = false; break;
+      case M::AND: and_(edx, ecx); break;
+      case M::OR: or_(edx, ecx); break;
+      case M::XOR: xor_(edx, ecx); break;
+      default: and_(edx, ecx); writes = false; break;  // TEST
+    }
+    mov(lazy(0, 4), edx);
+    mov(lazy(4, 4), eax);
+    mov(lazy(8, 4), ecx);
+    set_lazy_tag(op, 0);
+    known_ = op == LazyOp::Add ? Known::AddNoCarry : op == LazyOp::Sub ? Known::SubNoCarry : Known::Logic;
+    return writes;
+  }
+
+  // ALU r32, m32 (a read), ALU m32, r32/imm32 (Cpu::modify's one translation for the read and the write;
+  // CMP and TEST only read). The handler's slow path leaves the same kind of record as the fast path.
+  void emit_alu_memory(u32 k, const Plan& p, const Insn& i, u32 rest_cycles, bool last) {
+    const bool reads_only = p.kind == Kind::AluRM || p.m == Mnemonic::CMP || p.m == Mnemonic::TEST;
+    Xbyak::Label slow, join;
+    flush();
+    effective_address(i);
+    emit_translate(i.seg, false, slow, !reads_only);
+    if (p.kind == Kind::AluRM) {
+      mov(ecx, dword[rdx + rax]);
+      mov(eax, reg32(i.r1));
+      if (emit_alu_core(p.m)) mov(reg32(i.r1), edx);
+    } else {
+      lea(r9, ptr[rdx + rax]);
+      mov(eax, dword[r9]);
+      if (p.kind == Kind::AluMR) mov(ecx, reg32(i.r2));
+      else mov(ecx, i.imm);
+      if (emit_alu_core(p.m)) mov(dword[r9], edx);
+    }
+    add(dword[rbx + L_.eip], i.len);
+    add(qword[rbx + L_.cycles], i.cycles);
+    jmp(join, T_NEAR);
+    const Known after = known_;
+    emit_slow(k, i, rest_cycles, last, slow, join, false);
+    known_ = after;
   }
 
   void set_lazy_tag(LazyOp op, u32 carry) { mov(lazy(12, 4), lazy_tag(op, 32, carry)); }
@@ -575,24 +829,7 @@ class Emitter : public Xbyak::CodeGenerator {
         mov(eax, reg32(i.r1));  // a
         if (p.kind == Kind::AluRR) mov(ecx, reg32(i.r2));
         else mov(ecx, i.imm);  // b
-        mov(edx, eax);
-        LazyOp op = LazyOp::Logic;
-        bool writes = true;
-        switch (p.m) {
-          case M::ADD: add(edx, ecx); op = LazyOp::Add; break;
-          case M::SUB: sub(edx, ecx); op = LazyOp::Sub; break;
-          case M::CMP: sub(edx, ecx); op = LazyOp::Sub; writes = false; break;
-          case M::AND: and_(edx, ecx); break;
-          case M::OR: or_(edx, ecx); break;
-          case M::XOR: xor_(edx, ecx); break;
-          default: and_(edx, ecx); writes = false; break;  // TEST
-        }
-        if (writes) mov(reg32(i.r1), edx);
-        mov(lazy(0, 4), edx);
-        mov(lazy(4, 4), eax);
-        mov(lazy(8, 4), ecx);
-        set_lazy_tag(op, 0);
-        known_ = op == LazyOp::Add ? Known::AddNoCarry : op == LazyOp::Sub ? Known::SubNoCarry : Known::Logic;
+        if (emit_alu_core(p.m)) mov(reg32(i.r1), edx);
         break;
       }
       case Kind::IncDec: {
@@ -600,7 +837,12 @@ class Emitter : public Xbyak::CodeGenerator {
         // record's kind is known here.
         switch (known_) {
           case Known::Logic: xor_(r8d, r8d); break;
-          case Known::IncDec: movzx(r8d, byte[rbx + L_.lazy + 14]); break;
+          case Known::IncDec:
+          case Known::Shift: movzx(r8d, byte[rbx + L_.lazy + 14]); break;
+          case Known::Flags:
+            mov(r8d, dword[rbx + L_.eflags]);
+            and_(r8d, eflags::CF);
+            break;
           case Known::AddNoCarry:  // CF = res < a
             mov(eax, lazy(0, 4));
             cmp(eax, lazy(4, 4));
@@ -634,12 +876,83 @@ class Emitter : public Xbyak::CodeGenerator {
         known_ = Known::IncDec;
         break;
       }
+      case Kind::ShiftI: {
+        // shift_rotate.cpp's shift() for a 32-bit register: a masked count of 0 changes nothing; otherwise
+        // a LazyOp::Shift record with CF in `carry` and OF (plus AF on the 386/486) in `b`.
+        const u32 n = i.imm & 31u;
+        if (n == 0) break;
+        mov(eax, reg32(i.r1));
+        mov(edx, eax);
+        if (p.m == M::SHL) shl(edx, u8(n));
+        else if (p.m == M::SHR) shr(edx, u8(n));
+        else sar(edx, u8(n));
+        setc(cl);  // the last bit shifted out
+        movzx(ecx, cl);
+        mov(reg32(i.r1), edx);
+        mov(lazy(0, 4), edx);
+        mov(lazy(4, 4), eax);
+        if (p.m == M::SHL) {  // OF = CF ^ MSB(result)
+          mov(r8d, edx);
+          shr(r8d, 31);
+          xor_(r8d, ecx);
+        } else if (p.m == M::SHR && n == 1) {  // OF = MSB(operand); 0 for larger counts, and for SAR
+          mov(r8d, eax);
+          shr(r8d, 31);
+        } else {
+          xor_(r8d, r8d);
+        }
+        if (pre_pentium(cpu_.decode_cache().model())) or_(r8d, eflags::AF);
+        mov(lazy(8, 4), r8d);
+        shl(ecx, 16);
+        or_(ecx, lazy_tag(LazyOp::Shift, 32, 0));
+        mov(lazy(12, 4), ecx);
+        known_ = Known::Shift;
+        break;
+      }
+      case Kind::RotateI: {
+        // ROL/ROR r32, imm: CF and OF from the result (ROL: CF = LSB, OF = CF ^ MSB; ROR: CF = MSB,
+        // OF = MSB ^ bit 30), the other status flags kept, so EFLAGS is materialised as set_flags() does.
+        const u32 n = i.imm & 31u;
+        if (n == 0) break;
+        emit_flags_to_edx();
+        mov(eax, reg32(i.r1));
+        if (p.m == M::ROL) rol(eax, u8(n));
+        else ror(eax, u8(n));
+        mov(reg32(i.r1), eax);
+        mov(ecx, eax);
+        if (p.m == M::ROL) {
+          and_(ecx, 1);  // CF
+          mov(r8d, eax);
+          shr(r8d, 31);
+        } else {
+          shr(ecx, 31);  // CF
+          mov(r8d, eax);
+          shr(r8d, 30);
+          and_(r8d, 1);
+        }
+        xor_(r8d, ecx);  // OF
+        shl(r8d, 11);
+        or_(ecx, r8d);
+        and_(edx, ~(eflags::CF | eflags::OF));
+        or_(edx, ecx);
+        mov(dword[rbx + L_.eflags], edx);
+        mov(byte[rbx + L_.lazy + i32(offsetof(LazyFlags, op))], u8(LazyOp::None));
+        known_ = Known::Flags;
+        break;
+      }
       case Kind::Call:
       case Kind::Jcc:
       case Kind::Jmp:
       case Kind::Load:
       case Kind::StoreR:
       case Kind::StoreI:
+      case Kind::Push:
+      case Kind::Pop:
+      case Kind::CallRel:
+      case Kind::Ret:
+      case Kind::AluRM:
+      case Kind::AluMR:
+      case Kind::AluMI:
         break;
     }
   }

@@ -26,8 +26,8 @@ void Translator::run(void* context, Cpu& cpu, const Block*& b, const Insn*& i, b
     b->jit_code = t.code;
     b->jit_chain = t.chain;
     b->jit_epoch = self->arena_.epoch();
-    if (!b->jit_code) return;
   }
+  if (!b->jit_code) [[unlikely]] return;  // did not fit even in an empty arena: the interpreter runs it
   ++self->stats_.entries;
   CallOutState& s = self->state_;
   s.current = b;
