@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include <xbyak/xbyak.h>
@@ -70,6 +71,7 @@ constexpr u32 lazy_tag(LazyOp op, u32 bits, u32 carry) { return u32(op) | (bits 
 // frames without unwind tables: the trampoline catches, parks the exception and says so, and the translated
 // code returns to the run loop, which raises it again with `i` on this instruction.
 bool call_out(Cpu* c, const Insn* i, CallOutState* s) noexcept {
+  s->dirty = true;
   try {
     i->fn(*c, *i);
     return false;
@@ -221,6 +223,8 @@ class Emitter : public Xbyak::CodeGenerator {
     jmp(epilogue_, T_NEAR);
     emit_chain_entry(n, rest[0], decline);
     L(body);
+    mov(rax, reinterpret_cast<u64>(&state_.dirty));
+    mov(byte[rax], 0);
 
     const u8* ram = cpu_.mmu().ram().host(0);
     u32 phys = b_.phys;
@@ -266,9 +270,13 @@ class Emitter : public Xbyak::CodeGenerator {
       ++stats.inline_insns;
     }
     flush();
-    mov(eax, dword[rbx + L_.eip]);
-    mov(dword[rbx + L_.next_eip], eax);  // as the loop leaves it: next_eip = eip after an instruction
-    emit_chain_out(n);
+    // Falling through (a Jcc not taken; a handler's branch leaves `dirty`); an inline RET's target is
+    // known only at run time.
+    emit_exit(n, ends_in_ret_ ? kNoDelta : i64(b_.bytes));
+    if (has_taken_exit_) {
+      L(exit_taken_);
+      emit_exit(n, taken_delta_);
+    }
     L(decline);  // a block chained into this one, but this one may not start: the other's count
     mov(eax, esi);
     L(epilogue_);
@@ -278,6 +286,11 @@ class Emitter : public Xbyak::CodeGenerator {
       L(*label);
       mov(eax, value);
       jmp(epilogue_, T_NEAR);
+    }
+    align(8);
+    for (auto& cell : cells_) {
+      L(*cell);
+      dq(0);
     }
   }
 
@@ -303,7 +316,63 @@ class Emitter : public Xbyak::CodeGenerator {
   // admits after each block), the same ring. The target's chain entry checks the deadline, the step budget
   // and the stop address, and takes the retired count (rcx) and this block's count (esi). Anything else
   // returns n to the run loop, which does the same work itself.
-  void emit_chain_out(u32 n) {
+  // The block's end with EIP stored: next_eip as the loop leaves it, then on to the next block. `delta`:
+  // the next EIP minus the block's own entry EIP when it is fixed here (a fall-through, a direct branch).
+  // If no handler ran in this block (CS, CPL, paging and the fetch latch are as when the block was
+  // fetched) and the target lies in the block's own page, its physical address is the block's plus
+  // delta; a cell remembers the block found there last time, and checking it against the decode cache's
+  // slot for that address, its epoch and the CS limit replaces the whole lookup.
+  void emit_exit(u32 n, i64 delta) {
+    mov(eax, dword[rbx + L_.eip]);
+    mov(dword[rbx + L_.next_eip], eax);
+    const i64 offset = i64(b_.phys & (kPageSize - 1)) + delta;
+    const u32 target = b_.phys + u32(delta);
+    const Mmu::FastPathState fp = cpu_.mmu().fast_path_state();
+    if (delta == kNoDelta || offset < 0 || offset >= i64(kPageSize) || u64(target) + 1 > *fp.ram_size) {
+      emit_chain_out(n, nullptr);
+      return;
+    }
+    const BlockLayout B;
+    Xbyak::Label full;
+    cells_.push_back(std::make_unique<Xbyak::Label>());
+    Xbyak::Label& cell = *cells_.back();
+    mov(rax, reinterpret_cast<u64>(&state_));
+    cmp(byte[rax + i32(offsetof(CallOutState, dirty))], 0);
+    jne(full, T_NEAR);
+    cmp(byte[rax + i32(offsetof(CallOutState, may_chain))], 0);
+    je(full, T_NEAR);
+    cmp(byte[rbx + L_.irq], 0);
+    jne(full, T_NEAR);
+    mov(rdx, qword[rip + cell]);
+    test(rdx, rdx);
+    jz(full, T_NEAR);
+    mov(rax, reinterpret_cast<u64>(cpu_.decode_cache().fast_slots() + DecodeCache::slot(target)));
+    cmp(rdx, qword[rax]);
+    jne(full, T_NEAR);
+    cmp(dword[rdx + B.phys], target);
+    jne(full, T_NEAR);
+    cmp(byte[rdx + B.mode], b_.mode);
+    jne(full, T_NEAR);
+    cmp(dword[rdx + B.jit_epoch], epoch_);
+    jne(full, T_NEAR);
+    mov(ecx, dword[rbx + L_.eip]);
+    mov(eax, dword[rdx + B.bytes]);
+    lea(rcx, ptr[rcx + rax - 1]);
+    mov(eax, dword[rbx + L_.cs_limit]);
+    cmp(rcx, rax);
+    ja(full, T_NEAR);
+    mov(rax, qword[rdx + B.jit_chain]);
+    test(rax, rax);
+    jz(full, T_NEAR);
+    mov(rcx, qword[rbx + L_.stretch_retired]);
+    add(rcx, n);
+    mov(esi, n);
+    jmp(rax);
+    L(full);
+    emit_chain_out(n, &cell);
+  }
+
+  void emit_chain_out(u32 n, Xbyak::Label* cell) {
     const Mmu::FastPathState fp = cpu_.mmu().fast_path_state();
     const BlockLayout B;
     Xbyak::Label back, flat, supervisor;
@@ -363,6 +432,7 @@ class Emitter : public Xbyak::CodeGenerator {
     mov(rax, qword[rdx + B.jit_chain]);
     test(rax, rax);
     jz(back, T_NEAR);
+    if (cell) mov(qword[rip + *cell], rdx);
     mov(rcx, qword[rbx + L_.stretch_retired]);
     add(rcx, n);
     mov(esi, n);
@@ -510,7 +580,9 @@ class Emitter : public Xbyak::CodeGenerator {
     ja(slow, T_NEAR);
     mov(dword[rbx + L_.eip], eax);
     add(qword[rbx + L_.cycles], i.cycles);
-    jmp(done, T_NEAR);
+    jmp(exit_taken_, T_NEAR);
+    has_taken_exit_ = true;
+    taken_delta_ = i64(b_.bytes) + i64(i32(i.imm));
     L(slow);
     emit_call(k, i, 0, true);
     L(done);
@@ -695,6 +767,7 @@ class Emitter : public Xbyak::CodeGenerator {
         mov(dword[rbx + L_.eip], r10d);
         break;
       default:  // Ret
+        ends_in_ret_ = true;
         mov(ecx, dword[rdx + rax]);
         cmp(ecx, dword[rbx + L_.cs_limit]);
         ja(beyond_limit, T_NEAR);
@@ -704,7 +777,13 @@ class Emitter : public Xbyak::CodeGenerator {
         break;
     }
     add(qword[rbx + L_.cycles], i.cycles);
-    jmp(join, T_NEAR);
+    if (p.kind == Kind::CallRel) {  // the block's last instruction: straight to its exit
+      jmp(exit_taken_, T_NEAR);
+      has_taken_exit_ = true;
+      taken_delta_ = i64(b_.bytes) + i64(i32(i.imm));
+    } else {
+      jmp(join, T_NEAR);
+    }
     if (p.kind == Kind::Ret) {
       L(beyond_limit);
       emit_call(k, i, rest_cycles, last, &kRaiseGp0);
@@ -965,7 +1044,12 @@ class Emitter : public Xbyak::CodeGenerator {
   u32 pend_cycles_ = 0;
   Known known_ = Known::Unknown;
   u32 epoch_;
-  Xbyak::Label epilogue_, chain_entry_;
+  Xbyak::Label epilogue_, chain_entry_, exit_taken_;
+  static constexpr i64 kNoDelta = INT64_MIN;
+  bool ends_in_ret_ = false;
+  bool has_taken_exit_ = false;
+  i64 taken_delta_ = 0;  // a taken direct branch's target minus the block's entry EIP
+  std::vector<std::unique_ptr<Xbyak::Label>> cells_;  // emit_exit's remembered next blocks
   std::vector<std::pair<std::unique_ptr<Xbyak::Label>, u32>> exits_;
 };
 

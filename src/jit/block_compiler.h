@@ -17,11 +17,13 @@ using TranslatedFn = u32 (*)(Cpu* cpu);
 // What translated code shares with the tier. `pending`: set by the call-out trampoline when a handler
 // raised; the translated code then returns at once. `current`: the block the code is in (a chain moves it
 // on, and the return value counts in it). `may_chain`: whether this entry may chain at all (the run loop's
-// say). `chains`: how many times one block went straight on into another.
+// say). `dirty`: a handler ran in the current block, so CS, CPL, paging or the fetch latch may have changed.
+// `chains`: how many times one block went straight on into another.
 struct CallOutState {
   std::exception_ptr pending;
   const Block* current = nullptr;
   bool may_chain = false;
+  bool dirty = false;  // a handler ran since the current block began (call_out sets it)
   u64 chains = 0;
 };
 
