@@ -697,11 +697,35 @@ class Emitter : public Xbyak::CodeGenerator {
     L(join);
   }
 
+  // The same for an instruction whose fast path leaves EIP and the cycle count pending (begun with
+  // `pending` = the pending sums before it, nothing flushed): the slow path stores the sums first, as any
+  // call out does, and afterwards takes back the instruction's own length and cost and the earlier sums,
+  // so both paths reach `join` with the same state in memory and the same sums pending (the handler's
+  // extra cycles, a walk's, stay charged).
+  struct Pending {
+    u32 len, cycles;
+  };
+  Pending begin_pending() const { return {pend_len_, pend_cycles_}; }
+  void emit_slow_pending(u32 k, const Insn& i, u32 rest_cycles, bool last, Xbyak::Label& slow, Xbyak::Label& join,
+                         bool keeps_flags, Pending before) {
+    L(slow);
+    const Known kind = known_;
+    pend_len_ = before.len;
+    pend_cycles_ = before.cycles;
+    emit_call(k, i, rest_cycles, last);
+    sub(dword[rbx + L_.eip], before.len + i.len);
+    sub(qword[rbx + L_.cycles], before.cycles + i.cycles);
+    if (keeps_flags) known_ = kind;
+    L(join);
+    pend_len_ = before.len + i.len;
+    pend_cycles_ = before.cycles + i.cycles;
+  }
+
   // MOV r32, m32 and MOV m32, r32/imm32 (emit_translate's fast path, the handler otherwise).
   void emit_memory(u32 k, const Plan& p, const Insn& i, u32 rest_cycles, bool last) {
     const bool store = p.kind != Kind::Load;
     Xbyak::Label slow, join;
-    flush();
+    const Pending before = begin_pending();
     effective_address(i);
     emit_translate(i.seg, store, slow);
     if (p.kind == Kind::Load) {
@@ -713,10 +737,8 @@ class Emitter : public Xbyak::CodeGenerator {
     } else {
       mov(dword[rdx + rax], i.imm);
     }
-    add(dword[rbx + L_.eip], i.len);
-    add(qword[rbx + L_.cycles], i.cycles);
     jmp(join, T_NEAR);
-    emit_slow(k, i, rest_cycles, last, slow, join, true);
+    emit_slow_pending(k, i, rest_cycles, last, slow, join, true, before);
   }
 
   // PUSH r32, POP r32, CALL rel32 and RET [imm16] on a 32-bit stack (SS.B = 1; a 16-bit stack takes the
@@ -727,7 +749,9 @@ class Emitter : public Xbyak::CodeGenerator {
     Xbyak::Label slow, join, beyond_limit;
     const bool push_imm = p.kind == Kind::Push && i.fn != nullptr && p.imm_operand;
     const i32 esp = L_.gpr + 4 * ESP;
-    flush();
+    const bool pending = p.kind == Kind::Push || p.kind == Kind::Pop;  // EIP and cycles left pending
+    const Pending before = begin_pending();
+    if (!pending) flush();
     cmp(byte[rbx + L_.seg0 + i32(SS * sizeof(Segment) + offsetof(Segment, big))], 0);
     je(slow, T_NEAR);
     if (p.kind == Kind::CallRel) {
@@ -752,14 +776,12 @@ class Emitter : public Xbyak::CodeGenerator {
           mov(dword[rdx + rax], ecx);
         }
         mov(dword[rbx + esp], r11d);
-        add(dword[rbx + L_.eip], i.len);
         break;
       case Kind::Pop:
         mov(ecx, dword[rdx + rax]);
         add(r11d, 4);
         mov(dword[rbx + esp], r11d);
         mov(reg32(i.r1), ecx);
-        add(dword[rbx + L_.eip], i.len);
         break;
       case Kind::CallRel:
         mov(dword[rdx + rax], r9d);
@@ -775,6 +797,11 @@ class Emitter : public Xbyak::CodeGenerator {
         mov(dword[rbx + esp], r11d);
         mov(dword[rbx + L_.eip], ecx);
         break;
+    }
+    if (pending) {
+      jmp(join, T_NEAR);
+      emit_slow_pending(k, i, rest_cycles, last, slow, join, true, before);
+      return;
     }
     add(qword[rbx + L_.cycles], i.cycles);
     if (p.kind == Kind::CallRel) {  // the block's last instruction: straight to its exit
@@ -863,7 +890,7 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_alu_memory(u32 k, const Plan& p, const Insn& i, u32 rest_cycles, bool last) {
     const bool reads_only = p.kind == Kind::AluRM || p.m == Mnemonic::CMP || p.m == Mnemonic::TEST;
     Xbyak::Label slow, join;
-    flush();
+    const Pending before = begin_pending();
     effective_address(i);
     emit_translate(i.seg, false, slow, !reads_only);
     if (p.kind == Kind::AluRM) {
@@ -877,11 +904,9 @@ class Emitter : public Xbyak::CodeGenerator {
       else mov(ecx, i.imm);
       if (emit_alu_core(p.m)) mov(dword[r9], edx);
     }
-    add(dword[rbx + L_.eip], i.len);
-    add(qword[rbx + L_.cycles], i.cycles);
     jmp(join, T_NEAR);
     const Known after = known_;
-    emit_slow(k, i, rest_cycles, last, slow, join, false);
+    emit_slow_pending(k, i, rest_cycles, last, slow, join, false, before);
     known_ = after;
   }
 
