@@ -825,10 +825,18 @@ class Emitter : public Xbyak::CodeGenerator {
   // through the helper, the other caller-saved registers.
   void emit_flags_to_edx() {
     using namespace eflags;
+    // LAHF has SF ZF AF PF CF in their EFLAGS positions (and is one cheap instruction where PUSHF is
+    // not); OF comes from SETO.
     auto rebuilt = [&](u32 mask) {
-      pushfq();
-      pop(rdx);
-      and_(edx, mask);
+      if (mask & OF) seto(cl);
+      lahf();
+      movzx(edx, ah);
+      and_(edx, mask & 0xFF);
+      if (mask & OF) {
+        movzx(ecx, cl);
+        shl(ecx, 11);
+        or_(edx, ecx);
+      }
       mov(eax, dword[rbx + L_.eflags]);
       and_(eax, ~Status);
       or_(edx, eax);
