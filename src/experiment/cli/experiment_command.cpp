@@ -15,11 +15,15 @@
 #include <fmt/format.h>
 
 #include "experiment/experiment.h"
+#include "experiment/io_rows.h"
 #include "machine/input_file.h"
 #include "mmu/tlb_profile.h"
 
 #ifndef RING1_EXPERIMENT_IMAGE
 #define RING1_EXPERIMENT_IMAGE ""
+#endif
+#ifndef RING1_IO_IMAGE
+#define RING1_IO_IMAGE ""
 #endif
 #ifndef RING1_PLOT_SCRIPT
 #define RING1_PLOT_SCRIPT ""
@@ -42,6 +46,8 @@ struct ExperimentOptions : CommonOptions {
   std::string configs = "native,pv-shared,pv-separate";
   std::string tlb_geometry;
   std::string pages, batch;
+  std::string io_image = RING1_IO_IMAGE;  // the I/O rows' two-domain guest (io_rows.h); "none": no I/O rows
+  std::string io_rounds = "1000";
 };
 
 struct SweepOptions : CommonOptions {
@@ -158,6 +164,25 @@ void print_errors(const experiment::Result& r) {
                stderr);
 }
 
+// The I/O rows between domains (experiment/io_rows.h), after the suite's table; 0 when done or not asked.
+int io_rows(const ExperimentOptions& o, const ExperimentOptions& checked, const char* argv0) {
+  if (o.io_image.empty() || o.io_image == "none") return 0;
+  std::string error;
+  if (!read_input_file(o.io_image, 64u << 20, error)) {
+    std::fputs(fmt::format("ring1 experiment: --io-image: {}\n", escape_control(error)).c_str(), stderr);
+    return kExitBadInput;
+  }
+  experiment::IoSettings io;
+  io.ring1 = self_path(argv0);
+  io.image = o.io_image;
+  io.tlb_profile = checked.tlb_profile;
+  io.cost_profile = checked.cost_profile;
+  io.max_instructions = checked.max_instructions;
+  io.work_dir = checked.out + "/runs";
+  io.rounds = *parse_small(o.io_rounds, 100000);
+  return experiment::io_rows_step(io, checked.out);
+}
+
 int experiment_command(const ExperimentOptions& o, const char* argv0) {
   const std::string cmd = "experiment";
   std::string error;
@@ -181,6 +206,8 @@ int experiment_command(const ExperimentOptions& o, const char* argv0) {
     if (!b) return fail(cmd, fmt::format("--batch '{}' is not a batch size from 1 to 2048", o.batch));
     cmdline += fmt::format("{}batch={}", cmdline.empty() ? "" : " ", *b);
   }
+  if (!parse_small(o.io_rounds, 100000))
+    return fail(cmd, fmt::format("--io-rounds '{}' is not a count from 1 to 100000", o.io_rounds));
   ExperimentOptions opts = o;
   opts.cmdline = cmdline;
   if (auto bad = check_common(cmd, opts)) return *bad;
@@ -201,6 +228,7 @@ int experiment_command(const ExperimentOptions& o, const char* argv0) {
   if (!write_file(csv, experiment::results_csv(results)) || !write_file(ratios, experiment::ratios_csv(results)))
     return fail(cmd, fmt::format("cannot write the CSV files in '{}'", o.out));
   fmt::print("\n{}\nCSV: {}\nCSV: {}\n", experiment::ratios_table(results), csv, ratios);
+  if (const int rc = io_rows(o, opts, argv0)) return rc;
   if (!plots(cmd, o, {"experiment", csv, ratios, o.out})) return kExitRunFailed;
   if (!o.no_plots && experiment::matplotlib_available())
     fmt::print("plots: {}/ratios.png {}/cycles.png\n", o.out, o.out);
@@ -272,8 +300,13 @@ ExperimentCommands add_experiment_commands(CLI::App& app) {
   c.experiment->add_option("--tlb-geometry", e.tlb_geometry, "What-if TLB geometry for every run (as ring1 run's)");
   c.experiment->add_option("--pages", e.pages, "Page count handed to the guest as pages=N on its command line");
   c.experiment->add_option("--batch", e.batch, "mmu_update batch size handed to the guest as batch=B (1..2048)");
+  c.experiment->add_option("--io-image", e.io_image,
+                           "The two-domain guest of the I/O rows (interdomain round trip, domain switch); 'none': "
+                           "no I/O rows")
+      ->capture_default_str();
+  c.experiment->add_option("--io-rounds", e.io_rounds, "Operations per I/O row run")->capture_default_str();
   c.experiment->footer(
-      "Writes OUT/experiment.csv, OUT/ratios.csv, OUT/ratios.png, OUT/cycles.png and OUT/runs/ (each run's JSON\n"
+      "Writes OUT/experiment.csv, OUT/ratios.csv, OUT/io.csv, OUT/ratios.png, OUT/cycles.png and OUT/runs/ (each run's JSON\n"
       "report and console). Exit status: 0 done; 1 a run failed (its console's last lines are printed); 2 bad input.");
 
   SweepOptions& w = *c.so;
