@@ -1,7 +1,7 @@
 // Booting a guest: the composition root's half that chooses the platform for an image and puts the guest on
 // it. An ELF image with Xen notes (or __xen_guest) boots as a PV kernel under the hypervisor; a multiboot
 // kernel, a raw binary at --load-addr or a ROM at the reset vector boots on the bare PC with its devices.
-// main.cpp parses and checks the options and hands the result here; nothing here reads the command line.
+// cli/run_command.cpp checks the options and hands the result here; nothing here reads the command line.
 #pragma once
 #include <memory>
 #include <optional>
