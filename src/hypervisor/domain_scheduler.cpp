@@ -213,6 +213,10 @@ void DomainScheduler::switch_to(u32 next) {
     ++switches_;
     ++in.account.switches_in;
   }
+  // An idle jump lands in the CPU's ring-0 count when the hypervisor entry's block ends, after this switch:
+  // it is idle time, not the incoming domain's, so its account starts past it.
+  snap_ring_[0] += idle_pending_;
+  idle_pending_ = 0;
   in.state = RunState::Running;
   picked_at_ = cpu_.cycles;
   Hypervisor& hv = *in.hv;
@@ -277,6 +281,7 @@ void DomainScheduler::reschedule() {
     }
     if (*next > cpu_.cycles) {
       idle_cycles_ += *next - cpu_.cycles;
+      idle_pending_ += *next - cpu_.cycles;
       cpu_.cycles = *next;
     }
     run_due_control();

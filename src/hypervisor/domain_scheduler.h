@@ -205,6 +205,7 @@ class DomainScheduler {
   Cycles slice_end_ = ~Cycles(0);
   u64 switches_ = 0;
   Cycles idle_cycles_ = 0;
+  Cycles idle_pending_ = 0;  // idle time not yet in the CPU's ring counts (switch_to)
   // Counter snapshots at the last switch, for the accounts.
   u64 snap_insns_ = 0;
   std::array<Cycles, 4> snap_ring_{};
