@@ -382,6 +382,7 @@ Outcome wire_instruments(Run& r) {
   // The measurement ports (kit/measure.h), on every run: a lab instrument, not a PC device.
   try {
     if (!o.no_measure_ports) r.measure.emplace(*r.m, r.hyp ? &r.hyp->stats() : nullptr);
+    if (r.measure && r.domain_set.scheduler) r.measure->set_domains(r.domain_set.scheduler.get());
   } catch (const std::exception& e) {
     return fail(e.what());
   }
