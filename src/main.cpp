@@ -126,12 +126,12 @@ int main(int argc, char** argv) {
                   "pause, unpause or destroy, \"at CYCLE mem-set|mem-max DOMID MIB\", \"at CYCLE create "
                   "KERNEL[,key=value...]\" (as --domain); results and lifecycle in the report");
   run->add_option("--disk", o.disks,
-                  "PV: a block device served from a host image FILE[,ro] (512-byte sectors; writes go to the file "
-                  "unless ro); repeat for more")
+                  "PV: a block device served from a host image FILE[,ro][,domain=N] (512-byte sectors; writes go to "
+                  "the file unless ro; domain 1 unless domain= says otherwise); repeat for more")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run->add_option("--vif", o.vifs,
-                  "PV: a network device on the run's virtual switch, [mac=XX:XX:XX:XX:XX:XX] (default "
-                  "00:16:3e:00:DOM:INDEX); repeat for more (give IMAGE first: a bare --vif takes no value)")
+                  "PV: a network device on the run's virtual switch, [domain=N][,mac=XX:XX:XX:XX:XX:XX] (default "
+                  "domain 1 and 00:16:3e:00:DOM:INDEX); repeat for more (give IMAGE first: a bare --vif takes no value)")
       ->expected(0, 1)
       ->default_str("default")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

@@ -345,8 +345,6 @@ Outcome boot_guest(Run& r) {
     pvo.vifs = o.vifs;
     pvo.vif_pcap = o.vif_pcap;
     if (r.domain_specs.size() > 1 || creates_domains(r)) {
-      if (!o.disks.empty() || !o.vifs.empty())
-        return fail("--disk and --vif serve one domain; with several --domain they are not supported yet");
       if (!boot_domains(r.sys, r.domain_set, *r.boot_image, *r.kind, r.domain_specs, r.bvt, std::move(r.control), pvo,
                         boot_error))
         return fail(boot_error);
@@ -453,6 +451,7 @@ int finish_run(Run& r) {
   s.hypervisor = hyp;
   if (sched) sched->settle();
   s.domains = sched;
+  s.io = r.sys.io.get();
   s.killed = r.dbg_out.killed;
   s.measure = r.measure ? &*r.measure : nullptr;
   s.config.platform = r.pv ? "pv" : "pc";

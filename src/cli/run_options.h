@@ -50,8 +50,8 @@ struct RunOptions {
   std::vector<std::string> domains;  // --domain KERNEL[,memory=MiB,...]: several PV domains (docs/domains.md)
   std::string bvt;                   // --bvt mcu=CYCLES,allow=CYCLES
   std::string control;               // --control "at CYCLE OP DOMID; ...": domain 0's operations
-  std::vector<std::string> disks;  // --disk FILE[,ro]: block devices (xl's disk lines)
-  std::vector<std::string> vifs;   // --vif [mac=MAC]: network devices on the virtual switch
+  std::vector<std::string> disks;  // --disk FILE[,ro][,domain=N]: block devices (xl's disk lines)
+  std::vector<std::string> vifs;   // --vif [domain=N][,mac=MAC]: network devices on the virtual switch
   std::string vif_pcap;            // --vif-pcap FILE: every switched frame
 };
 

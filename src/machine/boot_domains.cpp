@@ -185,6 +185,19 @@ bool boot_domains(System& sys, DomainSet& set, const BootImage& image, const Ima
   }
   set.built = n;
   for (u32 i = 0; i < sched.count(); ++i) attach_console(set, sched.domain(i));
+  // Every domain's devices, before any of them runs: each vif on the one switch, each served by a back end
+  // of its own over its domain's grants and event channels.
+  std::vector<hv::Hypervisor*> others;
+  for (u32 i = 1; i < sched.count(); ++i) others.push_back(&sched.domain(i));
+  if (!attach_devices(sys, others, o, error)) return false;
+  set.io = sys.io.get();
+  // A destroyed domain's back ends let go of it before its grants and frames go back.
+  if (set.io)
+    sched.set_observer(hv::DomainObserver{nullptr,
+                                          [](void* io, hv::Hypervisor& d) {
+                                            static_cast<hv::IoDevices*>(io)->domain_destroyed(d.domain().id.value);
+                                          },
+                                          set.io});
   sched.set_control(std::move(control));
   sched.set_factory(hv::DomainFactory{&DomainSet::create_domain, &set});
   sched.start();
