@@ -24,10 +24,10 @@ std::string io_report_text(const IoDevices& io) {
     const BlkifStats& b = io.vbd(i).stats();
     const DiskImage& d = io.disk(i);
     out += fmt::format(
-        "    vbd {:<4} xvd{} {}, {} sectors: {} requests ({} reads, {} writes, {} barriers, {} flushes); {} sectors "
+        "    vbd {}/{} xvd{} {}, {} sectors: {} requests ({} reads, {} writes, {} barriers, {} flushes); {} sectors "
         "read, {} written; {} errors\n",
-        i, char('a' + i % 26), d.read_only() ? "ro" : "rw", d.sectors(), b.requests, b.reads, b.writes, b.barriers,
-        b.flushes, b.sectors_read, b.sectors_written, b.errors);
+        io.vbd_domain(i), io.vbd_index(i), char('a' + io.vbd_index(i) % 26), d.read_only() ? "ro" : "rw", d.sectors(),
+        b.requests, b.reads, b.writes, b.barriers, b.flushes, b.sectors_read, b.sectors_written, b.errors);
     out += fmt::format(
         "               {} notifications served, {} sent; at most {} requests per notification; {} broken rings; "
         "{} cycles\n",
@@ -60,11 +60,12 @@ std::string io_report_json(const IoDevices& io) {
     const BlkifStats& b = io.vbd(i).stats();
     const DiskImage& d = io.disk(i);
     vbds += fmt::format(
-        R"({}{{"index":{},"read_only":{},"sectors":{},"requests":{},"reads":{},"writes":{},"barriers":{},"flushes":{},)"
-        R"("sectors_read":{},"sectors_written":{},"errors":{},"notifications_served":{},"notifications_sent":{},)"
-        R"("max_batch":{},"broken_rings":{},"cycles":{}}})",
-        vbds.empty() ? "" : ",", i, d.read_only(), d.sectors(), b.requests, b.reads, b.writes, b.barriers, b.flushes,
-        b.sectors_read, b.sectors_written, b.errors, b.kicks, b.notifications, b.max_batch, b.protocol_errors, b.cycles);
+        R"({}{{"index":{},"domain":{},"devid":{},"read_only":{},"sectors":{},"requests":{},"reads":{},"writes":{},)"
+        R"("barriers":{},"flushes":{},"sectors_read":{},"sectors_written":{},"errors":{},"notifications_served":{},)"
+        R"("notifications_sent":{},"max_batch":{},"broken_rings":{},"cycles":{}}})",
+        vbds.empty() ? "" : ",", i, io.vbd_domain(i), io.vbd_index(i), d.read_only(), d.sectors(), b.requests, b.reads,
+        b.writes, b.barriers, b.flushes, b.sectors_read, b.sectors_written, b.errors, b.kicks, b.notifications,
+        b.max_batch, b.protocol_errors, b.cycles);
   }
   for (u32 i = 0; i < io.nr_vifs(); ++i) {
     const NetifStats& n = io.vif(i).stats();

@@ -1,6 +1,6 @@
 // The devices' section of the run's report (text and JSON): what each back end of the run served, from its
-// own counters (BlkifStats, NetifStats) - the I/O requests the issue asks the report to count. A vbd's line
-// gives its requests by operation, sectors moved, errors, the notifications it served and sent, the most
+// own counters (BlkifStats, NetifStats) - the I/O requests the issue asks the report to count, each device
+// under its front end's domain. A vbd's line (DOMAIN/NUMBER, its xvd name) gives its requests by operation, sectors moved, errors, the notifications it served and sent, the most
 // requests one notification carried, broken rings, and the cycles its work cost (charged to the modelled
 // clock as domain 0's, in ring 0). With vifs, the virtual switch's totals follow, then each vif as
 // DOMAIN/NUMBER with its MAC, whether it is still connected, frames each way, drops and errors, the same

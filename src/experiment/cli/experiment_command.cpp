@@ -15,12 +15,16 @@
 #include <fmt/format.h>
 
 #include "experiment/experiment.h"
+#include "experiment/io_batching.h"
 #include "experiment/io_rows.h"
 #include "machine/input_file.h"
 #include "mmu/tlb_profile.h"
 
 #ifndef RING1_EXPERIMENT_IMAGE
 #define RING1_EXPERIMENT_IMAGE ""
+#endif
+#ifndef RING1_DISK_IMAGE
+#define RING1_DISK_IMAGE ""
 #endif
 #ifndef RING1_IO_IMAGE
 #define RING1_IO_IMAGE ""
@@ -46,6 +50,8 @@ struct ExperimentOptions : CommonOptions {
   std::string configs = "native,pv-shared,pv-separate";
   std::string tlb_geometry;
   std::string pages, batch;
+  std::string batching_image = RING1_DISK_IMAGE;  // the I/O row "requests per notification" (io_batching.h)
+  bool no_batching = false;
   std::string io_image = RING1_IO_IMAGE;  // the I/O rows' two-domain guest (io_rows.h); "none": no I/O rows
   std::string io_rounds = "1000";
 };
@@ -229,6 +235,16 @@ int experiment_command(const ExperimentOptions& o, const char* argv0) {
     return fail(cmd, fmt::format("cannot write the CSV files in '{}'", o.out));
   fmt::print("\n{}\nCSV: {}\nCSV: {}\n", experiment::ratios_table(results), csv, ratios);
   if (const int rc = io_rows(o, opts, argv0)) return rc;
+  if (!o.no_batching && !o.batching_image.empty()) {
+    std::vector<experiment::BatchingRow> rows;
+    if (!experiment::run_batching(s, o.batching_image, *configs, rows, error)) {
+      std::fputs(fmt::format("ring1 experiment: {}\n", escape_control(error)).c_str(), stderr);
+      return kExitRunFailed;
+    }
+    const std::string io = o.out + "/io-batching.csv";
+    if (!rows.empty() && !write_file(io, experiment::batching_csv(rows))) return fail(cmd, fmt::format("cannot write '{}'", io));
+    if (!rows.empty()) fmt::print("\n{}CSV: {}\n", experiment::batching_table(rows), io);
+  }
   if (!plots(cmd, o, {"experiment", csv, ratios, o.out})) return kExitRunFailed;
   if (!o.no_plots && experiment::matplotlib_available())
     fmt::print("plots: {}/ratios.png {}/cycles.png\n", o.out, o.out);
@@ -300,14 +316,19 @@ ExperimentCommands add_experiment_commands(CLI::App& app) {
   c.experiment->add_option("--tlb-geometry", e.tlb_geometry, "What-if TLB geometry for every run (as ring1 run's)");
   c.experiment->add_option("--pages", e.pages, "Page count handed to the guest as pages=N on its command line");
   c.experiment->add_option("--batch", e.batch, "mmu_update batch size handed to the guest as batch=B (1..2048)");
+  c.experiment->add_option("--batching-image", e.batching_image,
+                           "The disk example whose runs give the I/O row 'requests per notification' (PV configurations)")
+      ->capture_default_str();
+  c.experiment->add_flag("--no-batching", e.no_batching, "Leave out the I/O row 'requests per notification'");
   c.experiment->add_option("--io-image", e.io_image,
                            "The two-domain guest of the I/O rows (interdomain round trip, domain switch); 'none': "
                            "no I/O rows")
       ->capture_default_str();
   c.experiment->add_option("--io-rounds", e.io_rounds, "Operations per I/O row run")->capture_default_str();
   c.experiment->footer(
-      "Writes OUT/experiment.csv, OUT/ratios.csv, OUT/io.csv, OUT/ratios.png, OUT/cycles.png and OUT/runs/ (each run's JSON\n"
-      "report and console). Exit status: 0 done; 1 a run failed (its console's last lines are printed); 2 bad input.");
+      "Writes OUT/experiment.csv, OUT/ratios.csv, OUT/ratios.png, OUT/cycles.png, OUT/io-batching.csv, OUT/io.csv and\n"
+      "OUT/runs/ (each run's JSON report and console). Exit status: 0 done; 1 a run failed (its console's last lines\n"
+      "are printed); 2 bad input.");
 
   SweepOptions& w = *c.so;
   c.sweep = app.add_subcommand(
