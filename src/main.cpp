@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
                   "(default mcu=1000,allow=50000)");
   run->add_option("--control", o.control,
                   "Several domains: domain 0's operations at modelled cycles, \"at CYCLE OP DOMID; ...\" with OP "
-                  "pause, unpause or destroy (results in the report)");
+                  "pause, unpause or destroy, \"at CYCLE mem-set|mem-max DOMID MIB\", \"at CYCLE create "
+                  "KERNEL[,key=value...]\" (as --domain); results and lifecycle in the report");
   run->add_option("--disk", o.disks,
                   "PV: a block device served from a host image FILE[,ro][,domain=N] (512-byte sectors; writes go to "
                   "the file unless ro; domain 1 unless domain= says otherwise); repeat for more")

@@ -95,6 +95,13 @@ struct Run {
   }
 };
 
+// Whether domain 0 builds domains while the run goes on (a create step in --control).
+bool creates_domains(const Run& r) {
+  for (const hv::ControlEvent& e : r.control)
+    if (e.op == hv::ControlEvent::Op::Create) return true;
+  return false;
+}
+
 // --domain, --bvt and --control. With --domain, the first kernel takes IMAGE's place (and every check IMAGE
 // gets); the others are built after it (machine/boot_domains.h).
 Outcome read_domains(Run& r) {
@@ -126,12 +133,15 @@ Outcome read_domains(Run& r) {
     r.bvt = *c;
   }
   if (!o.control.empty()) {
-    if (r.domain_specs.size() < 2)
-      return fail("--control applies to several domains (--domain given twice or more)");
     std::string error;
     auto c = hv::parse_control_timeline(o.control, error);
     if (!c) return fail(error);
     r.control = std::move(*c);
+    // One --domain and a create step is a run of several domains too: the first runs alone until then.
+    if (r.domain_specs.empty() || (r.domain_specs.size() < 2 && !creates_domains(r)))
+      return fail("--control applies to several domains (--domain given twice or more, or a create step)");
+    if (o.gdb_port || o.trace.find("hypercall") != std::string::npos)
+      return fail("--gdb and --trace hypercall follow one domain; with several domains they are not available");
   }
   return kGoOn;
 }
@@ -334,7 +344,7 @@ Outcome boot_guest(Run& r) {
     pvo.disks = o.disks;
     pvo.vifs = o.vifs;
     pvo.vif_pcap = o.vif_pcap;
-    if (r.domain_specs.size() > 1) {
+    if (r.domain_specs.size() > 1 || creates_domains(r)) {
       if (!boot_domains(r.sys, r.domain_set, *r.boot_image, *r.kind, r.domain_specs, r.bvt, std::move(r.control), pvo,
                         boot_error))
         return fail(boot_error);
@@ -370,6 +380,7 @@ Outcome wire_instruments(Run& r) {
   // The measurement ports (kit/measure.h), on every run: a lab instrument, not a PC device.
   try {
     if (!o.no_measure_ports) r.measure.emplace(*r.m, r.hyp ? &r.hyp->stats() : nullptr);
+    if (r.measure && r.domain_set.scheduler) r.measure->set_domains(r.domain_set.scheduler.get());
   } catch (const std::exception& e) {
     return fail(e.what());
   }

@@ -370,4 +370,10 @@ bool run_plot_script(const std::string& script, const std::vector<std::string>& 
   return true;
 }
 
+int run_child(const std::vector<std::string>& args, const std::string& log, std::string& error) {
+  return spawn_and_wait(args, log, error);
+}
+std::string read_file_text(const std::string& path) { return read_text(path); }
+std::string last_lines(const std::string& text, std::size_t n) { return tail_lines(text, n); }
+
 }  // namespace ring1::experiment

@@ -87,4 +87,10 @@ std::string sweep_csv(const std::vector<Result>& results, const std::vector<u32>
 bool matplotlib_available();
 bool run_plot_script(const std::string& script, const std::vector<std::string>& args, std::string& error);
 
+// For rows that run their own child commands (io_rows.h): runs `args` with stdout and stderr into `log`; the
+// exit status, or -1 with `error`. The text of a file, and the last `n` lines of a text as one line.
+int run_child(const std::vector<std::string>& args, const std::string& log, std::string& error);
+std::string read_file_text(const std::string& path);
+std::string last_lines(const std::string& text, std::size_t n);
+
 }  // namespace ring1::experiment

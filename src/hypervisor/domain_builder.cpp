@@ -289,7 +289,7 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   xen::StartInfo si;
   if (failed(write_start_and_shared_info(hv, mem, l, nr_pages, shared_mfn, cfg.cmdline, cfg.name, si))) return std::nullopt;
 
-  hv.enter_guest(l2_mfn * kPage, k.entry, l.stack + kPage, l.start_info);
+  if (cfg.enter) hv.enter_guest(l2_mfn * kPage, k.entry, l.stack + kPage, l.start_info);
 
   PvBoot b;
   b.guest = guest;
@@ -305,6 +305,7 @@ std::optional<PvBoot> build_pv_domain(Hypervisor& hv, std::span<const u8> image,
   b.shared_info = shared_mfn * kPage;
   b.console_mfn = si.console.domU.mfn;
   b.store_mfn = si.store_mfn;
+  b.cr3 = l2_mfn * kPage;
   return b;
 }
 

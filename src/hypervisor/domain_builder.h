@@ -22,6 +22,9 @@ struct PvBootConfig {
   // frame. 0: from kFirstDomainFrame up to the frame below the hypervisor's, which is the shared-info frame.
   u32 first_mfn = 0, end_mfn = 0, shared_mfn = 0;
   std::string name;  // the domain's name in the store (/local/domain/<id>/name); empty: "domain-<id>"
+  // Leave the CPU at the kernel's entry (Hypervisor::enter_guest). False while other domains run: the new
+  // vCPU's start state is only returned (PvBoot: cr3, entry, stack_top, start_info) for the scheduler.
+  bool enter = true;
 };
 
 // What the builder made, for the report and for tests.
@@ -39,6 +42,7 @@ struct PvBoot {
   u32 shared_info = 0;      // machine address
   u32 console_mfn = 0;
   u32 store_mfn = 0;        // the xenstore page (start_info.store_mfn)
+  u32 cr3 = 0;              // the initial page directory's machine address
 };
 
 // The first machine frame the builder gives a domain: the first megabyte stays unused, as a PC's would.

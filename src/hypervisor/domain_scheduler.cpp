@@ -31,6 +31,7 @@ DomainScheduler::DomainScheduler(Hypervisor& first, BvtConfig cfg, BvtParams fir
   doms_.push_back(std::move(s));
   first.scheduler_ = this;
   save(doms_[0]);  // its start state (ring 1 at the kernel's entry), before the next domain is built
+  note(first, "created");
 }
 
 Hypervisor& DomainScheduler::create(BvtParams params) {
@@ -48,6 +49,7 @@ Hypervisor& DomainScheduler::create(BvtParams params) {
 void DomainScheduler::added(Hypervisor& dom) {
   Slot* s = slot_of(dom);
   save(*s);
+  note(dom, "created");
   if (observer_.created) observer_.created(observer_.context, dom);
 }
 
@@ -83,13 +85,7 @@ Hypervisor* DomainScheduler::find(u16 id) {
 
 void DomainScheduler::start() {
   cpu_.event_hook = {&DomainScheduler::on_timer, this};
-  // Interdomain channels: each domain's table finds the others' through this list.
-  const EventDirectory dir{[](void* self, u16 id) -> EventChannels* {
-                             Hypervisor* h = static_cast<DomainScheduler*>(self)->find(id);
-                             return h ? &h->events() : nullptr;
-                           },
-                           this};
-  for (Slot& s : doms_) s.hv->events().set_directory(dir);
+  for (Slot& s : doms_) s.hv->events().set_directory(directory());
   const std::optional<Bvt::Pick> p = bvt_.pick(cpu_.cycles);
   cur_ = p ? p->domain : 0;
   restore(doms_[cur_]);
@@ -105,6 +101,17 @@ void DomainScheduler::start() {
   snap_flushes_ = 0;
   for (u64 f : m.flushes) snap_flushes_ += f;
   rearm();
+}
+
+EventDirectory DomainScheduler::directory() {
+  // Interdomain channels: each domain's table finds the others' through this list; a destroyed domain's
+  // table is not found (a bind to it is refused as to a domain that does not exist).
+  return EventDirectory{[](void* self, u16 id) -> EventChannels* {
+                          auto* sched = static_cast<DomainScheduler*>(self);
+                          Hypervisor* h = sched->find(id);
+                          return h && !sched->slot_of(*h)->destroyed ? &h->events() : nullptr;
+                        },
+                        this};
 }
 
 // ---- accounting ----
@@ -207,6 +214,10 @@ void DomainScheduler::switch_to(u32 next) {
     ++switches_;
     ++in.account.switches_in;
   }
+  // An idle jump lands in the CPU's ring-0 count when the hypervisor entry's block ends, after this switch:
+  // it is idle time, not the incoming domain's, so its account starts past it.
+  snap_ring_[0] += idle_pending_;
+  idle_pending_ = 0;
   in.state = RunState::Running;
   picked_at_ = cpu_.cycles;
   Hypervisor& hv = *in.hv;
@@ -235,10 +246,12 @@ void DomainScheduler::reschedule() {
       u32 idx = 0;
       while (doms_[idx].bvt != p->domain) ++idx;
       switch_to(idx);
+      reap();  // a destroyed domain that just left the CPU gives its resources back
       slice_end_ = saturating_add(cpu_.cycles, p->slice);
       rearm();
       return;
     }
+    reap();  // the CPU idles (in the hypervisor's own address space if the last domain was destroyed)
     // Nobody can run: the CPU idles, the clock jumping to the next timer deadline of a blocked domain.
     bool any_alive = false;
     std::optional<Cycles> next;
@@ -269,6 +282,7 @@ void DomainScheduler::reschedule() {
     }
     if (*next > cpu_.cycles) {
       idle_cycles_ += *next - cpu_.cycles;
+      idle_pending_ += *next - cpu_.cycles;
       cpu_.cycles = *next;
     }
     run_due_control();
@@ -282,31 +296,6 @@ void DomainScheduler::after_entry(Hypervisor& hv) {
 }
 
 // ---- time ----
-
-const char* control_op_name(ControlEvent::Op op) {
-  switch (op) {
-    case ControlEvent::Op::Pause: return "pause";
-    case ControlEvent::Op::Unpause: return "unpause";
-    case ControlEvent::Op::Destroy: return "destroy";
-  }
-  return "?";
-}
-
-std::optional<Cycles> DomainScheduler::next_control() const {
-  if (control_next_ >= control_.size()) return std::nullopt;
-  return control_[control_next_].at;
-}
-
-void DomainScheduler::run_due_control() {
-  while (control_next_ < control_.size() && control_[control_next_].at <= cpu_.cycles) {
-    ControlEvent& e = control_[control_next_++];
-    switch (e.op) {
-      case ControlEvent::Op::Pause: e.result = pause(e.dom); break;
-      case ControlEvent::Op::Unpause: e.result = unpause(e.dom); break;
-      case ControlEvent::Op::Destroy: e.result = destroy(e.dom); break;
-    }
-  }
-}
 
 void DomainScheduler::on_timer(void* self, Cycles) {
   auto* s = static_cast<DomainScheduler*>(self);
@@ -350,6 +339,7 @@ void DomainScheduler::rearm() {
 void DomainScheduler::wake(Slot& s) {
   if (s.state != RunState::Blocked) return;
   s.hv->timers_.poll_timeout.reset();
+  s.hv->polling_ = false;
   // The time it waited (whoever ran meanwhile).
   s.account.blocked_cycles += cpu_.cycles - s.since;
   s.hv->stats_.blocked_cycles += cpu_.cycles - s.since;
@@ -389,67 +379,10 @@ void DomainScheduler::ended(Hypervisor& hv) {
   if (!s || s->state == RunState::Dead) return;
   const bool running = started_ && s == &doms_[cur_] && s->state == RunState::Running;
   s->state = RunState::Dead;
+  if (!s->destroyed) note(hv, hv.state() == DomainState::Crashed ? "crashed" : "ended");
   if (running) hv.reschedule = true;  // reschedule() takes it out of BVT and switches away
   else bvt_.remove(s->bvt);
   if (!started_) cpu_.request_stop(StopReason::Requested);
-}
-
-// ---- control operations ----
-
-i32 DomainScheduler::pause(u16 id) {
-  Hypervisor* hv = find(id);
-  if (!hv) return -xen::err::kESRCH;
-  Slot& s = *slot_of(*hv);
-  if (s.state == RunState::Dead) return -xen::err::kESRCH;
-  if (s.state == RunState::Paused) return 0;  // Xen counts pauses; ring1's control side pauses once
-  s.paused_while_blocked = s.state == RunState::Blocked;
-  if (s.paused_while_blocked) s.account.blocked_cycles += cpu_.cycles - s.since;
-  const bool current = &s == &doms_[cur_] && s.state == RunState::Running;
-  s.state = RunState::Paused;
-  s.since = cpu_.cycles;
-  if (current) {
-    hv->reschedule = true;
-    cpu_.interrupt_requested();
-  } else {
-    bvt_.sleep(s.bvt, cpu_.cycles);
-  }
-  rearm();
-  return 0;
-}
-
-i32 DomainScheduler::unpause(u16 id) {
-  Hypervisor* hv = find(id);
-  if (!hv) return -xen::err::kESRCH;
-  Slot& s = *slot_of(*hv);
-  if (s.state == RunState::Dead) return -xen::err::kESRCH;
-  if (s.state != RunState::Paused) return 0;
-  s.account.paused_cycles += cpu_.cycles - s.since;
-  // Back in the run queue when BVT says; a domain paused in a block goes on waiting unless an event came.
-  s.state = RunState::Blocked;
-  s.since = cpu_.cycles;
-  if (!s.paused_while_blocked || (hv->events().shared_info() && hv->events().upcall_pending())) wake(s);
-  rearm();
-  return 0;
-}
-
-i32 DomainScheduler::destroy(u16 id) {
-  Hypervisor* hv = find(id);
-  if (!hv) return -xen::err::kESRCH;
-  Slot& s = *slot_of(*hv);
-  if (s.state == RunState::Dead) return -xen::err::kESRCH;
-  if (hv->state_ == DomainState::Running) {
-    hv->state_ = DomainState::Shutdown;
-    hv->shutdown_reason_ = xen::kShutdownPoweroff;
-    hv->crash_message_ = "destroyed by the control domain";
-  }
-  s.destroyed = true;
-  hv->events().close_all();  // its peers' ends go back to unbound, as Xen's evtchn_destroy leaves them
-  hv->drain_console_ring();
-  if (observer_.destroyed) observer_.destroyed(observer_.context, *hv);
-  const bool current = &s == &doms_[cur_];
-  ended(*hv);
-  if (current) cpu_.interrupt_requested();
-  return 0;
 }
 
 }  // namespace ring1::hv

@@ -115,21 +115,54 @@ std::optional<std::vector<ControlEvent>> parse_control_timeline(const std::strin
     }
     if (words.empty()) continue;
     ControlEvent e;
-    const auto at = words.size() == 4 && words[0] == "at" ? parse_count(words[1], ~u64(0)) : std::nullopt;
-    const auto dom = words.size() == 4 ? parse_count(words[3], 0x7FEF) : std::nullopt;
-    if (!at || !dom) {
-      error = fmt::format("--control: '{}' is not \"at CYCLE OP DOMID\" (OP: pause, unpause, destroy)", item);
-      return std::nullopt;
-    }
-    if (words[2] == "pause") e.op = ControlEvent::Op::Pause;
-    else if (words[2] == "unpause") e.op = ControlEvent::Op::Unpause;
-    else if (words[2] == "destroy") e.op = ControlEvent::Op::Destroy;
-    else {
-      error = fmt::format("--control: unknown operation '{}' (pause, unpause, destroy)", words[2]);
+    constexpr const char* kForms =
+        "\"at CYCLE OP DOMID\" (pause, unpause, destroy), \"at CYCLE mem-set|mem-max DOMID MIB\" or \"at CYCLE "
+        "create KERNEL[,key=value...]\"";
+    const auto at = words.size() >= 3 && words[0] == "at" ? parse_count(words[1], ~u64(0)) : std::nullopt;
+    if (!at) {
+      error = fmt::format("--control: '{}' is not {}", item, kForms);
       return std::nullopt;
     }
     e.at = *at;
-    e.dom = static_cast<u16>(*dom);
+    const std::string& op = words[2];
+    if (op == "create") {
+      // The rest of the item, spaces included (a cmdline= may hold them), is a --domain argument.
+      const std::size_t kw = item.find("create");
+      std::size_t from_spec = kw + 6;
+      while (from_spec < item.size() && item[from_spec] == ' ') ++from_spec;
+      std::size_t to = item.size();
+      while (to > from_spec && item[to - 1] == ' ') --to;
+      e.op = ControlEvent::Op::Create;
+      e.spec = item.substr(from_spec, to - from_spec);
+      std::string why;
+      if (e.spec.empty() || !parse_domain_spec(e.spec, why)) {
+        error = fmt::format("--control: '{}': {}", item, e.spec.empty() ? "create needs a KERNEL" : why);
+        return std::nullopt;
+      }
+    } else {
+      const bool mem = op == "mem-set" || op == "mem-max";
+      const auto dom = words.size() == (mem ? 5u : 4u) ? parse_count(words[3], 0x7FEF) : std::nullopt;
+      if (!dom) {
+        error = fmt::format("--control: '{}' is not {}", item, kForms);
+        return std::nullopt;
+      }
+      e.dom = static_cast<u16>(*dom);
+      if (op == "pause") e.op = ControlEvent::Op::Pause;
+      else if (op == "unpause") e.op = ControlEvent::Op::Unpause;
+      else if (op == "destroy") e.op = ControlEvent::Op::Destroy;
+      else if (mem) {
+        e.op = op == "mem-set" ? ControlEvent::Op::MemSet : ControlEvent::Op::MemMax;
+        const auto mib = parse_count(words[4], 4095);
+        if (!mib || *mib == 0) {
+          error = fmt::format("--control: '{}': {} MiB is not a size from 1 to 4095", item, words[4]);
+          return std::nullopt;
+        }
+        e.mib = static_cast<u32>(*mib);
+      } else {
+        error = fmt::format("--control: unknown operation '{}' (create, pause, unpause, destroy, mem-set, mem-max)", op);
+        return std::nullopt;
+      }
+    }
     if (!out.empty() && e.at < out.back().at) {
       error = fmt::format("--control: '{}' comes before the step ahead of it (steps go in cycle order)", item);
       return std::nullopt;

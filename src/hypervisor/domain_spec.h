@@ -25,8 +25,9 @@ std::optional<DomainSpec> parse_domain_spec(const std::string& text, std::string
 // `--bvt mcu=CYCLES,allow=CYCLES`: the scheduler's minimum charging unit and context-switch allowance.
 std::optional<BvtConfig> parse_bvt_config(const std::string& text, std::string& error);
 
-// `--control "at CYCLE OP DOMID; ..."`: domain 0's operations (pause, unpause, destroy) at modelled cycles,
-// in nondecreasing order of CYCLE.
+// `--control "STEP; ..."`: domain 0's operations at modelled cycles, in nondecreasing order of CYCLE:
+// "at CYCLE pause|unpause|destroy DOMID", "at CYCLE mem-set|mem-max DOMID MIB", "at CYCLE create SPEC" (SPEC
+// a --domain argument, the rest of the step).
 std::optional<std::vector<ControlEvent>> parse_control_timeline(const std::string& text, std::string& error);
 
 }  // namespace ring1::hv

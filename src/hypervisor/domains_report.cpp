@@ -78,10 +78,20 @@ std::string domains_report_text(const DomainScheduler& s) {
     const FrameTable::Totals ft = hv.frames().totals(hv.domain().id);
     out += fmt::format("\n      memory: reservation {} of {} pages; frame table: {} frames owned, {} allocated\n",
                        hv.domain().tot_pages, hv.domain().max_pages, ft.owned, ft.allocated);
+    std::string life;
+    for (const LifecycleEvent& e : s.lifecycle())
+      if (e.dom == hv.domain().id.value) life += fmt::format("{}{} at {}", life.empty() ? "" : "; ", e.what, e.at);
+    if (!life.empty()) out += fmt::format("      lifecycle: {}\n", life);
   }
-  for (const ControlEvent& e : s.control())
-    out += fmt::format("    control: at {} {} d{}: {}\n", e.at, control_op_name(e.op), e.dom,
-                       !e.result ? "not reached" : *e.result == 0 ? "done" : fmt::format("error {}", *e.result));
+  for (const ControlEvent& e : s.control()) {
+    std::string what = e.op == ControlEvent::Op::Create && !(e.result && *e.result > 0)
+                           ? fmt::format("create {}", e.spec)
+                           : fmt::format("{} d{}", control_op_name(e.op), e.dom);
+    if (e.op == ControlEvent::Op::Create && e.result && *e.result > 0) what += fmt::format(" ({})", e.spec);
+    if (e.op == ControlEvent::Op::MemSet || e.op == ControlEvent::Op::MemMax) what += fmt::format(" {} MiB", e.mib);
+    out += fmt::format("    control: at {} {}: {}\n", e.at, what,
+                       !e.result ? "not reached" : *e.result >= 0 ? "done" : fmt::format("error {}", *e.result));
+  }
   return out;
 }
 
@@ -107,11 +117,20 @@ std::string domains_report_json(const DomainScheduler& s) {
         a.blocked_cycles, a.paused_cycles, hv.domain().tot_pages, hv.domain().max_pages, ft.owned, ft.allocated);
   }
   std::string control;
-  for (const ControlEvent& e : s.control())
-    control += fmt::format(R"({}{{"at":{},"op":"{}","domain":{},"result":{}}})", control.empty() ? "" : ",", e.at,
-                           control_op_name(e.op), e.dom, e.result ? std::to_string(*e.result) : "null");
-  return fmt::format(R"({{"switches":{},"idle_cycles":{},"bvt":{{"mcu":{},"allow":{}}},"list":[{}],"control":[{}]}})",
-                     s.switches(), s.idle_cycles(), b.mcu, b.ctx_allow, list, control);
+  for (const ControlEvent& e : s.control()) {
+    std::string extra;
+    if (e.op == ControlEvent::Op::Create) extra = fmt::format(R"(,"spec":{})", json_string(e.spec));
+    if (e.op == ControlEvent::Op::MemSet || e.op == ControlEvent::Op::MemMax) extra = fmt::format(R"(,"mib":{})", e.mib);
+    control += fmt::format(R"({}{{"at":{},"op":"{}","domain":{},"result":{}{}}})", control.empty() ? "" : ",", e.at,
+                           control_op_name(e.op), e.dom, e.result ? std::to_string(*e.result) : "null", extra);
+  }
+  std::string life;
+  for (const LifecycleEvent& e : s.lifecycle())
+    life += fmt::format(R"({}{{"at":{},"domain":{},"event":{}}})", life.empty() ? "" : ",", e.at, e.dom,
+                        json_string(e.what));
+  return fmt::format(
+      R"({{"switches":{},"idle_cycles":{},"bvt":{{"mcu":{},"allow":{}}},"list":[{}],"control":[{}],"lifecycle":[{}]}})",
+      s.switches(), s.idle_cycles(), b.mcu, b.ctx_allow, list, control, life);
 }
 
 }  // namespace ring1::hv

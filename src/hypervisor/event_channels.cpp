@@ -107,6 +107,7 @@ void EventChannels::set_pending(u32 port) {
   }
   if (test_and_set_bit(kPendingAt, port)) return;
   c.delivered = false;
+  if (pending_hook_) pending_hook_(pending_ctx_, port);
   if (masked) return;
   if (test_and_set_bit(kPendingSelAt, port / 32)) return;
   u8 was;

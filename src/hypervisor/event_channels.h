@@ -58,6 +58,12 @@ class EventChannels {
     kick_ = kick;
     kick_ctx_ = context;
   }
+  // Called whenever a port's pending bit goes from 0 to 1, masked or not: a vCPU in SCHEDOP_poll on that
+  // port wakes then (Xen's evtchn_set_pending -> evtchn_check_pollers), though no upcall may follow.
+  void set_pending_hook(void (*hook)(void*, u32 port), void* context) {
+    pending_hook_ = hook;
+    pending_ctx_ = context;
+  }
 
   // ---- EVTCHNOP_* (each returns a port >= 0, 0, or -errno as Xen does) ----
   i32 alloc_unbound(u16 dom, u16 remote_dom);
@@ -149,6 +155,8 @@ class EventChannels {
   u64 virqs_lost_ = 0;
   void (*kick_)(void*) = nullptr;
   void* kick_ctx_ = nullptr;
+  void (*pending_hook_)(void*, u32) = nullptr;
+  void* pending_ctx_ = nullptr;
   EventDirectory directory_;
 };
 

@@ -126,6 +126,16 @@ i16 GrantAccess::release(DomainId mapper, u32 handle) {
   return xen::kGntstOkay;
 }
 
+u32 GrantAccess::release_all() {
+  u32 n = 0;
+  for (u32 h = 0; h < tracks_.size(); ++h)
+    if (tracks_[h].used) {
+      drop(h);
+      ++n;
+    }
+  return n;
+}
+
 bool GrantAccess::locate_pte(const Domain& mapper, u64 host_addr, bool contains_pte, Mfn& table, u32& slot) const {
   if (contains_pte) {
     // The machine address of an entry in one of the mapper's own page tables (create_grant_pte_mapping).

@@ -57,6 +57,10 @@ class GrantAccess {
   Access acquire(DomainId mapper, DomainId granter, u32 ref, bool readonly);
   // Gives back a mapping that has no page-table entry (or whose entry is already gone).
   i16 release(DomainId mapper, u32 handle);
+  // Domain teardown (Xen's gnttab_release_mappings): every mapping held through this table goes, its frame
+  // references and busy bits with it; the page-table entries of host mappings go with the mapper's tables
+  // (FrameTable::relinquish). Returns how many there were.
+  u32 release_all();
 
   // ---- GNTTABOP_map_grant_ref / unmap_grant_ref for a PV domain ----
   // Fills op.status, op.handle and op.dev_bus_addr. A GNTMAP_host_map entry goes at op.host_addr, a virtual

@@ -276,6 +276,7 @@ class Hypervisor {
   static bool irq_pending(void* self);
   static u8 irq_acknowledge(void* self);
   static void on_kick(void* self);
+  static void on_port_pending(void* self, u32 port);
   static void on_console_notify(void* self);
   static void on_store_notify(void* self);
   static void on_store_reply(void* self);
@@ -324,6 +325,10 @@ class Hypervisor {
   VirtualTime time_;
   VcpuTimers timers_;
   bool kicked_ = false;
+  // SCHEDOP_poll under the scheduler: the ports the sleeping vCPU waits on (Xen's poll_mask/poll_evtchn).
+  std::array<u32, xen::kSchedPollMaxPorts> poll_ports_{};
+  u32 poll_n_ = 0;
+  bool polling_ = false;
   DomainScheduler* scheduler_ = nullptr;
   u64 last_wake_ns_ = 0;  // evtchn_upcall_pending went from 0 to 1 (wakes a blocked or polling vCPU)
 };

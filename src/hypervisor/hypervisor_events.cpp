@@ -17,6 +17,7 @@ void Hypervisor::attach_shared_info(u32 ma) {
   vcpu_.vcpu_info = ma;
   events_.attach(ma);
   events_.set_kick(&Hypervisor::on_kick, this);
+  events_.set_pending_hook(&Hypervisor::on_port_pending, this);
   Cpu& c = cpu();
   c.event_hook = {&Hypervisor::on_timer, this};
   c.interrupt_controller = {&Hypervisor::irq_pending, &Hypervisor::irq_acknowledge, this};
@@ -83,6 +84,20 @@ void Hypervisor::on_kick(void* self) {
   hv->kicked_ = true;
   if (hv->scheduler_) hv->scheduler_->kicked(*hv);  // wakes it if it was blocked
   hv->cpu().interrupt_requested();  // taken only where EFLAGS.IF is set: in the guest, never in the stubs
+}
+
+void Hypervisor::on_port_pending(void* self, u32 port) {
+  auto* hv = static_cast<Hypervisor*>(self);
+  if (!hv->polling_) return;
+  for (u32 i = 0; i < hv->poll_n_; ++i)
+    if (hv->poll_ports_[i] == port) {
+      // One of the ports it polls: it wakes now, at this cycle, whatever the port's mask or the upcall
+      // mask (a poller usually has events masked and so gets no upcall, and no kick, to wake it).
+      hv->polling_ = false;
+      hv->kicked_ = true;
+      if (hv->scheduler_) hv->scheduler_->kicked(*hv);
+      return;
+    }
 }
 
 // ---- the console's event channel ----
@@ -236,6 +251,9 @@ bool Hypervisor::poll(const u32* ports, u32 n, u64 timeout_ns) {
     if (any_pending() || (timeout_ns && now_ns() >= timeout_ns)) return true;
     if (timeout_ns) timers_.poll_timeout = timeout_ns;
     ++stats_.blocks;
+    for (u32 i = 0; i < n; ++i) poll_ports_[i] = ports[i];
+    poll_n_ = n;
+    polling_ = true;
     scheduler_->block(*this);
     return true;
   }

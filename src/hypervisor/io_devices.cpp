@@ -189,4 +189,14 @@ void IoDevices::shutdown() {
   sw_.pcap().close();
 }
 
+void IoDevices::domain_destroyed(u16 dom) {
+  for (Vif& v : vifs_)
+    if (v.config.domain == dom) v.back->disconnect();
+  for (Vbd& v : vbds_)
+    if (v.dom == dom) {
+      v.back->disconnect();
+      v.disk->close();
+    }
+}
+
 }  // namespace ring1::hv

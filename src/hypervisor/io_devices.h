@@ -79,6 +79,10 @@ class IoDevices {
   i32 connect_vif(u32 index, u32 tx_ref, u32 rx_ref, u32 port);
   // End of the run: every back end disconnected, every disk flushed and closed, the pcap file closed.
   void shutdown();
+  // Domain `dom` is destroyed (domain 0's control side): its back ends disconnect and its disks are flushed
+  // and closed, before its grants and frames go back, as Xen's back ends let go of a front end whose domain
+  // is gone.
+  void domain_destroyed(u16 dom);
 
   u32 nr_vbds() const { return u32(vbds_.size()); }
   u32 nr_vifs() const { return u32(vifs_.size()); }

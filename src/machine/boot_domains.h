@@ -23,11 +23,31 @@ struct PrefixedConsole {
   static void write(void* self, const char* s, std::size_t n);
 };
 
-// What a run of several domains owns beyond System: the scheduler (domain 1 is System::hypervisor) and the
-// consoles' prefixes.
+// A kernel that a --control create step builds while the run goes on: read and checked before the run, so
+// that a missing or unbootable file is bad input, not a failure halfway through.
+struct PendingKernel {
+  std::string spec;  // the step's --domain argument
+  hv::DomainSpec parsed;
+  BootImage image;
+  ImageKind kind;
+};
+
+// What a run of several domains owns beyond System: the scheduler (domain 1 is System::hypervisor), the
+// consoles' prefixes, and what domain 0 needs to build domains later (DomainSet::create_domain).
 struct DomainSet {
   std::unique_ptr<hv::DomainScheduler> scheduler;
   std::vector<std::unique_ptr<PrefixedConsole>> consoles;
+  std::vector<PendingKernel> pending;
+  u32 frames_end = 0;     // the domains' frames lie in [kFirstDomainFrame, frames_end)
+  u32 share = 0;          // pages for a domain without memory=
+  u32 shared_top = 0;     // the shared-info frame of the domain built k-th is shared_top - 1 - k
+  u32 built = 0;          // domains built so far
+  void (*console_sink)(void*, const char*, std::size_t) = nullptr;
+  void (*log_sink)(void*, const char*, std::size_t) = nullptr;
+  void* log_context = nullptr;
+  // The scheduler's factory (hv::DomainFactory): builds the step's domain in the lowest free range of
+  // machine frames large enough, paused; its id or -errno.
+  static i32 create_domain(void* self, const std::string& spec);
   // The run's devices (System::io), when there are any: their back ends map grants of domains 2, 3, ...,
   // which the scheduler owns, so they are disconnected (and the pcap file closed) before those go.
   hv::IoDevices* io = nullptr;

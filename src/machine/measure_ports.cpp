@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "hypervisor/domain_scheduler.h"
 #include "hypervisor/hypervisor.h"
 #include "machine/machine.h"
 
@@ -105,11 +106,16 @@ MeasureCounters MeasurePorts::snapshot() const {
   k[kWalks] = st.walks;
   k[kWalkCycles] = st.walk_cycles;
   k[kPageFaults] = st.page_faults;
-  if (hv_) {
-    for (u64 n : hv_->hypercalls) k[kHypercalls] += n;
-    for (u64 n : hv_->bounces) k[kBounces] += n;
-    k[kHvEntries] = hv_->entries;
-    k[kUpcalls] = hv_->upcalls;
+  auto add = [&](const hv::HypervisorStats& h) {
+    for (u64 n : h.hypercalls) k[kHypercalls] += n;
+    for (u64 n : h.bounces) k[kBounces] += n;
+    k[kHvEntries] += h.entries;
+    k[kUpcalls] += h.upcalls;
+  };
+  if (domains_) {
+    for (u32 i = 0; i < domains_->count(); ++i) add(domains_->domain(i).stats());
+  } else if (hv_) {
+    add(*hv_);
   }
   return k;
 }

@@ -20,6 +20,7 @@ namespace ring1 {
 class Machine;
 namespace hv {
 struct HypervisorStats;
+class DomainScheduler;
 }
 
 // Every counter a sample carries, by index; kMeasureFieldNames gives each its CSV/JSON name.
@@ -91,6 +92,10 @@ class MeasurePorts {
   MeasurePorts(const MeasurePorts&) = delete;
   MeasurePorts& operator=(const MeasurePorts&) = delete;
 
+  // Several domains: the hypervisor counters are every domain's summed (a region that spans a domain switch
+  // counts the other domain's hypercalls too), domains created later included.
+  void set_domains(const hv::DomainScheduler* s) { domains_ = s; }
+
   // The run is over: samples still open are counted as OpenAtEnd and closed.
   void finish();
 
@@ -115,6 +120,7 @@ class MeasurePorts {
 
   Machine& m_;
   const hv::HypervisorStats* hv_;
+  const hv::DomainScheduler* domains_ = nullptr;
   std::vector<MeasureRegion> regions_;
   std::array<u64, size_t(MeasureError::Count)> errors_{};
   u64 resets_ = 0;

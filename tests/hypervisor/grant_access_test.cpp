@@ -265,5 +265,28 @@ TEST_F(GrantFixture, TheControlDomainsBackEndsReachOnlyWhatWasGrantedToThem) {
   EXPECT_EQ(flags_of(8), kPermit);
 }
 
+TEST_F(GrantFixture, ReleasingEveryMappingAtTeardownDropsTheReferencesAndTheBusyBits) {
+  // A destroyed domain's table (Xen's gnttab_release_mappings): the back end's writable device mapping and a
+  // read-only one go, their frames keep only their owner's references, and the entries are no longer busy.
+  grant(5, kPermit, 0, kGranted);
+  grant(6, kPermitRo, 0, kGranted2);
+  const u32 refs = f(kGranted.value).ref_count, refs2 = f(kGranted2.value).ref_count;
+  ASSERT_EQ(grants.acquire(kControlDomain, dom2.id, 5, false).status, xen::kGntstOkay);
+  ASSERT_EQ(grants.acquire(kControlDomain, dom2.id, 6, true).status, xen::kGntstOkay);
+  EXPECT_EQ(f(kGranted.value).type, FrameType::Writable);
+  EXPECT_GT(f(kGranted.value).ref_count, refs);
+  EXPECT_EQ(grants.release_all(), 2u);
+  EXPECT_EQ(grants.active_mappings(), 0u);
+  EXPECT_EQ(f(kGranted.value).ref_count, refs);
+  EXPECT_EQ(f(kGranted.value).type_count, 0u);
+  EXPECT_EQ(f(kGranted2.value).ref_count, refs2);
+  EXPECT_EQ(flags_of(5), kPermit);
+  EXPECT_EQ(flags_of(6), kPermitRo);
+  // Nothing is left to release, and the frame goes back to the free pool with its allocation.
+  EXPECT_EQ(grants.release_all(), 0u);
+  EXPECT_TRUE(frames.release(kGranted, dom2.id));
+  EXPECT_EQ(f(kGranted.value).owner, kNoOwner);
+}
+
 }  // namespace
 }  // namespace ring1::hv

@@ -16,6 +16,7 @@
 
 #include "experiment/experiment.h"
 #include "experiment/io_batching.h"
+#include "experiment/io_rows.h"
 #include "machine/input_file.h"
 #include "mmu/tlb_profile.h"
 
@@ -24,6 +25,9 @@
 #endif
 #ifndef RING1_DISK_IMAGE
 #define RING1_DISK_IMAGE ""
+#endif
+#ifndef RING1_IO_IMAGE
+#define RING1_IO_IMAGE ""
 #endif
 #ifndef RING1_PLOT_SCRIPT
 #define RING1_PLOT_SCRIPT ""
@@ -48,6 +52,8 @@ struct ExperimentOptions : CommonOptions {
   std::string pages, batch;
   std::string batching_image = RING1_DISK_IMAGE;  // the I/O row "requests per notification" (io_batching.h)
   bool no_batching = false;
+  std::string io_image = RING1_IO_IMAGE;  // the I/O rows' two-domain guest (io_rows.h); "none": no I/O rows
+  std::string io_rounds = "1000";
 };
 
 struct SweepOptions : CommonOptions {
@@ -164,6 +170,25 @@ void print_errors(const experiment::Result& r) {
                stderr);
 }
 
+// The I/O rows between domains (experiment/io_rows.h), after the suite's table; 0 when done or not asked.
+int io_rows(const ExperimentOptions& o, const ExperimentOptions& checked, const char* argv0) {
+  if (o.io_image.empty() || o.io_image == "none") return 0;
+  std::string error;
+  if (!read_input_file(o.io_image, 64u << 20, error)) {
+    std::fputs(fmt::format("ring1 experiment: --io-image: {}\n", escape_control(error)).c_str(), stderr);
+    return kExitBadInput;
+  }
+  experiment::IoSettings io;
+  io.ring1 = self_path(argv0);
+  io.image = o.io_image;
+  io.tlb_profile = checked.tlb_profile;
+  io.cost_profile = checked.cost_profile;
+  io.max_instructions = checked.max_instructions;
+  io.work_dir = checked.out + "/runs";
+  io.rounds = *parse_small(o.io_rounds, 100000);
+  return experiment::io_rows_step(io, checked.out);
+}
+
 int experiment_command(const ExperimentOptions& o, const char* argv0) {
   const std::string cmd = "experiment";
   std::string error;
@@ -187,6 +212,8 @@ int experiment_command(const ExperimentOptions& o, const char* argv0) {
     if (!b) return fail(cmd, fmt::format("--batch '{}' is not a batch size from 1 to 2048", o.batch));
     cmdline += fmt::format("{}batch={}", cmdline.empty() ? "" : " ", *b);
   }
+  if (!parse_small(o.io_rounds, 100000))
+    return fail(cmd, fmt::format("--io-rounds '{}' is not a count from 1 to 100000", o.io_rounds));
   ExperimentOptions opts = o;
   opts.cmdline = cmdline;
   if (auto bad = check_common(cmd, opts)) return *bad;
@@ -207,6 +234,7 @@ int experiment_command(const ExperimentOptions& o, const char* argv0) {
   if (!write_file(csv, experiment::results_csv(results)) || !write_file(ratios, experiment::ratios_csv(results)))
     return fail(cmd, fmt::format("cannot write the CSV files in '{}'", o.out));
   fmt::print("\n{}\nCSV: {}\nCSV: {}\n", experiment::ratios_table(results), csv, ratios);
+  if (const int rc = io_rows(o, opts, argv0)) return rc;
   if (!o.no_batching && !o.batching_image.empty()) {
     std::vector<experiment::BatchingRow> rows;
     if (!experiment::run_batching(s, o.batching_image, *configs, rows, error)) {
@@ -292,9 +320,15 @@ ExperimentCommands add_experiment_commands(CLI::App& app) {
                            "The disk example whose runs give the I/O row 'requests per notification' (PV configurations)")
       ->capture_default_str();
   c.experiment->add_flag("--no-batching", e.no_batching, "Leave out the I/O row 'requests per notification'");
+  c.experiment->add_option("--io-image", e.io_image,
+                           "The two-domain guest of the I/O rows (interdomain round trip, domain switch); 'none': "
+                           "no I/O rows")
+      ->capture_default_str();
+  c.experiment->add_option("--io-rounds", e.io_rounds, "Operations per I/O row run")->capture_default_str();
   c.experiment->footer(
-      "Writes OUT/experiment.csv, OUT/ratios.csv, OUT/ratios.png, OUT/cycles.png, OUT/io-batching.csv and OUT/runs/\n"
-      "(each run's JSON report and console). Exit status: 0 done; 1 a run failed (its console's last lines are printed); 2 bad input.");
+      "Writes OUT/experiment.csv, OUT/ratios.csv, OUT/ratios.png, OUT/cycles.png, OUT/io-batching.csv, OUT/io.csv and\n"
+      "OUT/runs/ (each run's JSON report and console). Exit status: 0 done; 1 a run failed (its console's last lines\n"
+      "are printed); 2 bad input.");
 
   SweepOptions& w = *c.so;
   c.sweep = app.add_subcommand(
