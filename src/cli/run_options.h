@@ -23,7 +23,7 @@ struct RunOptions {
   std::string max_cycles;
   std::string cost_profile = "p3";
   std::string tlb = "untagged";
-  std::string engine = "interp";
+  std::string engine = "jit";
   std::string tlb_profile = "p3";
   std::string tlb_geometry;
   std::string flush_log;
