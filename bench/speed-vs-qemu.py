@@ -3,10 +3,11 @@
 
 Each loop is a multiboot ELF of bench/guests (built by CMake into BUILD/bench/guests) that runs `iters=N`
 iterations of a fixed body and exits through isa-debug-exit. Every engine runs it twice per repetition, with N
-iterations and with none, and its MIPS are N x (instructions per iteration) / (wall time of the N run - wall time
-of the empty run), so that process start, QEMU's firmware and boot, and ring1's loading are subtracted alike
-(the best time of the repetitions each; the engines take turns within a repetition, so a busy neighbour slows
-them alike). QEMU's instruction count is the one known by construction; ring1's is checked, not assumed: its
+iterations and with none, and its MIPS are N x (instructions per iteration) / (time of the N run - time of the
+empty run), so that process start, QEMU's firmware and boot, and ring1's loading are subtracted alike (the best
+time of the repetitions each; the engines take turns within a repetition, so a busy neighbour slows them
+alike). Two tables: by wall-clock time, and by CPU time (the process's user + system time, all its threads),
+which a machine shared with other work moves much less. QEMU's instruction count is the one known by construction; ring1's is checked, not assumed: its
 reported count of the N run minus that of the empty run must be N x the body's length exactly, and the
 interpreter's and the translation tier's reports must be identical but for the host section (wall time).
 
@@ -52,12 +53,17 @@ def cmdline(iters):
 
 
 def timed(argv):
-    t0 = time.perf_counter()
-    p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    t = time.perf_counter() - t0
-    if p.returncode != EXIT_STATUS:
-        fail(f"{' '.join(argv)} exited {p.returncode}, not {EXIT_STATUS}: {p.stderr.decode(errors='replace').strip()}")
-    return t
+    """Runs argv; returns (wall seconds, CPU seconds: the process's user + system time, all its threads)."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        t = time.perf_counter() - t0
+        p.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != EXIT_STATUS:
+            err.seek(0)
+            fail(f"{' '.join(argv)} exited {code}, not {EXIT_STATUS}: {err.read().decode(errors='replace').strip()}")
+    return t, usage.ru_utime + usage.ru_stime
 
 
 def run_ring1(ring1, image, iters, engine, report):
@@ -127,8 +133,9 @@ def main():
             best = {}
             reports = {}
 
-            def keep(key, t):
-                best[key] = min(best.get(key, t), t)
+            def keep(key, t):  # t: (wall, cpu); the best of the repetitions, each clock apart
+                w, c = best.get(key, t)
+                best[key] = (min(w, t[0]), min(c, t[1]))
 
             for _ in range(a.reps):
                 for engine in ("interp", "jit"):
@@ -150,18 +157,22 @@ def main():
                 miscounted += 1
                 print(f"speed-vs-qemu: {name}: ring1 counted {counted} instructions for {iters} iterations, "
                       f"not {iters} x {length} = {insns}", file=sys.stderr)
-            m = {e: mips(insns, best[(e, iters)], best[(e, 0)]) if (e, 0) in best else None
-                 for e in ("qemu", "interp", "jit")}
+            m = [{e: mips(insns, best[(e, iters)][k], best[(e, 0)][k]) if (e, 0) in best else None
+                  for e in ("qemu", "interp", "jit")} for k in (0, 1)]
             rows.append((name, length, iters, counted, m))
 
     head = ("loop", "insns/iter", "iterations", "ring1 counted", "QEMU MIPS", "interp MIPS", "jit MIPS",
             "interp/QEMU", "jit/QEMU", "jit/interp")
-    table = [head] + [(n, str(l), str(i), str(c), fmt_mips(m["qemu"]), fmt_mips(m["interp"]), fmt_mips(m["jit"]),
-                       fmt_ratio(m["interp"], m["qemu"]), fmt_ratio(m["jit"], m["qemu"]),
-                       fmt_ratio(m["jit"], m["interp"])) for n, l, i, c, m in rows]
-    widths = [max(len(r[k]) for r in table) for k in range(len(head))]
-    for r in table:
-        print("  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip())
+    for k, clock in enumerate(("wall-clock time", "CPU time (user + system of each process: little moved by "
+                               "other load on the machine)")):
+        print(f"{'' if k == 0 else chr(10)}MIPS by {clock}:")
+        table = [head] + [(n, str(l), str(i), str(c), fmt_mips(m[k]["qemu"]), fmt_mips(m[k]["interp"]),
+                           fmt_mips(m[k]["jit"]), fmt_ratio(m[k]["interp"], m[k]["qemu"]),
+                           fmt_ratio(m[k]["jit"], m[k]["qemu"]), fmt_ratio(m[k]["jit"], m[k]["interp"]))
+                          for n, l, i, c, m in rows]
+        widths = [max(len(r[j]) for r in table) for j in range(len(head))]
+        for r in table:
+            print("  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths))).rstrip())
     print(f"best of {a.reps}; ring1's counts {'exact' if exact else 'NOT EXACT'}: N-run minus empty run = "
           "iterations x insns/iter, interpreter and translation tier reports identical")
     if a.self_check:
