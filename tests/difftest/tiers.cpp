@@ -11,8 +11,9 @@
 // Odd-numbered sequences run with paging on (an identity map of the test machine's 16 MiB), so memory
 // accesses go through the modelled TLB; some of them find the data buffer's page read-only with CR0.WP set or
 // not present (a #PF in the middle of a block), and between blocks both machines may reload CR3 (the next
-// block refills the TLB inside translated code). Each sequence runs twice: the second run starts from the
-// first's end state with its blocks already translated.
+// block refills the TLB inside translated code). After the generated instructions comes a random tail of
+// stack instructions (append_stack_tail). Each sequence runs twice: the second run starts from the first's
+// end state with its blocks already translated.
 #include "tiers.h"
 
 #include <cstdio>
@@ -161,6 +162,35 @@ std::string lockstep(Tier& interp, Tier& jit, Rng& rng, bool paged, bool self_ch
   }
 }
 
+// Stack instructions the host-CPU generator leaves out (their 64-bit forms differ), appended after the
+// sequence in tier runs only, so that the tier's PUSH, POP, CALL and RET meet the interpreter's: pushes and
+// pops of registers (ESP aside), 16-bit ones, immediates, memory operands in the data buffer (by absolute
+// address: a #PF inside a block when the buffer's page is read-only or not present), PUSHFD (which needs
+// the lazy flags complete), and a CALL to a RET that returns to a JMP over it.
+void append_stack_tail(std::vector<u8>& code, Rng& rng) {
+  static constexpr u8 kRegsButEsp[] = {0, 1, 2, 3, 5, 6, 7};
+  auto le32 = [&](u32 v) {
+    for (int k = 0; k < 4; ++k) code.push_back(u8(v >> (8 * k)));
+  };
+  const u32 n = u32(rng.next() % 7);
+  for (u32 k = 0; k < n; ++k) {
+    const u8 r = kRegsButEsp[rng.next() % 7];
+    const u32 slot = kBufAddr + 4 * u32(rng.next() % (kBufSize / 4 - 1));
+    switch (rng.next() % 9) {
+      case 0: code.push_back(0x50 + r); break;                                 // push r32
+      case 1: code.push_back(0x58 + r); break;                                 // pop r32
+      case 2: code.insert(code.end(), {0x66, u8(0x50 + r)}); break;            // push r16
+      case 3: code.insert(code.end(), {0x66, u8(0x58 + r)}); break;            // pop r16
+      case 4: code.insert(code.end(), {0x6A, u8(rng.next())}); break;          // push imm8 (sign-extended)
+      case 5: code.push_back(0x68), le32(u32(rng.next())); break;              // push imm32
+      case 6: code.insert(code.end(), {0xFF, 0x35}), le32(slot); break;        // push dword [slot]
+      case 7: code.insert(code.end(), {0x8F, 0x05}), le32(slot); break;        // pop dword [slot]
+      default: code.insert(code.end(), {0xE8, 2, 0, 0, 0, 0xEB, 1, 0xC3});     // call to ret; jmp over it
+    }
+  }
+  if (rng.one_in(4)) code.push_back(0x9C);  // pushfd
+}
+
 }  // namespace
 
 u64 run_tiers(const GenConfig& cfg, u64 seed, u64 start, u64 count, u64 max_reports, bool self_check,
@@ -175,12 +205,13 @@ u64 run_tiers(const GenConfig& cfg, u64 seed, u64 start, u64 count, u64 max_repo
       std::fprintf(stderr, "ring1-difftest: tester error at sequence %llu: %s\n", (unsigned long long)n, err.c_str());
       return ~u64(0);
     }
+    Rng rng{seed * 0x100000001B3ull ^ n};
     std::vector<u8> code;
     for (const GenInsn& g : s.insns) code.insert(code.end(), g.b32, g.b32 + g.len32);
+    append_stack_tail(code, rng);
     // A JMP to the next byte ends the last block where the code ends, so the stop address lies outside it
     // and the whole block runs translated (with the stop address inside, the run loop steps it instead).
     code.insert(code.end(), {0xE9, 0, 0, 0, 0});
-    Rng rng{seed * 0x100000001B3ull ^ n};
     const bool paged = n % 2 == 1;
     const u64 pick = rng.next() % 8;
     const BufferPage page = !paged || pick > 1 ? BufferPage::Writable
