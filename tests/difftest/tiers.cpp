@@ -9,8 +9,8 @@
 // (accessed and dirty bits); at the end, why each run stopped and the fault record too.
 //
 // Odd-numbered sequences run with paging on (an identity map of the test machine's 16 MiB), so memory
-// accesses go through the modelled TLB; some of them find the data buffer's page read-only with CR0.WP set or
-// not present (a #PF in the middle of a block), and between blocks both machines may reload CR3 (the next
+// accesses go through the modelled TLB; a quarter of those run in ring 3; some find the data buffer's page
+// read-only with CR0.WP set, not present, or (in ring 3) supervisor-only (a #PF in the middle of a block), and between blocks both machines may reload CR3 (the next
 // block refills the TLB inside translated code). After the generated instructions comes a random tail of
 // stack instructions (append_stack_tail). Each sequence runs twice: the second run starts from the first's
 // end state with its blocks already translated.
@@ -35,7 +35,8 @@ using ring1::test::TestMachine;
 // The identity map of paged runs: a page directory and four page tables at the top of the 16 MiB of RAM,
 // out of reach of the generated code's pointers (the data buffer, the stack and the code page).
 constexpr u32 kPageDir = 0xF00000, kPageTables = 0xF01000, kMappedTables = 4;
-constexpr u32 kPteRw = 0x3;  // present, writable, supervisor (SDM vol. 3, 4.3, table 4-6)
+constexpr u32 kPteRw = 0x3;    // present, writable (SDM vol. 3, 4.3, table 4-6)
+constexpr u32 kPteUser = 0x4;  // user-accessible
 constexpr u64 kBudget = 10'000;
 
 // splitmix64: the per-sequence choices (paging variant, CR3 reloads) follow from seed and sequence number.
@@ -50,7 +51,7 @@ struct Rng {
   bool one_in(u32 n) { return next() % n == 0; }
 };
 
-enum class BufferPage { Writable, ReadOnly, NotPresent };
+enum class BufferPage { Writable, ReadOnly, NotPresent, SupervisorOnly };
 
 struct Tier {
   TestMachine m;
@@ -73,7 +74,9 @@ struct Tier {
     cpu.request_stop(ring1::StopReason::Requested);
   }
 
-  void load(const std::vector<u8>& code, const Sequence& s, bool paged, BufferPage buffer_page) {
+  // `user`: run at CPL 3 (flat ring-3 segments, every page user-accessible but the buffer's when it is
+  // SupervisorOnly), so the tier's user-mode rights checks meet the page walker's.
+  void load(const std::vector<u8>& code, const Sequence& s, bool paged, BufferPage buffer_page, bool user) {
     auto& cpu = m.cpu;
     cpu.reset_flat32();
     m.load(code, TestMachine::kCode);
@@ -82,13 +85,20 @@ struct Tier {
     cpu.gpr[ring1::ESP] = TestMachine::kStackTop;
     cpu.eflags = (s.init.eflags & kCompared) | ring1::eflags::Reserved1;
     if (!paged) return;
-    for (u32 e = 0; e < 1024; ++e) m.poke<u32>(kPageDir + 4 * e, e < kMappedTables ? kPageTables + e * 4096 + kPteRw : 0);
-    for (u32 p = 0; p < kMappedTables * 1024; ++p) m.poke<u32>(kPageTables + 4 * p, (p << 12) | kPteRw);
+    const u32 rights = kPteRw | (user ? kPteUser : 0);
+    for (u32 e = 0; e < 1024; ++e) m.poke<u32>(kPageDir + 4 * e, e < kMappedTables ? kPageTables + e * 4096 + rights : 0);
+    for (u32 p = 0; p < kMappedTables * 1024; ++p) m.poke<u32>(kPageTables + 4 * p, (p << 12) | rights);
     const u32 buf_pte = kPageTables + 4 * (kBufAddr >> 12);
-    if (buffer_page == BufferPage::ReadOnly) m.poke<u32>(buf_pte, kBufAddr | 0x1);
+    if (buffer_page == BufferPage::ReadOnly) m.poke<u32>(buf_pte, kBufAddr | 0x1 | (user ? kPteUser : 0));
     if (buffer_page == BufferPage::NotPresent) m.poke<u32>(buf_pte, 0);
+    if (buffer_page == BufferPage::SupervisorOnly) m.poke<u32>(buf_pte, kBufAddr | kPteRw);
     cpu.set_cr3(kPageDir);
     cpu.set_cr0(cpu.cr0 | ring1::cr0::PG | (buffer_page == BufferPage::ReadOnly ? ring1::cr0::WP : 0));
+    if (user) {
+      cpu.load_segment_flat(ring1::CS, 0x1B, 3, true, true);
+      for (ring1::SegReg r : {ring1::ES, ring1::SS, ring1::DS, ring1::FS, ring1::GS}) cpu.load_segment_flat(r, 0x23, 3, false, true);
+      cpu.cpl = 3;
+    }
   }
 
   ring1::StopReason run(u64 steps) {
@@ -102,8 +112,8 @@ struct Tier {
   std::string state() const {
     const auto& c = m.cpu;
     const auto& st = m.mmu.stats();
-    std::string out = fmt::format("eip {:#x} eflags {:#x} cr0 {:#x} cr2 {:#x} cr3 {:#x} instret {} cycles {} steps {}",
-                                  c.eip, c.eflags, c.cr0, c.cr2, c.cr3, c.instret, c.cycles, c.steps());
+    std::string out = fmt::format("eip {:#x} cpl {} eflags {:#x} cr0 {:#x} cr2 {:#x} cr3 {:#x} instret {} cycles {} steps {}",
+                                  c.eip, c.cpl, c.eflags, c.cr0, c.cr2, c.cr3, c.instret, c.cycles, c.steps());
     for (int g = 0; g < 8; ++g) out += fmt::format(" r{}={:#x}", g, c.gpr[g]);
     out += fmt::format("\n    itlb {}/{}/{}/{} dtlb {}/{}/{}/{} walks {} ({} cycles) page faults {} flushes", st.itlb.lookups,
                        st.itlb.misses, st.itlb.fills, st.itlb.evictions, st.dtlb.lookups, st.dtlb.misses,
@@ -133,7 +143,8 @@ struct Tier {
 // and at the end, else what differed.
 // With self_check, the translating machine is charged one cycle too many at the first boundary: the
 // comparison must catch it.
-std::string lockstep(Tier& interp, Tier& jit, Rng& rng, bool paged, bool self_check, u64& boundaries) {
+std::string lockstep(Tier& interp, Tier& jit, Rng& rng, bool paged, bool self_check, u64& boundaries,
+                     u64& faults) {
   u64 left = kBudget;
   for (;;) {
     const u64 before = jit.m.cpu.steps();
@@ -154,6 +165,7 @@ std::string lockstep(Tier& interp, Tier& jit, Rng& rng, bool paged, bool self_ch
     if (a != b)
       return fmt::format("  after {} steps{}\n  interp: {}\n  jit:    {}\n", kBudget - left,
                          block_end ? " (a translated block's end)" : " (the run's end)", a, b);
+    faults += rj == ring1::StopReason::UnhandledFault;
     if (!block_end || left == 0) return {};
     if (paged && rng.one_in(4)) {  // a CR3 reload between blocks: the next one refills the TLB
       interp.m.cpu.set_cr3(interp.m.cpu.cr3);
@@ -196,7 +208,7 @@ void append_stack_tail(std::vector<u8>& code, Rng& rng) {
 u64 run_tiers(const GenConfig& cfg, u64 seed, u64 start, u64 count, u64 max_reports, bool self_check,
               u64& compared) {
   Tier interp(false), jit(true);
-  u64 mismatches = 0, boundaries = 0, paged_runs = 0;
+  u64 mismatches = 0, boundaries = 0, paged_runs = 0, user_runs = 0, faults = 0;
   compared = 0;
   for (u64 n = start; n < start + count; ++n) {
     Sequence s = generate(cfg, seed, n, 0);
@@ -213,24 +225,28 @@ u64 run_tiers(const GenConfig& cfg, u64 seed, u64 start, u64 count, u64 max_repo
     // and the whole block runs translated (with the stop address inside, the run loop steps it instead).
     code.insert(code.end(), {0xE9, 0, 0, 0, 0});
     const bool paged = n % 2 == 1;
+    const bool user = paged && rng.one_in(4);
     const u64 pick = rng.next() % 8;
-    const BufferPage page = !paged || pick > 1 ? BufferPage::Writable
+    const BufferPage page = !paged || pick > 2 ? BufferPage::Writable
                             : pick == 0        ? BufferPage::ReadOnly
-                                               : BufferPage::NotPresent;
+                            : pick == 1        ? BufferPage::NotPresent
+                                               : (user ? BufferPage::SupervisorOnly : BufferPage::Writable);
     paged_runs += paged;
-    interp.load(code, s, paged, page);
-    jit.load(code, s, paged, page);
+    user_runs += user;
+    interp.load(code, s, paged, page, user);
+    jit.load(code, s, paged, page, user);
     for (int pass = 0; pass < 2; ++pass) {
-      const std::string diff = lockstep(interp, jit, rng, paged, self_check, boundaries);
+      const std::string diff = lockstep(interp, jit, rng, paged, self_check, boundaries, faults);
       ++compared;
       if (!diff.empty()) {
         if (++mismatches <= max_reports)
-          std::printf("TIERS DIFFER at sequence %llu pass %d (%s)\n%s%s\n", (unsigned long long)n, pass,
+          std::printf("TIERS DIFFER at sequence %llu pass %d (%s%s)\n%s%s\n", (unsigned long long)n, pass,
                       !paged                           ? "flat"
                       : page == BufferPage::Writable   ? "paged"
                       : page == BufferPage::ReadOnly   ? "paged, buffer read-only"
-                                                       : "paged, buffer not present",
-                      diff.c_str(), describe(s).c_str());
+                      : page == BufferPage::NotPresent ? "paged, buffer not present"
+                                                       : "paged, buffer supervisor-only",
+                      user ? ", ring 3" : "", diff.c_str(), describe(s).c_str());
         break;
       }
       interp.m.cpu.eip = TestMachine::kCode;
@@ -239,10 +255,12 @@ u64 run_tiers(const GenConfig& cfg, u64 seed, u64 start, u64 count, u64 max_repo
   }
   const auto& st = jit.m.translator->stats();
   std::printf("translation tier: %llu blocks compiled (%llu instructions inline, %llu handler calls), %llu entered; "
-              "%llu boundaries compared, %llu of %llu sequences paged\n",
+              "%llu boundaries compared, %llu of %llu sequences paged (%llu of them in ring 3), %llu runs ended by "
+              "a fault\n",
               (unsigned long long)st.compiled.blocks, (unsigned long long)st.compiled.inline_insns,
               (unsigned long long)st.compiled.call_insns, (unsigned long long)jit.entries,
-              (unsigned long long)boundaries, (unsigned long long)paged_runs, (unsigned long long)count);
+              (unsigned long long)boundaries, (unsigned long long)paged_runs, (unsigned long long)count,
+              (unsigned long long)user_runs, (unsigned long long)faults);
   return mismatches;
 }
 
