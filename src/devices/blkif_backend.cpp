@@ -129,18 +129,34 @@ i16 BlkifBackend::read_write(const blkif::Request& r, bool write) {
     stats_.sectors_written += total;
     return blkif::kRspOkay;
   }
-  if (!disk_.read(r.sector_number, u32(total), buf.data())) return blkif::kRspError;
+  // A read maps every segment's page writable before any data moves, as blkback maps a whole request's
+  // grants first and fails it untouched if one map fails (dispatch_rw_block_io, fail_flush): a refused
+  // grant in the last segment must not leave the first segments' pages written.
+  u32 ma[blkif::kMaxSegments], handle[blkif::kMaxSegments], mapped = 0;
+  auto unmap_all = [&] {
+    for (u32 i = 0; i < mapped; ++i) host_.unmap_page(host_.context, handle[i]);
+  };
+  for (; mapped < r.nr_segments; ++mapped) {
+    charge(e.hv_grant);
+    ma[mapped] = host_.map_page(host_.context, dom_, r.seg[mapped].gref, &handle[mapped]);
+    if (!ma[mapped]) {
+      unmap_all();
+      return blkif::kRspError;
+    }
+  }
+  if (!disk_.read(r.sector_number, u32(total), buf.data())) {
+    unmap_all();
+    return blkif::kRspError;
+  }
   u64 at = 0;
   for (u32 i = 0; i < r.nr_segments; ++i) {
     const blkif::Segment& s = r.seg[i];
     const u32 n = u32(s.last_sect - s.first_sect + 1);
-    charge(e.hv_grant);
-    if (host_.copy_to_grant(host_.context, dom_, s.gref, s.first_sect * kSectorSize, &buf[at * kSectorSize],
-                            n * kSectorSize) != 0)
-      return blkif::kRspError;
+    ram_.write_bytes(ma[i] + s.first_sect * kSectorSize, &buf[at * kSectorSize], n * kSectorSize);
     charge(n * copy_cost);
     at += n;
   }
+  unmap_all();
   stats_.sectors_read += total;
   return blkif::kRspOkay;
 }

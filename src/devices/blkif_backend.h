@@ -5,7 +5,7 @@
 // range inside the image, no write to a read-only image, and every segment's grant through the control
 // domain's grant path (a read needs a writable grant, a write a readable one). A bad request gets
 // BLKIF_RSP_ERROR (an unknown operation BLKIF_RSP_EOPNOTSUPP) and changes nothing: a write gathers all its
-// data from the front end before the image is touched. WRITE_BARRIER writes then flushes; FLUSH_DISKCACHE
+// data from the front end before the image is touched, and a read maps all its pages before any data moves. WRITE_BARRIER writes then flushes; FLUSH_DISKCACHE
 // flushes. Indexes are hostile: a producer more than a ring ahead breaks the connection, and one kick serves
 // at most what the ring can hold (the guest cannot add requests while the back end runs).
 //

@@ -198,6 +198,7 @@ bool run_config(const RunSettings& s, const Config& c, Result& out, std::string&
   if (!c.geometry.empty()) args.insert(args.end(), {"--tlb-geometry", c.geometry});
   if (!s.cost_profile.empty()) args.insert(args.end(), {"--cost-profile", s.cost_profile});
   if (!s.max_instructions.empty()) args.insert(args.end(), {"--max-instructions", s.max_instructions});
+  args.insert(args.end(), s.extra.begin(), s.extra.end());
   const int status = spawn_and_wait(args, console, error);
   if (status < 0) return false;
   // A kit kernel's clean end: isa-debug-exit 0 natively (status 1), or a halt (0); SHUTDOWN_poweroff under

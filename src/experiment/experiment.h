@@ -51,6 +51,7 @@ struct RunSettings {
   std::string cost_profile;
   std::string max_instructions;
   std::string work_dir;     // where each run's console and report go
+  std::vector<std::string> extra;  // further `ring1 run` options (an I/O row's --disk)
 };
 
 // Runs `image` in `config`; false with a one-line `error` if the run failed or measured nothing (the last

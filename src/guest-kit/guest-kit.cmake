@@ -20,7 +20,8 @@ set(RING1_GUEST_CFLAGS
     -fno-asynchronous-unwind-tables
     -fno-tree-loop-distribute-patterns     # else GCC turns string.c's loops into calls to themselves
     -Wall -Wextra
-    -I${RING1_GUEST_KIT_DIR}/include -I${RING1_GUEST_KIT_DIR})
+    -I${RING1_GUEST_KIT_DIR}/include -I${RING1_GUEST_KIT_DIR}
+    -I${RING1_GUEST_KIT_DIR}/..)            # common/io_ring.h, the ring code the host's back ends share
 set(RING1_GUEST_LDFLAGS
     -m32 -nostdlib -static -no-pie -T ${RING1_GUEST_KIT_DIR}/kernel.ld
     -Wl,-z,max-page-size=0x1000 -Wl,--build-id=none
@@ -81,16 +82,28 @@ _ring1_guest_compile(RING1_GUEST_KIT_PROCESS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}
 # Likewise the xenstore client (ring1_add_guest's XENBUS): kit/xenbus.h, for guests that use the store.
 set(RING1_GUEST_KIT_XENBUS_OBJECTS "")
 _ring1_guest_compile(RING1_GUEST_KIT_XENBUS_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/xenbus.c)
+# The grant table (kit/gnttab.h), which every split-driver front end links once, whichever of them a guest uses.
+set(RING1_GUEST_KIT_GNTTAB_OBJECTS "")
+_ring1_guest_compile(RING1_GUEST_KIT_GNTTAB_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/gnttab.c)
+# The network front end (ring1_add_guest's NETFRONT): kit/netfront.h over the grant table.
+set(RING1_GUEST_KIT_NETFRONT_OBJECTS "")
+_ring1_guest_compile(RING1_GUEST_KIT_NETFRONT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/netfront.c)
+# The block front end (ring1_add_guest's BLKFRONT): kit/blkfront.h over the grant table.
+set(RING1_GUEST_KIT_BLKFRONT_OBJECTS "")
+_ring1_guest_compile(RING1_GUEST_KIT_BLKFRONT_OBJECTS ${CMAKE_CURRENT_BINARY_DIR}/guest-kit OFF ${_kit}/pv/blkfront.c)
 file(RELATIVE_PATH _dir ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
 string(MAKE_C_IDENTIFIER "guest-kit-${_dir}" RING1_GUEST_KIT_TARGET)
 add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} ${RING1_GUEST_KIT_PROCESS_OBJECTS}
-                  ${RING1_GUEST_KIT_XENBUS_OBJECTS})
+                  ${RING1_GUEST_KIT_XENBUS_OBJECTS} ${RING1_GUEST_KIT_GNTTAB_OBJECTS}
+                  ${RING1_GUEST_KIT_NETFRONT_OBJECTS} ${RING1_GUEST_KIT_BLKFRONT_OBJECTS})
 
-# ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES] [XENBUS]): builds
+# ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES] [XENBUS] [NETFRONT] [BLKFRONT]): builds
 # ${CMAKE_CURRENT_BINARY_DIR}/name.elf, part of the default build (target guest-name). PROCESSES links the
-# kit's process support (kit/processes.h) too; XENBUS its xenstore client (kit/xenbus.h).
+# kit's process support (kit/processes.h) too; XENBUS its xenstore client (kit/xenbus.h); NETFRONT its
+# network front end, BLKFRONT its block front end, each with the grant table (kit/netfront.h, kit/blkfront.h,
+# kit/gnttab.h; each implies XENBUS).
 function(ring1_add_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES;XENBUS" "" "SOURCES;USER_SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES;XENBUS;NETFRONT;BLKFRONT" "" "SOURCES;USER_SOURCES")
   if(NOT G_SOURCES)
     message(FATAL_ERROR "ring1_add_guest(${name}): no SOURCES")
   endif()
@@ -101,8 +114,17 @@ function(ring1_add_guest name)
   if(G_PROCESSES)
     list(APPEND objs ${RING1_GUEST_KIT_PROCESS_OBJECTS})
   endif()
-  if(G_XENBUS)
+  if(G_XENBUS OR G_NETFRONT OR G_BLKFRONT)
     list(APPEND objs ${RING1_GUEST_KIT_XENBUS_OBJECTS})
+  endif()
+  if(G_NETFRONT OR G_BLKFRONT)
+    list(APPEND objs ${RING1_GUEST_KIT_GNTTAB_OBJECTS})
+  endif()
+  if(G_NETFRONT)
+    list(APPEND objs ${RING1_GUEST_KIT_NETFRONT_OBJECTS})
+  endif()
+  if(G_BLKFRONT)
+    list(APPEND objs ${RING1_GUEST_KIT_BLKFRONT_OBJECTS})
   endif()
   set(elf ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   add_custom_command(

@@ -47,12 +47,10 @@ u32 IoDevices::vbd_devid(u32 index) { return kXvdFirst + 16 * index; }
 
 bool IoDevices::publish(std::string& error) {
   xs::Client& dom0 = hv_.store().dom0();
-  const u32 fe = hv_.domain().id.value;
-  const std::string name = dom0.read(dom0.get_domain_path(fe) + "/name").value_or("");
-  auto create = [&](xs::DeviceSpec& d, Device& dev) {
+  auto create = [&](u16 fe, xs::DeviceSpec& d, Device& dev) {
     d.frontend = fe;
     d.backend = 0;
-    d.frontend_name = name;
+    d.frontend_name = dom0.read(dom0.get_domain_path(fe) + "/name").value_or("");
     if (const int rc = xs::create_device(dom0, d); rc != 0) {
       error = fmt::format("the store refused {} {}'s nodes (errno {})", d.type, d.devid, rc);
       return false;
@@ -65,22 +63,22 @@ bool IoDevices::publish(std::string& error) {
   for (u32 i = 0; i < vifs_.size(); ++i) {
     xs::DeviceSpec d;
     d.type = "vif";
-    d.devid = i;
+    d.devid = vifs_[i].devid;
     const std::string mac = format_mac(vifs_[i].config.mac);
-    d.front = {{"mac", mac}, {"handle", std::to_string(i)}};
-    d.back = {{"mac", mac}, {"handle", std::to_string(i)}, {"feature-rx-copy", "1"}, {"feature-rx-flip", "0"},
+    d.front = {{"mac", mac}, {"handle", std::to_string(d.devid)}};
+    d.back = {{"mac", mac}, {"handle", std::to_string(d.devid)}, {"feature-rx-copy", "1"}, {"feature-rx-flip", "0"},
               {"feature-sg", "0"}, {"feature-gso-tcpv4", "0"}};
-    if (!create(d, vifs_[i].xs)) return false;
+    if (!create(vifs_[i].config.domain, d, vifs_[i].xs)) return false;
   }
   for (u32 i = 0; i < vbds_.size(); ++i) {
     xs::DeviceSpec d;
     d.type = "vbd";
-    d.devid = vbd_devid(i);
+    d.devid = vbd_devid(vbds_[i].devid);
     d.front = {{"virtual-device", std::to_string(d.devid)}, {"device-type", "disk"}};
     d.back = {{"params", vbds_[i].disk->path()}, {"mode", vbds_[i].disk->read_only() ? "r" : "w"},
-              {"type", "file"}, {"dev", fmt::format("xvd{}", char('a' + i % 26))},
+              {"type", "file"}, {"dev", fmt::format("xvd{}", char('a' + vbds_[i].devid % 26))},
               {"feature-barrier", "1"}, {"feature-flush-cache", "1"}};
-    if (!create(d, vbds_[i].xs)) return false;
+    if (!create(vbds_[i].dom, d, vbds_[i].xs)) return false;
   }
   // Watches last: each fires once at once, which finds every front end still Initialising.
   for (u32 i = 0; i < vifs_.size(); ++i)
@@ -137,6 +135,15 @@ void IoDevices::frontend_changed(bool block, u32 i) {
       return;
     case xs::XenbusState::Initialising:
       if (bs == xs::XenbusState::Closed) xs::switch_state(dom0, dev.back, xs::XenbusState::InitWait);
+      return;
+    case xs::XenbusState::Unknown:
+      // The front end's node is gone (its domain was destroyed and its store directory with it) or holds no
+      // state: the back end lets go of its rings and closes, as netback and blkback do when the front end's
+      // directory vanishes.
+      if (bs == xs::XenbusState::Closed) return;
+      if (block) vbds_[i].back->disconnect();
+      else vifs_[i].back->disconnect();
+      xs::switch_state(dom0, dev.back, xs::XenbusState::Closed);
       return;
     default: return;
   }

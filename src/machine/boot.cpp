@@ -58,16 +58,21 @@ bool boot_pv(System& sys, const BootImage& image, const ImageKind& kind, const P
     error = fmt::format("'{}': {}", image.path, why);
     return false;
   }
+  return attach_devices(sys, {}, o, error);
+}
+
+bool attach_devices(System& sys, const std::vector<hv::Hypervisor*>& others, const PvPlatformOptions& o,
+                    std::string& error) {
   // The devices, as xl's disk and vif lines make them (hypervisor/io_devices.h), published in the store.
   hv::IoConfig devices;
   devices.pcap = o.vif_pcap;
   for (const std::string& d : o.disks)
     if (!hv::parse_disk_spec(d, devices.disks.emplace_back(), error)) return false;
   for (const std::string& v : o.vifs)
-    if (!hv::parse_vif_spec(v, hyp.domain().id.value, u32(devices.vifs.size()), devices.vifs.emplace_back(), error))
-      return false;
+    if (!hv::parse_vif_spec(v, devices.vifs.emplace_back(), error)) return false;
   if (devices.disks.empty() && devices.vifs.empty()) return true;
-  sys.io = std::make_unique<hv::IoDevices>(hyp);
+  sys.io = std::make_unique<hv::IoDevices>(*sys.hypervisor);
+  for (hv::Hypervisor* d : others) sys.io->add_domain(*d);
   return sys.io->configure(devices, error) && sys.io->publish(error);
 }
 

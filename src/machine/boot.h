@@ -1,7 +1,7 @@
 // Booting a guest: the composition root's half that chooses the platform for an image and puts the guest on
 // it. An ELF image with Xen notes (or __xen_guest) boots as a PV kernel under the hypervisor; a multiboot
 // kernel, a raw binary at --load-addr or a ROM at the reset vector boots on the bare PC with its devices.
-// main.cpp parses and checks the options and hands the result here; nothing here reads the command line.
+// cli/run_command.cpp checks the options and hands the result here; nothing here reads the command line.
 #pragma once
 #include <memory>
 #include <optional>
@@ -53,7 +53,7 @@ struct PvPlatformOptions {
   int (*console_input)() = nullptr;
   void (*log_sink)(void*, const char*, std::size_t) = nullptr;
   void* log_context = nullptr;
-  // The devices (xl's disk and vif lines): --disk FILE[,ro], --vif [mac=MAC], --vif-pcap FILE.
+  // The devices (xl's disk and vif lines): --disk FILE[,ro], --vif [domain=N][,mac=MAC], --vif-pcap FILE.
   std::vector<std::string> disks, vifs;
   std::string vif_pcap;
 };
@@ -73,6 +73,11 @@ struct System {
 // Builds the hypervisor on `sys.machine` and the PV domain from the image. False with `error` set.
 bool boot_pv(System& sys, const BootImage& image, const ImageKind& kind, const PvPlatformOptions& o,
              std::string& error);
+
+// The run's devices (PvPlatformOptions' disks, vifs and pcap file) on the hypervisor of `sys` (domain 1) and
+// the domains `others`, published in the store; nothing if there are none. False with `error` set.
+bool attach_devices(System& sys, const std::vector<hv::Hypervisor*>& others, const PvPlatformOptions& o,
+                    std::string& error);
 
 // Builds the PC's devices on `sys.machine` and loads the image: a ROM at the reset vector, a raw binary in
 // flat 32-bit protected mode, or a multiboot kernel with its modules. False with `error` set.

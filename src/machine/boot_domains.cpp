@@ -108,6 +108,12 @@ bool boot_domains(System& sys, DomainSet& set, const BootImage& image, const Ima
     d.set_console_sink(&PrefixedConsole::write, set.consoles.back().get());
     d.set_log_sink(o.log_sink, o.log_context);
   }
+  // Every domain's devices, before any of them runs: each vif on the one switch, each served by a back end
+  // of its own over its domain's grants and event channels.
+  std::vector<hv::Hypervisor*> others;
+  for (u32 i = 1; i < sched.count(); ++i) others.push_back(&sched.domain(i));
+  if (!attach_devices(sys, others, o, error)) return false;
+  set.io = sys.io.get();
   sched.set_control(std::move(control));
   sched.start();
   return true;

@@ -1,13 +1,15 @@
 // Booting several PV domains (`ring1 run --domain ... --domain ...`, docs/domains.md): the hypervisor, domain 1
 // built as boot_pv builds a lone domain, then domains 2, 3, ... from their own kernels, each with its share of
 // the machine's frames and its shared-info frame below the hypervisor's, and the BVT scheduler over them with
-// domain 0's control timeline. Each domain's console lines go to the console sink prefixed "(dN) ".
+// domain 0's control timeline. Each domain's console lines go to the console sink prefixed "(dN) ". The
+// options' disks and vifs are attached to the domains they name (attach_devices), all vifs on one switch.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "hypervisor/domain_scheduler.h"
 #include "hypervisor/domain_spec.h"
+#include "hypervisor/io_devices.h"
 #include "machine/boot.h"
 
 namespace ring1 {
@@ -26,6 +28,15 @@ struct PrefixedConsole {
 struct DomainSet {
   std::unique_ptr<hv::DomainScheduler> scheduler;
   std::vector<std::unique_ptr<PrefixedConsole>> consoles;
+  // The run's devices (System::io), when there are any: their back ends map grants of domains 2, 3, ...,
+  // which the scheduler owns, so they are disconnected (and the pcap file closed) before those go.
+  hv::IoDevices* io = nullptr;
+  DomainSet() = default;
+  DomainSet(const DomainSet&) = delete;
+  DomainSet& operator=(const DomainSet&) = delete;
+  ~DomainSet() {
+    if (io) io->shutdown();
+  }
 };
 
 // Builds `specs.size()` >= 2 domains on `sys.machine`: domain 1 from `image` (the first spec's kernel, already

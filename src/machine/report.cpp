@@ -6,6 +6,7 @@
 #include "hypervisor/domains_report.h"
 #include "hypervisor/hv_report.h"
 #include "hypervisor/hypervisor.h"
+#include "hypervisor/io_report.h"
 #include "mmu/guest_memory.h"
 #include "machine/measure_ports.h"
 
@@ -240,6 +241,7 @@ std::string report_text(Machine& m, const RunSummary& s) {
   out += tlb_text(m);
   if (s.hypervisor) out += hv::hv_report_text(*s.hypervisor);
   if (s.domains) out += hv::domains_report_text(*s.domains);
+  if (s.io) out += hv::io_report_text(*s.io);
   out += transitions_text(m);
   out += sensitive_text(c);
   out += ports_text(m);
@@ -334,7 +336,8 @@ std::string report_json(Machine& m, const RunSummary& s) {
       c.gpr[ECX], c.gpr[EDX], c.gpr[ESI], c.gpr[EDI], c.gpr[EBP], c.gpr[ESP], c.eip, c.eflags, c.cpl, c.cr0,
       c.cr2, c.cr3, c.cr4,
       (s.hypervisor ? hv::hv_report_json(*s.hypervisor) : "null") +
-          (s.domains ? ",\"domains\":" + hv::domains_report_json(*s.domains) : ""),
+          (s.domains ? ",\"domains\":" + hv::domains_report_json(*s.domains) : "") +
+          (s.io ? ",\"io\":" + hv::io_report_json(*s.io) : ""),
       s.measure ? measure_json(*s.measure) : "null", s.wall_seconds, mips(m, s),
       dc.blocks_built, dc.insns_decoded, dc.frames_invalidated);
 }

@@ -10,6 +10,7 @@ namespace ring1 {
 namespace hv {
 class Hypervisor;
 class DomainScheduler;
+class IoDevices;
 }
 class MeasurePorts;
 
@@ -30,6 +31,7 @@ struct RunSummary {
   std::optional<u64> guest_exit_status;  // (value << 1) | 1 from isa-debug-exit, if the guest wrote one
   const hv::Hypervisor* hypervisor = nullptr;  // a paravirtual run: its section of the report
   const hv::DomainScheduler* domains = nullptr;  // several domains: the per-domain section (docs/domains.md)
+  const hv::IoDevices* io = nullptr;            // PV with --disk or --vif: the devices' section (docs/block.md)
   bool killed = false;                         // the debugger killed the run
   const MeasurePorts* measure = nullptr;       // the measurement ports' regions (machine/measure_ports.h)
   RunConfig config;

@@ -250,5 +250,95 @@ TEST_F(BlkFixture, TheBackEndNotifiesOnlyWhenTheFrontEndAskedForTheResponse) {
   EXPECT_EQ(notified.size(), 2u);
 }
 
+// ---- hostile front ends beyond the malformed requests above: each is answered as Xen's blkback answers it
+// (BLKIF_RSP_ERROR, or the ring dropped), never with a write outside the image or into a page not granted.
+
+TEST_F(BlkFixture, AReadWithARefusedGrantInItsLastSegmentWritesNoneOfItsPages) {
+  // blkback maps a request's every segment before any data moves and fails it whole if one map fails.
+  queue(rw(blkif::kOpRead, 1, 0, {{kBufRef0, 0, 7, 0}, {kBufRef0 + 1, 0, 7, 0}, {99, 0, 7, 0}}));
+  push();
+  back->kick();
+  EXPECT_EQ(response(0).status, blkif::kRspError);
+  EXPECT_EQ(page(0), std::vector<u8>(kPageSize, 0));
+  EXPECT_EQ(page(1), std::vector<u8>(kPageSize, 0));
+  EXPECT_EQ(grants.active_mappings(), 1u);  // the two pages mapped for it were given back
+  EXPECT_EQ(back->stats().sectors_read, 0u);
+}
+
+TEST_F(BlkFixture, SegmentsOutsideTheirPageAndSectorsBeyondTheDiskAreRefusedAndTheImageKeepsItsSize) {
+  std::vector<u8> data(kPageSize, 0xC3);
+  ram.write_bytes(machine_addr(kBuf0).value, data.data(), kPageSize);
+  const std::vector<blkif::Request> bad = {
+      rw(blkif::kOpWrite, 1, 0, {{kBufRef0, 8, 8, 0}}),                    // first_sect past the page
+      rw(blkif::kOpWrite, 2, 0, {{kBufRef0, 255, 255, 0}}),                // both at the byte's limit
+      rw(blkif::kOpWrite, 3, 0, {{kBufRef0, 0, 7, 0}, {kBufRef0, 7, 9, 0}}),  // a good segment, then a bad one
+      rw(blkif::kOpWrite, 4, kSectors, {{kBufRef0, 0, 0, 0}}),             // the first sector past the end
+      rw(blkif::kOpWrite, 5, kSectors - 1, {{kBufRef0, 0, 1, 0}}),         // straddling the end
+      rw(blkif::kOpWrite, 6, 1ull << 63, {{kBufRef0, 0, 0, 0}}),           // far beyond
+      rw(blkif::kOpRead, 7, kSectors - 7, {{kBufRef0, 0, 7, 0}}),          // a read straddling the end
+  };
+  for (const auto& r : bad) queue(r);
+  push();
+  back->kick();
+  ASSERT_EQ(front.sring->rsp_prod, u32(bad.size()));
+  for (u32 i = 0; i < bad.size(); ++i) EXPECT_EQ(response(i).status, blkif::kRspError) << "request " << i;
+  EXPECT_EQ(file(), pattern(kSectors));  // the same bytes, and not one more
+  EXPECT_EQ(back->stats().sectors_written, 0u);
+  EXPECT_EQ(page(0), data);
+}
+
+TEST_F(BlkFixture, ANumberOfSegmentsBeyondElevenIsRefusedUpToTheLargestTheFieldHolds) {
+  for (u32 n : {12u, 100u, 255u}) {
+    blkif::Request r = rw(blkif::kOpRead, n, 0, std::vector<blkif::Segment>(blkif::kMaxSegments, {kBufRef0, 0, 0, 0}));
+    r.nr_segments = u8(n);  // the request has room for 11: the back end must not look past them
+    queue(r);
+  }
+  push();
+  back->kick();
+  for (u32 i = 0; i < 3; ++i) EXPECT_EQ(response(i).status, blkif::kRspError);
+  EXPECT_EQ(page(0), std::vector<u8>(kPageSize, 0));
+}
+
+TEST_F(BlkFixture, AReadIntoAGrantedPageTableIsRefusedAndTheTableIsUnchanged) {
+  // The front end grants one of its page tables writable: a writable mapping needs the writable type, which
+  // a page table cannot take (Xen's get_page_and_type), so no data can land in it.
+  const Mfn table{kBuf0.value + 3};
+  ASSERT_TRUE(frames.pin(table, DomainId{2}, hv::FrameType::L1PageTable));
+  queue(rw(blkif::kOpRead, 1, 0, {{kBufRef0 + 3, 0, 7, 0}}));
+  push();
+  back->kick();
+  EXPECT_EQ(response(0).status, blkif::kRspError);
+  EXPECT_EQ(page(3), std::vector<u8>(kPageSize, 0));
+  EXPECT_EQ(grants.active_mappings(), 1u);
+}
+
+TEST_F(BlkFixture, AProducerIndexMovedBackwardsBreaksTheConnection) {
+  queue(rw(blkif::kOpRead, 1, 0, {{kBufRef0, 0, 0, 0}}));
+  queue(rw(blkif::kOpRead, 2, 0, {{kBufRef0, 0, 0, 0}}));
+  push();
+  back->kick();
+  ASSERT_EQ(back->stats().requests, 2u);
+  front.sring->req_prod = 1;  // behind the two requests already taken: as unsigned, billions ahead
+  back->kick();
+  EXPECT_FALSE(back->connected());
+  EXPECT_EQ(back->stats().protocol_errors, 1u);
+  EXPECT_EQ(back->stats().requests, 2u);
+  EXPECT_EQ(grants.active_mappings(), 0u);
+}
+
+TEST_F(BlkFixture, AFrontEndThatNeverTakesItsResponsesGetsAtMostOneRingPerKick) {
+  // It keeps pushing requests over responses it never consumed: the back end answers each kick's ring of
+  // requests and no more; nothing it does depends on the front end's private consumer index.
+  for (u32 round = 0; round < 4; ++round) {
+    for (u32 i = 0; i < front.nr_ents; ++i) queue(rw(blkif::kOpRead, round * 100 + i, 0, {{kBufRef0, 0, 0, 0}}));
+    push();
+    back->kick();
+    EXPECT_EQ(front.sring->rsp_prod, (round + 1) * front.nr_ents);
+  }
+  EXPECT_EQ(back->stats().requests, 4 * front.nr_ents);
+  EXPECT_EQ(back->stats().max_batch, front.nr_ents);
+  EXPECT_TRUE(back->connected());
+}
+
 }  // namespace
 }  // namespace ring1

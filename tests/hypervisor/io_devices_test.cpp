@@ -26,13 +26,53 @@ TEST(IoDevices, OptionsParseAsXlWritesThemAndADefaultMacIsXensPrefixWithDomainAn
   ASSERT_TRUE(parse_disk_spec("dir,with,commas/b.img", d, err) == false);  // the last comma's tail is a mode
   ASSERT_TRUE(parse_disk_spec("b.img", d, err));
   EXPECT_FALSE(d.read_only);
+  EXPECT_EQ(d.domain, 1);
+  ASSERT_TRUE(parse_disk_spec("c.img,ro,domain=2", d, err));
+  EXPECT_EQ(d.path, "c.img");
+  EXPECT_TRUE(d.read_only);
+  EXPECT_EQ(d.domain, 2);
+  ASSERT_TRUE(parse_disk_spec("with,comma.img,domain=3,rw", d, err));  // an option after it: the rest is the file
+  EXPECT_EQ(d.path, "with,comma.img");
+  EXPECT_EQ(d.domain, 3);
+  EXPECT_FALSE(d.read_only);
+  EXPECT_FALSE(parse_disk_spec("c.img,domain=0", d, err));
+  EXPECT_FALSE(parse_disk_spec(",domain=2", d, err));
   VifConfig v;
-  ASSERT_TRUE(parse_vif_spec("default", 1, 2, v, err));
-  EXPECT_EQ(format_mac(v.mac), "00:16:3e:00:01:02");
-  ASSERT_TRUE(parse_vif_spec("mac=00:16:3E:AB:cd:01", 1, 0, v, err));
+  ASSERT_TRUE(parse_vif_spec("default", v, err));
+  EXPECT_EQ(v.domain, 1);
+  EXPECT_TRUE(v.default_mac);
+  ASSERT_TRUE(parse_vif_spec("mac=00:16:3E:AB:cd:01", v, err));
   EXPECT_EQ(format_mac(v.mac), "00:16:3e:ab:cd:01");
-  EXPECT_FALSE(parse_vif_spec("mac=00:16:3e:ab:cd:01x", 1, 0, v, err));
-  EXPECT_FALSE(parse_vif_spec("00:16:3e:ab:cd:01", 1, 0, v, err));
+  EXPECT_FALSE(v.default_mac);
+  ASSERT_TRUE(parse_vif_spec("domain=2,mac=00:16:3e:ab:cd:02", v, err));
+  EXPECT_EQ(v.domain, 2);
+  EXPECT_EQ(format_mac(v.mac), "00:16:3e:ab:cd:02");
+  ASSERT_TRUE(parse_vif_spec("mac=00:16:3e:ab:cd:03,domain=3", v, err));
+  EXPECT_EQ(v.domain, 3);
+  EXPECT_FALSE(parse_vif_spec("mac=00:16:3e:ab:cd:01x", v, err));
+  EXPECT_FALSE(parse_vif_spec("00:16:3e:ab:cd:01", v, err));
+  EXPECT_FALSE(parse_vif_spec("domain=0", v, err));  // domain 0 is the back ends' own
+  EXPECT_FALSE(parse_vif_spec("domain=256", v, err));
+  EXPECT_FALSE(parse_vif_spec("domain=2,domain=3", v, err));
+  EXPECT_FALSE(parse_vif_spec("domain=2,", v, err));
+}
+
+TEST(IoDevices, DefaultMacsAreNumberedWithinEachDomainAndAVifForAMissingDomainIsRefused) {
+  test::PvGuest g("hlt\n");
+  IoDevices io(g.hv);
+  std::string err;
+  IoConfig cfg;
+  for (const char* spec : {"", "mac=00:16:3e:00:00:99", ""}) ASSERT_TRUE(parse_vif_spec(spec, cfg.vifs.emplace_back(), err));
+  ASSERT_TRUE(io.configure(cfg, err)) << err;
+  EXPECT_EQ(format_mac(io.vif_config(0).mac), "00:16:3e:00:01:00");
+  EXPECT_EQ(format_mac(io.vif_config(1).mac), "00:16:3e:00:00:99");
+  EXPECT_EQ(format_mac(io.vif_config(2).mac), "00:16:3e:00:01:02");
+  EXPECT_EQ(io.vif_devid(2), 2u);
+  IoDevices other(g.hv);
+  IoConfig bad;
+  ASSERT_TRUE(parse_vif_spec("domain=2", bad.vifs.emplace_back(), err));
+  EXPECT_FALSE(other.configure(bad, err));
+  EXPECT_EQ(err, "--vif for domain 2: the run has no such domain (domains 1 to 1)");
 }
 
 TEST(IoDevices, AConnectedBlockFrontEndsSendRunsTheBackEndAndItsResponseRaisesThePort) {
@@ -125,7 +165,7 @@ TEST(IoDevices, AVifsBackEndFollowsTheFrontEndThroughXenbusStatesToConnectedAndB
   IoDevices io(g.hv);
   std::string err;
   VifConfig vif;
-  ASSERT_TRUE(parse_vif_spec("default", 1, 0, vif, err));
+  ASSERT_TRUE(parse_vif_spec("default", vif, err));
   ASSERT_TRUE(io.configure(IoConfig{{}, {vif}, ""}, err)) << err;
   ASSERT_TRUE(io.publish(err)) << err;
   xs::Client& dom0 = g.hv.store().dom0();
@@ -164,7 +204,7 @@ TEST(IoDevices, AFrontEndThatAsksForPageFlippingIsRefusedWithAnErrorNode) {
   IoDevices io(g.hv);
   std::string err;
   VifConfig vif;
-  ASSERT_TRUE(parse_vif_spec("default", 1, 0, vif, err));
+  ASSERT_TRUE(parse_vif_spec("default", vif, err));
   ASSERT_TRUE(io.configure(IoConfig{{}, {vif}, ""}, err)) << err;
   ASSERT_TRUE(io.publish(err)) << err;
   xs::Client& fe = g.hv.store().local_client(1);
@@ -177,6 +217,84 @@ TEST(IoDevices, AFrontEndThatAsksForPageFlippingIsRefusedWithAnErrorNode) {
   EXPECT_EQ(dom0.read(back + "/state").value_or(""), "5");  // Closing
   EXPECT_NE(dom0.read(back + "/error").value_or("").find("request-rx-copy"), std::string::npos);
   EXPECT_FALSE(io.vif(0).connected());
+}
+
+}  // namespace
+}  // namespace ring1::hv
+
+namespace ring1::hv {
+namespace {
+
+// A vif of domain 2 in a run of two domains: published under domain 2's directory and numbered from 0 there,
+// its rings mapped from domain 2's grant table (never domain 1's, which grants the same references to other
+// frames), and its port bound in domain 2's event channels.
+TEST(IoDevices, ADomainTwoVifIsPublishedUnderItsDomainAndMapsThatDomainsGrantsAndPort) {
+  test::PvGuest g("hlt\n");
+  Hypervisor d2(g.hv, DomainId{2});
+  g.own_frames(0, 0x400);
+  for (u32 f = 0x500; f < 0x520; ++f) d2.frames().assign(Mfn{f}, DomainId{2});
+  ASSERT_TRUE(grow_grant_table(g.hv, 1));
+  ASSERT_TRUE(grow_grant_table(d2, 1));
+  auto grant = [&](Hypervisor& h, u32 ref, u32 frame) {
+    const xen::GrantEntryV1 e{xen::gtf::kPermitAccess, 0, frame};
+    g.m.ram().write_bytes(machine_addr(h.domain().grant_frames[0]).value + 8 * ref, &e, 8);
+  };
+  grant(g.hv, 8, 0x310);
+  grant(g.hv, 9, 0x311);
+  grant(d2, 8, 0x510);
+  grant(d2, 9, 0x511);
+  IoDevices io(g.hv);
+  io.add_domain(d2);
+  std::string err;
+  IoConfig cfg;
+  ASSERT_TRUE(parse_vif_spec("", cfg.vifs.emplace_back(), err));
+  ASSERT_TRUE(parse_vif_spec("domain=2", cfg.vifs.emplace_back(), err));
+  const std::string image = ::testing::TempDir() + "ring1-io-devices-d2-" + std::to_string(::getpid()) + ".img";
+  std::ofstream(image, std::ios::binary) << std::string(4 * 512, 'e');
+  ASSERT_TRUE(parse_disk_spec(image + ",ro,domain=2", cfg.disks.emplace_back(), err));
+  ASSERT_TRUE(io.configure(cfg, err)) << err;
+  ASSERT_TRUE(io.publish(err)) << err;
+  xs::Client& dom0 = g.hv.store().dom0();
+  // Domain 2's first disk is its xvda (51712), whatever other domains have.
+  EXPECT_EQ(dom0.read("/local/domain/2/device/vbd/51712/backend").value_or(""), "/local/domain/0/backend/vbd/2/51712");
+  EXPECT_EQ(dom0.read("/local/domain/0/backend/vbd/2/51712/mode").value_or(""), "r");
+  EXPECT_EQ(io.vbd_domain(0), 2);
+  const std::string front = "/local/domain/2/device/vif/0", back = "/local/domain/0/backend/vif/2/0";
+  EXPECT_EQ(dom0.read(front + "/backend").value_or(""), back);
+  EXPECT_EQ(dom0.read(front + "/mac").value_or(""), "00:16:3e:00:02:00");
+  EXPECT_EQ(dom0.read(back + "/frontend-id").value_or(""), "2");
+  EXPECT_EQ(dom0.read("/local/domain/1/device/vif/0/mac").value_or(""), "00:16:3e:00:01:00");
+  EXPECT_EQ(io.vif_devid(1), 0u);
+
+  const i32 port = d2.events().alloc_unbound(xen::kDomidSelf, 0);
+  ASSERT_GT(port, 0);
+  dom0.write(front + "/tx-ring-ref", "8");
+  dom0.write(front + "/rx-ring-ref", "9");
+  dom0.write(front + "/event-channel", std::to_string(port));
+  dom0.write(front + "/request-rx-copy", "1");
+  dom0.write(front + "/state", "4");
+  EXPECT_EQ(dom0.read(back + "/state").value_or(""), "4");
+  EXPECT_TRUE(io.vif(1).connected());
+  EXPECT_FALSE(io.vif(0).connected());
+  EXPECT_EQ(d2.grants().active_mappings(), 2u);
+  EXPECT_EQ(g.hv.grants().active_mappings(), 0u);
+  EXPECT_EQ(d2.events().state(u32(port)), PortState::Interdomain);
+  EXPECT_EQ(g.hv.events().state(u32(port)), PortState::Free);
+
+  // Domain 1's vif is decided by domain 1's table alone: references 10 and 11 grant nothing there, so its back
+  // end cannot map the rings (EACCES) and closes, whatever domain 2 has granted.
+  const i32 p1 = g.hv.events().alloc_unbound(xen::kDomidSelf, 0);
+  const std::string front1 = "/local/domain/1/device/vif/0", back1 = "/local/domain/0/backend/vif/1/0";
+  dom0.write(front1 + "/tx-ring-ref", "10");
+  dom0.write(front1 + "/rx-ring-ref", "11");
+  dom0.write(front1 + "/event-channel", std::to_string(p1));
+  dom0.write(front1 + "/request-rx-copy", "1");
+  dom0.write(front1 + "/state", "4");
+  EXPECT_EQ(dom0.read(back1 + "/state").value_or(""), "5");  // Closing
+  EXPECT_EQ(dom0.read(back1 + "/error").value_or(""), "mapping the rings (errno 13)");
+  io.shutdown();
+  EXPECT_EQ(d2.grants().active_mappings(), 0u);
+  std::remove(image.c_str());
 }
 
 }  // namespace

@@ -16,7 +16,8 @@
 #   debugger    gdb stub, tracer, monitor: all of the above
 #   vectors     the SingleStepTests runner: common, mmu, cpu, machine
 #   experiment  `ring1 experiment` and `ring1 sweep` (runs, CSV, plots): common, mmu, machine
-#   main.cpp    options only, over machine, debugger and vectors
+#   cli         the commands of the program (`ring1 run`, `ring1 vectors`): all of the above; nothing includes it
+#   main.cpp    options only (CLI11), over cli and experiment/cli
 #
 # Prints each violation as FILE:LINE and exits 1 if there is one.
 #   check_layers.sh SRC_DIR
@@ -25,18 +26,18 @@ src=${1:?usage: check_layers.sh SRC_DIR}
 
 # folder -> the folders it must not include
 declare -A forbidden=(
-  [common]="mmu cpu jit control loaders devices hypervisor machine debugger vectors experiment"
-  [mmu]="cpu jit control loaders devices hypervisor machine debugger vectors experiment"
-  [cpu]="jit control loaders devices hypervisor machine debugger vectors experiment"
-  [control]="cpu jit loaders devices hypervisor machine debugger vectors experiment"
-  [loaders]="jit control devices hypervisor machine debugger vectors experiment"
-  [devices]="jit loaders hypervisor machine debugger vectors experiment"
-  [hypervisor]="jit machine debugger vectors experiment"
-  [machine]="debugger vectors experiment"
-  [debugger]="jit vectors experiment"
-  [vectors]="jit control loaders devices hypervisor debugger experiment"
-  [jit]="control loaders devices hypervisor machine debugger vectors experiment"
-  [experiment]="debugger vectors jit"
+  [common]="mmu cpu jit control loaders devices hypervisor machine debugger vectors experiment cli"
+  [mmu]="cpu jit control loaders devices hypervisor machine debugger vectors experiment cli"
+  [cpu]="jit control loaders devices hypervisor machine debugger vectors experiment cli"
+  [control]="cpu jit loaders devices hypervisor machine debugger vectors experiment cli"
+  [loaders]="jit control devices hypervisor machine debugger vectors experiment cli"
+  [devices]="jit loaders hypervisor machine debugger vectors experiment cli"
+  [hypervisor]="jit machine debugger vectors experiment cli"
+  [machine]="debugger vectors experiment cli"
+  [debugger]="jit vectors experiment cli"
+  [vectors]="jit control loaders devices hypervisor debugger experiment cli"
+  [jit]="control loaders devices hypervisor machine debugger vectors experiment cli"
+  [experiment]="debugger vectors jit cli"
 )
 # folder -> the one kind of file of a forbidden folder it may include (an extended regex on the path)
 declare -A allowed=(

@@ -15,11 +15,15 @@
 #include <fmt/format.h>
 
 #include "experiment/experiment.h"
+#include "experiment/io_batching.h"
 #include "machine/input_file.h"
 #include "mmu/tlb_profile.h"
 
 #ifndef RING1_EXPERIMENT_IMAGE
 #define RING1_EXPERIMENT_IMAGE ""
+#endif
+#ifndef RING1_DISK_IMAGE
+#define RING1_DISK_IMAGE ""
 #endif
 #ifndef RING1_PLOT_SCRIPT
 #define RING1_PLOT_SCRIPT ""
@@ -42,6 +46,8 @@ struct ExperimentOptions : CommonOptions {
   std::string configs = "native,pv-shared,pv-separate";
   std::string tlb_geometry;
   std::string pages, batch;
+  std::string batching_image = RING1_DISK_IMAGE;  // the I/O row "requests per notification" (io_batching.h)
+  bool no_batching = false;
 };
 
 struct SweepOptions : CommonOptions {
@@ -201,6 +207,16 @@ int experiment_command(const ExperimentOptions& o, const char* argv0) {
   if (!write_file(csv, experiment::results_csv(results)) || !write_file(ratios, experiment::ratios_csv(results)))
     return fail(cmd, fmt::format("cannot write the CSV files in '{}'", o.out));
   fmt::print("\n{}\nCSV: {}\nCSV: {}\n", experiment::ratios_table(results), csv, ratios);
+  if (!o.no_batching && !o.batching_image.empty()) {
+    std::vector<experiment::BatchingRow> rows;
+    if (!experiment::run_batching(s, o.batching_image, *configs, rows, error)) {
+      std::fputs(fmt::format("ring1 experiment: {}\n", escape_control(error)).c_str(), stderr);
+      return kExitRunFailed;
+    }
+    const std::string io = o.out + "/io-batching.csv";
+    if (!rows.empty() && !write_file(io, experiment::batching_csv(rows))) return fail(cmd, fmt::format("cannot write '{}'", io));
+    if (!rows.empty()) fmt::print("\n{}CSV: {}\n", experiment::batching_table(rows), io);
+  }
   if (!plots(cmd, o, {"experiment", csv, ratios, o.out})) return kExitRunFailed;
   if (!o.no_plots && experiment::matplotlib_available())
     fmt::print("plots: {}/ratios.png {}/cycles.png\n", o.out, o.out);
@@ -272,9 +288,13 @@ ExperimentCommands add_experiment_commands(CLI::App& app) {
   c.experiment->add_option("--tlb-geometry", e.tlb_geometry, "What-if TLB geometry for every run (as ring1 run's)");
   c.experiment->add_option("--pages", e.pages, "Page count handed to the guest as pages=N on its command line");
   c.experiment->add_option("--batch", e.batch, "mmu_update batch size handed to the guest as batch=B (1..2048)");
+  c.experiment->add_option("--batching-image", e.batching_image,
+                           "The disk example whose runs give the I/O row 'requests per notification' (PV configurations)")
+      ->capture_default_str();
+  c.experiment->add_flag("--no-batching", e.no_batching, "Leave out the I/O row 'requests per notification'");
   c.experiment->footer(
-      "Writes OUT/experiment.csv, OUT/ratios.csv, OUT/ratios.png, OUT/cycles.png and OUT/runs/ (each run's JSON\n"
-      "report and console). Exit status: 0 done; 1 a run failed (its console's last lines are printed); 2 bad input.");
+      "Writes OUT/experiment.csv, OUT/ratios.csv, OUT/ratios.png, OUT/cycles.png, OUT/io-batching.csv and OUT/runs/\n"
+      "(each run's JSON report and console). Exit status: 0 done; 1 a run failed (its console's last lines are printed); 2 bad input.");
 
   SweepOptions& w = *c.so;
   c.sweep = app.add_subcommand(

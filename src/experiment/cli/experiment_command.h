@@ -1,5 +1,5 @@
 // `ring1 experiment` and `ring1 sweep`: their CLI11 options and the commands themselves (the engine is
-// experiment/experiment.h). Kept out of main.cpp so that `ring1 run` stays one file's business.
+// experiment/experiment.h). Kept out of main.cpp, which only parses (as src/cli holds `ring1 run`).
 #pragma once
 #include <memory>
 #include <optional>
