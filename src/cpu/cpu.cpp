@@ -112,6 +112,26 @@ void Cpu::not_modelled(std::string_view feature) {
   request_stop(StopReason::NotModelled);
 }
 
+// The clock and pins views (cpu_clock.h, cpu_pins.h): only the Cpu derives from them, so each is a Cpu, and
+// each call is the Cpu's inline operation of the same name.
+Cycles CpuClock::now() const { return static_cast<const Cpu&>(*this).cycles; }
+void CpuClock::charge(Cycles c) { static_cast<Cpu&>(*this).charge(c); }
+const CostProfile& CpuClock::costs() const { return static_cast<const Cpu&>(*this).costs(); }
+void CpuClock::schedule_event(Cycles at) { static_cast<Cpu&>(*this).schedule_event(at); }
+Cycles CpuClock::next_event() const { return static_cast<const Cpu&>(*this).next_event(); }
+void CpuClock::attach_event_hook(const EventHook& hook) { static_cast<Cpu&>(*this).event_hook = hook; }
+void CpuPins::interrupt_requested() { static_cast<Cpu&>(*this).interrupt_requested(); }
+void CpuPins::raise_nmi() { static_cast<Cpu&>(*this).raise_nmi(); }
+InterruptController CpuPins::attach_interrupt_controller(const InterruptController& controller) {
+  Cpu& cpu = static_cast<Cpu&>(*this);
+  const InterruptController before = cpu.interrupt_controller;
+  cpu.interrupt_controller = controller;
+  return before;
+}
+void CpuPins::attach_apic(const ApicLink& apic) { static_cast<Cpu&>(*this).apic = apic; }
+void CpuPins::request_stop(StopReason why) { static_cast<Cpu&>(*this).request_stop(why); }
+void CpuPins::not_modelled(std::string_view feature) { static_cast<Cpu&>(*this).not_modelled(feature); }
+
 void Cpu::ring1_bug(std::string_view what) {
   std::string where;
   try {

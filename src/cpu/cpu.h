@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/cost_profile.h"
+#include "cpu/cpu_pins.h"
 #include "cpu/decode/decode_cache.h"
 #include "common/eflags.h"
 #include "common/fault.h"
@@ -19,6 +20,7 @@
 #include "cpu/msr.h"
 #include "cpu/observer.h"
 #include "cpu/segment.h"
+#include "cpu/stop_reason.h"
 #include "common/types.h"
 #include "mmu/mmu.h"
 
@@ -28,22 +30,6 @@ class PortBus;  // mmu/port_bus.h: the I/O address space
 
 enum Gpr : u8 { EAX = 0, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
 
-enum class StopReason : u8 {
-  None,
-  Halted,          // HLT with nothing left to wake the CPU
-  InsnLimit,       // --max-instructions reached
-  CycleLimit,      // --max-cycles reached
-  Breakpoint,      // a stop address was reached (tests, debugger)
-  UnhandledFault,  // an exception or interrupt with nowhere to go yet (ExceptionMode::Stop)
-  HostError,       // something the emulator cannot do (fetch from unassigned memory, say)
-  TripleFault,     // an exception while delivering a double fault: the processor shuts down
-  Requested,       // a device or the host asked the machine to stop
-  NotModelled,     // the guest used something ring1 does not model; the message names the feature
-  Ring1Bug,        // one of ring1's own internal checks failed: a bug in ring1, not in the guest
-};
-
-std::string_view stop_reason_name(StopReason r);
-
 // What ended a run on an exception: enough to report vector, EIP, instruction and ring.
 struct FaultRecord {
   u8 vector = 0;
@@ -52,33 +38,6 @@ struct FaultRecord {
   u32 eip = 0;   // EIP the exception was raised at (faults: the instruction; traps: the next one)
   u8 cpl = 0;
   bool software = false;  // INT n / INT3 / INTO
-};
-
-// The interrupt controller's side of the INTR line (the PIC of a later issue): plain function pointers and a
-// context, so the CPU needs no device headers. `pending` says whether a maskable interrupt is waiting;
-// `acknowledge` is the INTA cycle and returns its vector. A device that raises a line calls
-// Cpu::interrupt_requested() so the run loop looks at the next instruction boundary.
-// `wake_blocked` answers, for a CPU halted with IF = 1, why no interrupt that a timed event raises could
-// reach INTR (its line masked, the controller never initialised...), or null when one could; a null
-// function means "one could". With nothing able to wake it, HLT ends the run (StopReason::Halted).
-struct InterruptController {
-  bool (*pending)(void* context) = nullptr;
-  u8 (*acknowledge)(void* context) = nullptr;
-  void* context = nullptr;
-  const char* (*wake_blocked)(void* context) = nullptr;
-};
-
-// Counts of delivered interrupts and exceptions, for reports: deliveries[from ring][to ring] and returns
-// [from][to] (IRET) count transitions, same-ring ones on the diagonal (real mode counts as ring 0);
-// by_vector counts deliveries per vector. Plain arrays: the report indexes them directly.
-// A device's clock (the PIT of the PC platform): the run loop calls `fire` at the first instruction
-// boundary where the cycle counter has reached the deadline set by Cpu::schedule_event(). The device does
-// its work there (raises a line, schedules its next event), so timer interrupts arrive after an exact,
-// deterministic number of modelled cycles. One hook per CPU; a platform with several timed devices
-// multiplexes them behind it.
-struct EventHook {
-  void (*fire)(void* context, Cycles now) = nullptr;
-  void* context = nullptr;
 };
 
 // The hypervisor's way out of the emulated CPU (DESIGN.md, "Entry is real x86"): its ring-0 entry stubs
@@ -121,6 +80,9 @@ struct TranslationHook {
   void* context = nullptr;
 };
 
+// Counts of delivered interrupts and exceptions, for reports: deliveries[from ring][to ring] and returns
+// [from][to] (IRET) count transitions, same-ring ones on the diagonal (real mode counts as ring 0);
+// by_vector counts deliveries per vector. Plain arrays: the report indexes them directly.
 struct InterruptStats {
   u64 deliveries[4][4] = {};
   u64 returns[4][4] = {};
@@ -139,7 +101,10 @@ struct RunLimits {
   bool single_step = false;
 };
 
-class Cpu {
+// Devices and the hypervisor's timers hold the Cpu through its two views, CpuClock and CpuPins (cpu_clock.h,
+// cpu_pins.h): empty bases, so the Cpu's layout is its own, whose operations are the inline members below
+// behind one out-of-line call (cpu.cpp).
+class Cpu : public CpuPins {
  public:
   Cpu(Mmu& mmu, const CostProfile& costs);
   Cpu(const Cpu&) = delete;

@@ -9,7 +9,7 @@ constexpr u8 kRegA = 0x0A, kRegB = 0x0B, kRegC = 0x0C, kRegD = 0x0D, kCentury = 
 constexpr u8 kBBinary = 0x04, kB24Hour = 0x02;
 }  // namespace
 
-CmosRtc::CmosRtc(const Cpu& cpu, u64 cpu_hz, RtcMode mode, u64 ram_bytes)
+CmosRtc::CmosRtc(const CpuClock& cpu, u64 cpu_hz, RtcMode mode, u64 ram_bytes)
     : cpu_(cpu), cpu_hz_(cpu_hz ? cpu_hz : 1), mode_(mode) {
   ram_[kRegA] = 0x26;  // 32.768 kHz time base, 1024 Hz periodic rate: what a BIOS leaves (and QEMU resets to)
   ram_[kRegB] = kB24Hour;  // BCD, 24-hour
@@ -28,7 +28,7 @@ CmosRtc::CmosRtc(const Cpu& cpu, u64 cpu_hz, RtcMode mode, u64 ram_bytes)
 }
 
 i64 CmosRtc::now() const {
-  const i64 base = mode_ == RtcMode::Host ? i64(std::time(nullptr)) : kSosp2003 + i64(cpu_.cycles / cpu_hz_);
+  const i64 base = mode_ == RtcMode::Host ? i64(std::time(nullptr)) : kSosp2003 + i64(cpu_.now() / cpu_hz_);
   return base + offset_;
 }
 

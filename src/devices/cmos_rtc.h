@@ -12,7 +12,7 @@
 #pragma once
 #include <ctime>
 
-#include "cpu/cpu.h"
+#include "cpu/cpu_clock.h"
 #include "mmu/port_bus.h"
 
 namespace ring1 {
@@ -23,7 +23,7 @@ class CmosRtc {
  public:
   static constexpr i64 kSosp2003 = 1066521600;  // 2003-10-19 00:00:00 UTC, as seconds since 1970
 
-  CmosRtc(const Cpu& cpu, u64 cpu_hz, RtcMode mode, u64 ram_bytes);
+  CmosRtc(const CpuClock& cpu, u64 cpu_hz, RtcMode mode, u64 ram_bytes);
   bool attach(PortBus& bus) { return bus.attach(0x70, 2, {&port_read, &port_write, this}); }
 
   u8 read(u8 index);
@@ -38,7 +38,7 @@ class CmosRtc {
   u8 encode(u32 v) const;  // BCD or binary per register B
   u32 decode(u8 v) const;
 
-  const Cpu& cpu_;
+  const CpuClock& cpu_;
   u64 cpu_hz_;
   RtcMode mode_;
   i64 offset_ = 0;  // seconds a guest's writes moved the clock

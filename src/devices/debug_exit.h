@@ -5,7 +5,7 @@
 #pragma once
 #include <optional>
 
-#include "cpu/cpu.h"
+#include "cpu/cpu_pins.h"
 #include "mmu/port_bus.h"
 
 namespace ring1 {
@@ -15,7 +15,7 @@ class DebugExit {
   static constexpr u16 kPort = 0xF4;
   static constexpr u32 kPorts = 4;  // iosize=0x04: 8-, 16- and 32-bit writes all land here
 
-  explicit DebugExit(Cpu& cpu) : cpu_(cpu) {}
+  explicit DebugExit(CpuPins& cpu) : cpu_(cpu) {}
   // QEMU's `iobase` and `iosize` properties: the ports the device decodes. ring1's default is what test
   // kernels pass (iobase=0xf4,iosize=0x04); QEMU's own property defaults are 0x501 and 2.
   bool attach(PortBus& bus, u16 port = kPort, u32 count = kPorts) {
@@ -33,7 +33,7 @@ class DebugExit {
     d->cpu_.request_stop(StopReason::Requested);
   }
 
-  Cpu& cpu_;
+  CpuPins& cpu_;
   std::optional<u64> status_;
 };
 

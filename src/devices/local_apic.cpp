@@ -27,20 +27,19 @@ enum : u32 { kNoShorthand = 0, kSelf = 1, kAllIncludingSelf = 2, kAllExcludingSe
 constexpr u32 kLvtWritable[] = {0x000300FF, 0x0001A7FF, 0x0001A7FF, 0x000100FF};
 }  // namespace
 
-LocalApic::LocalApic(Cpu& cpu, Mmu& mmu, TimedEvents& events) : cpu_(cpu), mmu_(mmu), events_(events) {
+LocalApic::LocalApic(CpuPins& cpu, Mmu& mmu, TimedEvents& events) : cpu_(cpu), mmu_(mmu), events_(events) {
   reset_registers();
 }
 
 LocalApic::~LocalApic() {
   unmap();
-  cpu_.interrupt_controller = {};
-  cpu_.apic = {};
+  cpu_.attach_interrupt_controller({});
+  cpu_.attach_apic({});
 }
 
 void LocalApic::install() {
-  pic_ = cpu_.interrupt_controller;
-  cpu_.interrupt_controller = {&pending_thunk, &acknowledge_thunk, this, &wake_blocked_thunk};
-  cpu_.apic = {&base_read_thunk, &base_write_thunk, this};
+  pic_ = cpu_.attach_interrupt_controller({&pending_thunk, &acknowledge_thunk, this, &wake_blocked_thunk});
+  cpu_.attach_apic({&base_read_thunk, &base_write_thunk, this});
   slot_ = events_.add(&timer_thunk, this);
   map();
 }
@@ -65,7 +64,7 @@ void LocalApic::reset_registers() {
   lvt_.fill(kMasked);
   lvt_[LvtLint0] = kExtInt << 8;
   initial_count_ = divide_config_ = 0;
-  timer_start_ = cpu_.cycles;
+  timer_start_ = cpu_.now();
   timer_stopped_ = false;
   timer_due_ = TimedEvents::kNever;
   if (slot_ >= 0) events_.schedule(slot_, TimedEvents::kNever);
@@ -138,7 +137,7 @@ u32 LocalApic::read(u32 offset) {
     case kLvtLint1: return lvt_[LvtLint1];
     case kLvtError: return lvt_[LvtError];
     case kInitialCount: return initial_count_;
-    case kCurrentCount: return read_current_count(cpu_.cycles);
+    case kCurrentCount: return read_current_count(cpu_.now());
     case kDivide: return divide_config_;
     default: break;
   }
@@ -183,17 +182,17 @@ void LocalApic::write(u32 offset, u32 value) {
     case kInitialCount:
       // A write (re)starts the count from the new value (SDM 10.5.4); 0 stops the timer.
       initial_count_ = value;
-      timer_start_ = cpu_.cycles;
+      timer_start_ = cpu_.now();
       timer_stopped_ = false;
       timer_schedule();
       return;
     case kDivide: {
       // The count goes on from where it is, at the new rate.
-      const u32 now_count = read_current_count(cpu_.cycles);
+      const u32 now_count = read_current_count(cpu_.now());
       divide_config_ = value & 0xB;
       if (initial_count_ && now_count) {
         const u64 elapsed = u64(initial_count_ - now_count) * divide();
-        timer_start_ = cpu_.cycles - elapsed;
+        timer_start_ = cpu_.now() - elapsed;
         timer_schedule();
       } else if (initial_count_) {
         timer_stopped_ = true;  // a one-shot count at 0 stays there at any rate
@@ -213,11 +212,11 @@ void LocalApic::write_lvt(Lvt which, u32 value) {
   if (which == LvtTimer && ((v ^ lvt_[which]) & kPeriodic) && initial_count_) {
     // A new timer mode neither reloads nor resets the count: it goes on from where it is (and a one-shot
     // count that has reached 0 stays there), only the reload at the next zero changes.
-    const u32 now_count = read_current_count(cpu_.cycles);
+    const u32 now_count = read_current_count(cpu_.now());
     if (now_count == 0) {
       timer_stopped_ = true;
     } else {
-      timer_start_ = cpu_.cycles - u64(initial_count_ - now_count) * divide();
+      timer_start_ = cpu_.now() - u64(initial_count_ - now_count) * divide();
     }
   }
   lvt_[which] = v;
@@ -394,7 +393,7 @@ void LocalApic::timer_schedule() {
   timer_due_ = TimedEvents::kNever;
   const u64 period = timer_stopped_ ? 0 : u64(initial_count_) * divide();
   if (period) {
-    const Cycles now = cpu_.cycles;
+    const Cycles now = cpu_.now();
     if (lvt_[LvtTimer] & kPeriodic) {
       timer_due_ = timer_start_ + ((now - timer_start_) / period + 1) * period;
     } else if (timer_start_ + period > now) {

@@ -7,7 +7,8 @@
 #pragma once
 #include <array>
 
-#include "cpu/cpu.h"
+#include "cpu/cpu_pins.h"
+#include "mmu/mmu.h"
 #include "devices/timed_events.h"
 
 namespace ring1 {
@@ -23,7 +24,7 @@ class LocalApic {
   // IA32_APIC_BASE bits (SDM 10.4.4).
   static constexpr u64 kBsp = 1u << 8, kEnable = 1u << 11;
 
-  LocalApic(Cpu& cpu, Mmu& mmu, TimedEvents& events);
+  LocalApic(CpuPins& cpu, Mmu& mmu, TimedEvents& events);
   LocalApic(const LocalApic&) = delete;
   LocalApic& operator=(const LocalApic&) = delete;
   ~LocalApic();
@@ -45,7 +46,7 @@ class LocalApic {
   u64 base_msr() const { return base_msr_; }
   bool write_base_msr(u64 value);  // false: reserved bits (#GP)
   // The APIC timer's current count at the CPU's cycle count (tests).
-  u32 timer_current() const { return read_current_count(cpu_.cycles); }
+  u32 timer_current() const { return read_current_count(cpu_.now()); }
 
  private:
   // LVT indices and bits (SDM 10.5.1).
@@ -96,7 +97,7 @@ class LocalApic {
   void timer_schedule();
   void timer_fire(Cycles now);
 
-  Cpu& cpu_;
+  CpuPins& cpu_;
   Mmu& mmu_;
   TimedEvents& events_;
   InterruptController pic_;  // the 8259A pair behind LINT0

@@ -7,8 +7,9 @@
 
 namespace ring1 {
 
-PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions options)
+PcPlatform::PcPlatform(CpuPins& cpu, Mmu& mmu, PortBus& ports, u64 ram_bytes, PcOptions options)
     : cpu_(cpu),
+      mmu_(mmu),
       ports_(ports),
       options_(std::move(options)),
       events_(cpu),
@@ -20,7 +21,7 @@ PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions option
       port92_(cpu),
       rtc_(cpu, options_.cpu_hz, options_.rtc, ram_bytes),
       fw_cfg_(ram_bytes),
-      apic_(cpu, cpu.mmu(), events_),
+      apic_(cpu, mmu, events_),
       testdev_(&set_isa_irq, this) {
   if (options_.cpu_hz == 0) throw std::invalid_argument("the CPU frequency must be positive");
   if (options_.debug_exit_size == 0 || u32(options_.debug_exit_base) + options_.debug_exit_size > 0x10000)
@@ -31,7 +32,7 @@ PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions option
     throw std::logic_error("PC platform: a device's ports are already claimed");
   if (!debug_exit_.attach(ports, options_.debug_exit_base, options_.debug_exit_size))
     throw std::invalid_argument("isa-debug-exit's ports overlap another device's");
-  if (options_.pc_testdev && !testdev_.attach(ports, cpu.mmu()))
+  if (options_.pc_testdev && !testdev_.attach(ports, mmu))
     throw std::logic_error("PC platform: pc-testdev's ports or memory are already claimed");
   pic_.install();
   pic_.set_timed_lines(1u << 0);  // the PIT's channel 0; nothing else raises a PIC line while the CPU halts
@@ -42,9 +43,9 @@ PcPlatform::PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions option
 
 // The CPU keeps plain pointers into the platform: take them back so a later run cannot call a dead one.
 PcPlatform::~PcPlatform() {
-  cpu_.interrupt_controller = {};
-  cpu_.event_hook = {};
-  cpu_.apic = {};
+  cpu_.attach_interrupt_controller({});
+  cpu_.attach_event_hook({});
+  cpu_.attach_apic({});
   cpu_.schedule_event(~Cycles(0));
   ports_.detach(0x20, 2);
   ports_.detach(0xA0, 2);
@@ -56,8 +57,8 @@ PcPlatform::~PcPlatform() {
   ports_.detach(0x70, 2);
   ports_.detach(SystemControlPort::kPort, 1);
   fw_cfg_.detach(ports_);
-  if (!bios_.empty()) cpu_.mmu().unmap_mmio(bios_base_);
-  if (options_.pc_testdev) testdev_.detach(ports_, cpu_.mmu());
+  if (!bios_.empty()) mmu_.unmap_mmio(bios_base_);
+  if (options_.pc_testdev) testdev_.detach(ports_, mmu_);
 }
 
 // ISA lines 0-15 are the PIC pair's inputs; 16-23 would be I/O APIC pins, and this PC has no I/O APIC.
@@ -75,7 +76,7 @@ bool PcPlatform::map_bios(std::vector<u8> image, std::string& error) {
     error = "a ROM is already mapped";
     return false;
   }
-  Mmu& mmu = cpu_.mmu();
+  Mmu& mmu = mmu_;
   if (mmu.ram().size() < 0x100000) {
     error = "RAM must reach 1 MiB for the ROM's low alias";
     return false;

@@ -21,7 +21,8 @@
 #include "devices/system_control_port.h"
 #include "devices/timed_events.h"
 #include "devices/uart16550.h"
-#include "cpu/cpu.h"
+#include "cpu/cpu_pins.h"
+#include "mmu/mmu.h"
 #include "mmu/port_bus.h"
 
 namespace ring1 {
@@ -49,7 +50,9 @@ struct PcOptions {
 
 class PcPlatform {
  public:
-  PcPlatform(Cpu& cpu, PortBus& ports, u64 ram_bytes, PcOptions options = {});
+  // `cpu`: the processor's clock and pins, which the PIC, PIT, APIC and isa-debug-exit drive; `mmu`: the
+  // memory the APIC's registers, the BIOS ROM and pc-testdev's scratch are mapped into.
+  PcPlatform(CpuPins& cpu, Mmu& mmu, PortBus& ports, u64 ram_bytes, PcOptions options = {});
   PcPlatform(const PcPlatform&) = delete;
   PcPlatform& operator=(const PcPlatform&) = delete;
   ~PcPlatform();
@@ -81,7 +84,8 @@ class PcPlatform {
   static int get_serial(void* self);
   static void set_isa_irq(void* self, u8 line, bool level);
 
-  Cpu& cpu_;
+  CpuPins& cpu_;
+  Mmu& mmu_;
   PortBus& ports_;
   PcOptions options_;
   std::string captured_;

@@ -154,7 +154,7 @@ u8 I8259::read_data() {
 
 // ---- the PC's pair ----
 
-Pic8259::Pic8259(Cpu& cpu) : cpu_(cpu) {
+Pic8259::Pic8259(CpuPins& cpu) : cpu_(cpu) {
   master_.is_master = true;
   master_.slave = &slave_;
 }
@@ -164,11 +164,11 @@ bool Pic8259::attach(PortBus& bus) {
 }
 
 void Pic8259::install() {
-  cpu_.interrupt_controller = {
+  cpu_.attach_interrupt_controller({
       [](void* p) { return static_cast<Pic8259*>(p)->pending(); },
       [](void* p) { return static_cast<Pic8259*>(p)->acknowledge(); },
       this,
-      [](void* p) { return static_cast<const Pic8259*>(p)->wake_blocked(); }};
+      [](void* p) { return static_cast<const Pic8259*>(p)->wake_blocked(); }});
 }
 
 // A halted CPU wakes only through a timed line (set_timed_lines): it must get through its chip and, for

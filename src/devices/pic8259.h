@@ -12,7 +12,7 @@
 #pragma once
 #include <string>
 
-#include "cpu/cpu.h"
+#include "cpu/cpu_pins.h"
 #include "devices/streams.h"
 #include "mmu/port_bus.h"
 
@@ -65,7 +65,7 @@ class I8259 {
 
 class Pic8259 {
  public:
-  explicit Pic8259(Cpu& cpu);
+  explicit Pic8259(CpuPins& cpu);
   Pic8259(const Pic8259&) = delete;
   Pic8259& operator=(const Pic8259&) = delete;
 
@@ -100,7 +100,7 @@ class Pic8259 {
   // After any change: the slave's INT is the master's IR2 input; the master's INT asks the CPU to look.
   void update();
 
-  Cpu& cpu_;
+  CpuPins& cpu_;
   I8259 master_, slave_;
   u64 spurious_ = 0;
   u16 timed_lines_ = 0;

@@ -10,7 +10,7 @@ u16 to_bcd(u32 v) {
 }
 }  // namespace
 
-Pit8254::Pit8254(Cpu& cpu, IrqLine irq0, u64 cpu_hz) : cpu_(cpu), irq0_(irq0), cpu_hz_(cpu_hz ? cpu_hz : 1) {
+Pit8254::Pit8254(CpuClock& cpu, IrqLine irq0, u64 cpu_hz) : cpu_(cpu), irq0_(irq0), cpu_hz_(cpu_hz ? cpu_hz : 1) {
   ch_[2].gate = false;  // port 0x61 bit 0 starts clear
   // Channel 0's OUT starts high, as a PC's is after the BIOS set it counting in mode 2 (QEMU's too): a
   // kernel's control word for a repeating mode then makes no extra edge, and its first interrupt is the
@@ -23,7 +23,7 @@ bool Pit8254::attach(PortBus& bus) {
 }
 
 void Pit8254::install() {
-  cpu_.event_hook = {[](void* p, Cycles now) { static_cast<Pit8254*>(p)->fire(now); }, this};
+  cpu_.attach_event_hook({[](void* p, Cycles now) { static_cast<Pit8254*>(p)->fire(now); }, this});
 }
 
 void Pit8254::install(TimedEvents& events) {
@@ -63,8 +63,8 @@ bool Pit8254::out_at(const Channel& c, u64 d) const {
   }
 }
 
-u32 Pit8254::counter(int ch) const { return value_at(ch_[ch], clocks(ch_[ch], cpu_.cycles)); }
-bool Pit8254::out(int ch) const { return out_at(ch_[ch], clocks(ch_[ch], cpu_.cycles)); }
+u32 Pit8254::counter(int ch) const { return value_at(ch_[ch], clocks(ch_[ch], cpu_.now())); }
+bool Pit8254::out(int ch) const { return out_at(ch_[ch], clocks(ch_[ch], cpu_.now())); }
 
 u16 Pit8254::encoded(const Channel& c, u32 value) const { return c.bcd ? to_bcd(value % 10000) : u16(value); }
 
@@ -72,7 +72,7 @@ u16 Pit8254::encoded(const Channel& c, u32 value) const { return c.bcd ? to_bcd(
 // from a control word or a new count until a clock has loaded it into the counting element.
 u8 Pit8254::status_of(int ch) const {
   const Channel& c = ch_[ch];
-  const bool null_count = !c.counting || clocks(c, cpu_.cycles) == 0;
+  const bool null_count = !c.counting || clocks(c, cpu_.now()) == 0;
   return u8((out(ch) << 7) | (null_count << 6) | (c.rw << 4) | (c.mode << 1) | u8(c.bcd));
 }
 
@@ -113,7 +113,7 @@ void Pit8254::fire(Cycles now) {
 void Pit8254::load(int ch, u32 n) {
   Channel& c = ch_[ch];
   c.count = n;
-  c.start = cpu_.cycles;
+  c.start = cpu_.now();
   if (c.mode == 1 || c.mode == 5) {
     c.counting = false;  // the gate's next rising edge starts it
     c.waiting_trigger = true;
@@ -195,7 +195,7 @@ void Pit8254::set_gate2(bool level) {
   if (!rising) return;
   // A rising gate triggers modes 1 and 5 and restarts modes 2 and 3 (datasheet, "Gate").
   if (c.waiting_trigger || (c.counting && c.mode != 0 && c.mode != 4)) {
-    c.start = cpu_.cycles;
+    c.start = cpu_.now();
     c.counting = true;
   }
 }
@@ -204,7 +204,7 @@ u8 Pit8254::read(u16 port) {
   if (port == 0x61) {
     // Port B: gate 2 and speaker bits as written, the refresh toggle (every 15.085 us, as QEMU derives it
     // from time), and channel 2's OUT.
-    const u64 refresh = u64(u128(cpu_.cycles) * 1000000000 / cpu_hz_ / 15085) & 1;
+    const u64 refresh = u64(u128(cpu_.now()) * 1000000000 / cpu_hz_ / 15085) & 1;
     return u8((port61_ & 3) | (refresh << 4) | (out(2) << 5));
   }
   if (port == 0x43) return 0xFF;  // the control word register cannot be read (datasheet, table 1)

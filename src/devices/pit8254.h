@@ -2,7 +2,7 @@
 // 0x40-0x43, clocked at 1.193182 MHz as on every PC, with channel 0 on IRQ 0 and channel 2's gate and output
 // in port 0x61 (system control port B). The timer never runs on its own: a counter's value and output are
 // computed from the modelled cycle count when read, and channel 0's next rising edge is a CPU event
-// (Cpu::schedule_event) at an exact cycle, so timer interrupts are deterministic and never drift.
+// (CpuClock::schedule_event) at an exact cycle, so timer interrupts are deterministic and never drift.
 //
 // Input clocks and CPU cycles convert through the CPU frequency with integer arithmetic from the moment a
 // count was loaded: clock d happens at cycle start + ceil(d * cpu_hz / 1193182), and at cycle c the counter
@@ -14,7 +14,7 @@
 // half periods within one clock. Channel 0 reaches the PIC as a pulse at each rising edge of OUT (mode 0's
 // level is exact: low from the control word to the terminal count).
 #pragma once
-#include "cpu/cpu.h"
+#include "cpu/cpu_clock.h"
 #include "devices/streams.h"
 #include "devices/timed_events.h"
 #include "mmu/port_bus.h"
@@ -25,7 +25,7 @@ class Pit8254 {
  public:
   static constexpr u64 kInputHz = 1193182;
 
-  Pit8254(Cpu& cpu, IrqLine irq0, u64 cpu_hz);
+  Pit8254(CpuClock& cpu, IrqLine irq0, u64 cpu_hz);
   Pit8254(const Pit8254&) = delete;
   Pit8254& operator=(const Pit8254&) = delete;
 
@@ -87,7 +87,7 @@ class Pit8254 {
     else cpu_.schedule_event(at);
   }
 
-  Cpu& cpu_;
+  CpuClock& cpu_;
   TimedEvents* events_ = nullptr;  // shared with other timed devices; null: the CPU's hook is the PIT's own
   int slot_ = -1;
   IrqLine irq0_;

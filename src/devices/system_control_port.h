@@ -5,7 +5,7 @@
 #pragma once
 #include <fmt/format.h>
 
-#include "cpu/cpu.h"
+#include "cpu/cpu_pins.h"
 #include "mmu/port_bus.h"
 
 namespace ring1 {
@@ -15,7 +15,7 @@ class SystemControlPort {
   static constexpr u16 kPort = 0x92;
   static constexpr u8 kReset = 1u << 0, kA20 = 1u << 1;
 
-  explicit SystemControlPort(Cpu& cpu) : cpu_(cpu) {}
+  explicit SystemControlPort(CpuPins& cpu) : cpu_(cpu) {}
   bool attach(PortBus& bus) { return bus.attach(kPort, 1, {&port_read, &port_write, this}); }
 
  private:
@@ -38,7 +38,7 @@ class SystemControlPort {
     p->value_ = v & (kReset | kA20);
   }
 
-  Cpu& cpu_;
+  CpuPins& cpu_;
   u8 value_ = kA20;
 };
 

@@ -1,11 +1,11 @@
-// The CPU has one timed-event hook (Cpu::schedule_event / event_hook); a PC has several clocks that want it
+// The CPU has one timed-event hook (CpuClock::schedule_event / event_hook); a PC has several clocks that want it
 // (the PIT's channel 0, the local APIC's timer). TimedEvents owns the hook and keeps one deadline per
 // device: the CPU is always asked for the earliest, and at that boundary every device whose deadline has
 // come fires, in slot order, so the order of two events due at the same cycle is fixed and runs repeat.
 #pragma once
 #include <array>
 
-#include "cpu/cpu.h"
+#include "cpu/cpu_clock.h"
 
 namespace ring1 {
 
@@ -14,12 +14,12 @@ class TimedEvents {
   static constexpr int kSlots = 4;
   using Fire = void (*)(void* context, Cycles now);
 
-  explicit TimedEvents(Cpu& cpu) : cpu_(cpu) {}
+  explicit TimedEvents(CpuClock& cpu) : cpu_(cpu) {}
   TimedEvents(const TimedEvents&) = delete;
   TimedEvents& operator=(const TimedEvents&) = delete;
 
   // Takes the CPU's event hook.
-  void install() { cpu_.event_hook = {&fire_due, this}; }
+  void install() { cpu_.attach_event_hook({&fire_due, this}); }
   // A device's slot: the slot number to schedule with.
   int add(Fire fire, void* context) {
     for (int i = 0; i < kSlots; ++i)
@@ -63,7 +63,7 @@ class TimedEvents {
     t->cpu_.schedule_event(t->earliest());
   }
 
-  Cpu& cpu_;
+  CpuClock& cpu_;
   std::array<Slot, kSlots> slots_{};
   bool firing_ = false;
 };

@@ -5,6 +5,8 @@
 // the multicall's entry, and do_multicall makes the continuation of the multicall itself.
 #include "hypervisor/hypervisor.h"
 
+#include "cpu/cpu.h"
+
 namespace ring1::hv {
 
 i32 Hypervisor::create_continuation(const Continuation& k) {

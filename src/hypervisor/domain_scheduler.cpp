@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "cpu/cpu.h"
 #include "hypervisor/layout.h"
 #include "hypervisor/xen_abi.h"
 

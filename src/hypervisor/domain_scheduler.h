@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/segment.h"
 #include "hypervisor/bvt.h"
 #include "hypervisor/hypervisor.h"
 

@@ -55,11 +55,11 @@ bool MmuGuestMemory::write_linear(u32 addr, const void* src, u32 len) {
 }
 
 std::optional<u32> WalkingGuestMemory::translate(u32 lin, bool write) {
-  cpu_.charge(2 * cpu_.costs().events.walk_access);
-  const Translation t = cpu_.mmu().probe(lin, cr3_);
+  clock_.charge(2 * clock_.costs().events.walk_access);
+  const Translation t = mmu_.probe(lin, cr3_);
   // PV guests have no 4 MiB pages (the frame table refuses them); a large entry here is not a mapping.
   if (!t.present || t.large || (write && !t.writable)) return std::nullopt;
-  PhysicalMemory& ram = cpu_.mmu().ram();
+  PhysicalMemory& ram = mmu_.ram();
   // The accessed and dirty bits the processor's walk would set (SDM vol. 3, 4.8).
   const u32 pde_at = (cr3_ & pte::FrameMask) + (lin >> 22) * 4;
   const u32 pte_at = (t.pde & pte::FrameMask) + ((lin >> 12) & 1023) * 4;
@@ -71,7 +71,7 @@ std::optional<u32> WalkingGuestMemory::translate(u32 lin, bool write) {
 }
 
 bool WalkingGuestMemory::read_linear(u32 addr, void* dst, u32 len) {
-  return read_pages(cpu_.mmu().ram(), addr, dst, len, [&](u32 lin) { return translate(lin, false); }) == len;
+  return read_pages(mmu_.ram(), addr, dst, len, [&](u32 lin) { return translate(lin, false); }) == len;
 }
 
 bool WalkingGuestMemory::write_linear(u32 addr, const void* src, u32 len) {
@@ -85,7 +85,7 @@ bool WalkingGuestMemory::write_linear(u32 addr, const void* src, u32 len) {
       }) != len)
     return false;
   std::size_t i = 0;
-  return write_pages(cpu_.mmu().ram(), addr, src, len, [&](u32) { return std::optional<u32>(phys[i++]); }) == len;
+  return write_pages(mmu_.ram(), addr, src, len, [&](u32) { return std::optional<u32>(phys[i++]); }) == len;
 }
 
 }  // namespace ring1::hv

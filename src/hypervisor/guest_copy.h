@@ -7,7 +7,7 @@
 #include "common/types.h"
 #include <optional>
 
-#include "cpu/cpu.h"
+#include "cpu/cpu_clock.h"
 #include "mmu/mmu.h"
 
 namespace ring1::hv {
@@ -57,7 +57,8 @@ class MmuGuestMemory final : public GuestMemory {
 // translations are not the hypervisor's.
 class WalkingGuestMemory final : public GuestMemory {
  public:
-  explicit WalkingGuestMemory(Cpu& cpu) : cpu_(cpu) {}
+  // `clock`: where each walk is charged; `mmu`: the page walker and the RAM the tables are in.
+  WalkingGuestMemory(CpuClock& clock, Mmu& mmu) : clock_(clock), mmu_(mmu) {}
   void set_guest_cr3(u32 cr3) { cr3_ = cr3; }
 
  protected:
@@ -68,7 +69,8 @@ class WalkingGuestMemory final : public GuestMemory {
   // The physical address of `lin`, or nullopt if it does not map (for writing, writably).
   std::optional<u32> translate(u32 lin, bool write);
 
-  Cpu& cpu_;
+  CpuClock& clock_;
+  Mmu& mmu_;
   u32 cr3_ = 0;
 };
 

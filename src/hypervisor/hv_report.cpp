@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "control/xenstore/xenstored_report.h"
+#include "cpu/cpu.h"
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/hypervisor.h"
 

@@ -6,6 +6,7 @@
 
 #include "common/internal_error.h"
 #include "control/xenstore/domain_tree.h"
+#include "cpu/cpu.h"
 #include "cpu/descriptors.h"
 #include "hypervisor/domain_scheduler.h"
 #include "hypervisor/hypercalls/hypercalls.h"
@@ -44,6 +45,8 @@ HypervisorCore::HypervisorCore(PhysicalMemory& ram, bool global_mappings)
 
 Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
     : cpu_(cpu),
+      clock_(cpu),
+      ram_(cpu.mmu().ram()),
       core_(std::make_shared<HypervisorCore>(cpu.mmu().ram(), global_mappings)),
       space_(core_->space),
       frames_(core_->frames),
@@ -51,7 +54,7 @@ Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
       mmu_ops_(frames_, m2p_),
       grants_(frames_, &Hypervisor::grant_frames_of, this),
       guest_(cpu.mmu()),
-      walking_(cpu),
+      walking_(cpu, cpu.mmu()),
       layout_(layout),
       store_(core_->store),
       console_backend_(cpu.mmu().ram()),
@@ -71,6 +74,8 @@ Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
 
 Hypervisor::Hypervisor(Hypervisor& first, DomainId id)
     : cpu_(first.cpu_),
+      clock_(first.clock_),
+      ram_(first.ram_),
       core_(first.core_),
       space_(core_->space),
       frames_(core_->frames),
@@ -78,7 +83,7 @@ Hypervisor::Hypervisor(Hypervisor& first, DomainId id)
       mmu_ops_(frames_, m2p_),
       grants_(frames_, &Hypervisor::grant_frames_of, this),
       guest_(cpu_.mmu()),
-      walking_(cpu_),
+      walking_(cpu_, cpu_.mmu()),
       layout_(first.layout_),
       store_(core_->store),
       console_backend_(cpu_.mmu().ram()),

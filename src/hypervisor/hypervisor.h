@@ -26,7 +26,12 @@
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vcpu_timers.h"
 #include "hypervisor/virtual_time.h"
-#include "cpu/cpu.h"
+#include "cpu/cpu_clock.h"
+#include "cpu/stop_reason.h"
+
+namespace ring1 {
+class Cpu;  // cpu/cpu.h: only the files that drive the processor include it (the entry, bounces, events)
+}
 
 namespace ring1::hv {
 
@@ -84,9 +89,12 @@ class Hypervisor {
   Hypervisor(const Hypervisor&) = delete;
   Hypervisor& operator=(const Hypervisor&) = delete;
 
-  PhysicalMemory& ram() { return cpu_.mmu().ram(); }
+  PhysicalMemory& ram() { return ram_; }
   Cpu& cpu() { return cpu_; }
   const Cpu& cpu() const { return cpu_; }
+  // The CPU's clock alone (cycles, charges, costs): what most of the hypervisor needs of the processor.
+  CpuClock& clock() { return clock_; }
+  const CpuClock& clock() const { return clock_; }
   HypervisorSpace& space() { return space_; }
   const HypervisorSpace& space() const { return space_; }
   FrameTable& frames() { return frames_; }
@@ -169,7 +177,7 @@ class Hypervisor {
   // The shared-info page at machine address `ma` is the domain's: events and time are published there.
   void attach_shared_info(u32 ma);
   // System time now (ns), as the guest computes it from vcpu_info.time.
-  u64 now_ns() const { return time_.system_time(cpu().cycles); }
+  u64 now_ns() const { return time_.system_time(clock_.now()); }
   // Re-arms the CPU's timed event for the earliest timer deadline (after any timer change).
   void arm_timers();
   // Fires the timers whose deadline has passed (VIRQ_TIMER), as at a timer interrupt.
@@ -207,12 +215,12 @@ class Hypervisor {
   u64 entries_checked_so_far() const;
   void count_multicall_entry() {
     ++stats_.multicall_entries;
-    cpu().charge(cpu().costs().events.hv_request);
+    clock_.charge(clock_.costs().events.hv_request);
   }
   // A call made by multicall entry `index` returned `result` (told to the observer, as a hypercall is).
   void note_multicall_call(u32 index, u32 nr, const u32* args, i32 result) {
     if (observer.hypercall) [[unlikely]]
-      observer.hypercall(observer.context, HypercallEvent{cpu().cycles, nr, {args[0], args[1], args[2], args[3], args[4]},
+      observer.hypercall(observer.context, HypercallEvent{clock_.now(), nr, {args[0], args[1], args[2], args[3], args[4]},
                                                           static_cast<u32>(result), true, index});
   }
   // The tracer's hooks (hv_observer.h): every hypercall and every bounce. All null: nobody listens.
@@ -279,6 +287,8 @@ class Hypervisor {
   void set_stack_word(u32 offset, u32 v);
 
   Cpu& cpu_;
+  CpuClock& clock_;      // cpu_ as its clock
+  PhysicalMemory& ram_;  // the RAM behind cpu_'s MMU
   std::shared_ptr<HypervisorCore> core_;
   HypervisorSpace& space_;
   FrameTable& frames_;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cpu/descriptors.h"
+#include "cpu/cpu.h"
 #include "hypervisor/domain_scheduler.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/xen_abi.h"

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "cpu/cpu.h"
 #include "cpu/descriptor_encoding.h"
 #include "cpu/descriptors.h"
 

@@ -7,9 +7,12 @@
 #pragma once
 #include <array>
 
-#include "cpu/cpu.h"
 #include "hypervisor/layout.h"
 #include "mmu/physical_memory.h"
+
+namespace ring1 {
+class Cpu;  // cpu/cpu.h: install() loads its GDTR, IDTR, TR and CR4
+}
 
 namespace ring1::hv {
 

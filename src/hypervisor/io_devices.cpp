@@ -122,11 +122,11 @@ IoDevices::Frontend* IoDevices::frontend(u16 dom) {
 }
 
 void IoDevices::notify(void* self, u32 port) { static_cast<Frontend*>(self)->hv->events().notify_guest(port); }
-void IoDevices::charge(void* self, u64 cycles) { static_cast<Frontend*>(self)->hv->cpu().charge(cycles); }
+void IoDevices::charge(void* self, u64 cycles) { static_cast<Frontend*>(self)->hv->clock().charge(cycles); }
 u64 IoDevices::now_ns(void* self) { return static_cast<IoDevices*>(self)->hv_.now_ns(); }
 
 bool IoDevices::configure(const IoConfig& config, std::string& error) {
-  const CostProfile& costs = hv_.cpu().costs();
+  const CostProfile& costs = hv_.clock().costs();
   auto front_of = [&](const char* what, u16 dom) -> Frontend* {
     Frontend* f = frontend(dom);
     if (!f)

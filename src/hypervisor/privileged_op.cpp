@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cpu/cpu.h"
 #include "cpu/descriptors.h"
 #include "hypervisor/cpuid_policy.h"
 #include "hypervisor/domain_builder.h"

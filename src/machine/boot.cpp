@@ -81,7 +81,7 @@ bool boot_native(System& sys, BootImage& image, const PcOptions& pc, const std::
   Machine& m = *sys.machine;
   Cpu& cpu = m.cpu();
   try {
-    sys.platform.emplace(cpu, m.ports(), m.config().memory_bytes, pc);
+    sys.platform.emplace(cpu, cpu.mmu(), m.ports(), m.config().memory_bytes, pc);
   } catch (const std::exception& e) {
     error = e.what();
     return false;

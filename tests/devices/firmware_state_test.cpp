@@ -12,7 +12,7 @@ namespace ring1::test {
 namespace {
 
 struct FirmwareMachine : TestMachine {
-  PcPlatform pc{cpu, ports, kRam};
+  PcPlatform pc{cpu, mmu, ports, kRam};
   FirmwareMachine() { deliver_exceptions(); }
   u8 in(u16 port) { return u8(ports.read(port, 1)); }
   // Real mode, CS = DS = SS = 0, the 16-bit code at kCode.

@@ -14,7 +14,7 @@ struct PcGuest : SystemGuest {
   std::string input;
   size_t input_at = 0;
   std::vector<Cycles> ticks;  // when the PIT's events fired
-  PcPlatform pc{cpu, ports, kRam, options()};
+  PcPlatform pc{cpu, mmu, ports, kRam, options()};
 
   PcOptions options() {
     PcOptions o;

@@ -9,7 +9,7 @@ namespace ring1::test {
 namespace {
 
 struct TestdevMachine : TestMachine {
-  PcPlatform pc{cpu, ports, kRam, options()};
+  PcPlatform pc{cpu, mmu, ports, kRam, options()};
   static PcOptions options() {
     PcOptions o;
     o.pc_testdev = true;

@@ -146,7 +146,7 @@ TEST(Pit8254, TheCpuFrequencyScalesTheTick) {
   PcOptions o;
   o.cpu_hz = 2'000'000'000;
   SystemGuest g;
-  PcPlatform pc(g.cpu, g.ports, SystemGuest::kRam, o);
+  PcPlatform pc(g.cpu, g.mmu, g.ports, SystemGuest::kRam, o);
   g.ports.write(0x43, 1, 0x34);
   g.ports.write(0x40, 1, 1193 & 0xFF);
   g.ports.write(0x40, 1, 1193 >> 8);

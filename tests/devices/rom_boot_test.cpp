@@ -13,7 +13,7 @@ namespace {
 
 struct RomMachine : TestMachine {
   std::string com1, e9;
-  PcPlatform pc{cpu, ports, kRam, options()};
+  PcPlatform pc{cpu, mmu, ports, kRam, options()};
   PcOptions options() {
     PcOptions o;
     o.console = [this](u8 b) { com1 += char(b); };

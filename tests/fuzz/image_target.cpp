@@ -57,7 +57,7 @@ std::string run_image(std::span<const u8> bytes) {
     }
     PcOptions pc;
     pc.console = [](u8) {};
-    PcPlatform platform(m.cpu(), m.ports(), m.config().memory_bytes, pc);
+    PcPlatform platform(m.cpu(), m.cpu().mmu(), m.ports(), m.config().memory_bytes, pc);
     if (!load_multiboot(m.ram(), m.cpu(), bytes, "fuzz", error)) return {};
     ++g_stats.multiboot;
     return check_stop(m.cpu().run(lim), m.cpu());

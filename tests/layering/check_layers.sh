@@ -10,7 +10,8 @@
 #               the machine attaches it)
 #   loaders     ELF, multiboot, Xen notes: common, mmu, cpu
 #   devices     the PC's devices and the PV back ends: common, mmu, cpu, control, and the Xen ABI headers
-#               (hypervisor/xen_abi*.h, which include only common/: the guest-facing ABI is vocabulary)
+#               (hypervisor/xen_abi*.h, which include only common/: the guest-facing ABI is vocabulary).
+#               Of the CPU only its narrow views (cpu/cpu_clock.h, cpu/cpu_pins.h...), never cpu/cpu.h
 #   hypervisor  the PV machine: common, mmu, cpu, loaders, control, devices
 #   machine     the composition root (machine, boot, exit statuses, reports): all of the above
 #   debugger    gdb stub, tracer, monitor: all of the above
@@ -53,6 +54,20 @@ for layer in "${!forbidden[@]}"; do
       echo "$hit: src/$layer must not include src/$other"
       bad=1
     done < <(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]+\"$other/" "$src/$layer" || true)
+  done
+done
+# folder -> single headers of an allowed folder it must not include: the whole CPU is not a device's business
+# (devices hold a CpuPins or a CpuClock, cpu/cpu_pins.h).
+declare -A forbidden_files=(
+  [devices]="cpu/cpu.h"
+)
+for layer in "${!forbidden_files[@]}"; do
+  [ -d "$src/$layer" ] || continue
+  for header in ${forbidden_files[$layer]}; do
+    while IFS= read -r hit; do
+      echo "$hit: src/$layer must not include $header (take the narrow interface it uses)"
+      bad=1
+    done < <(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]+\"${header//./\\.}\"" "$src/$layer" || true)
   done
 done
 # The Xen ABI headers are shared vocabulary (devices include them): they include nothing of ring1 but common/.

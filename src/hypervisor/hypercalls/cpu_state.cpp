@@ -3,6 +3,7 @@
 // failsafe callbacks, CR0.TS for lazy FPU switching, and IRET with the event mask restored.
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "common/arch_bits.h"
+#include "cpu/cpu.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/privileged_op.h"
 #include "hypervisor/xen_abi.h"

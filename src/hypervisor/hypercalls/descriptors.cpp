@@ -5,6 +5,7 @@
 // 14 pages of the hypervisor's GDT. Once typed, a frame can never be mapped writable by the guest, so a
 // descriptor changes only through update_descriptor, validated the same way.
 #include "hypervisor/hypercalls/hypercalls.h"
+#include "cpu/cpu.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/xen_abi.h"
 

@@ -10,6 +10,7 @@
 // Each is charged hv_grant, a host mapping's page-table entry hv_validate_pte, and a copy's bytes as string
 // iterations. Transfer (page flipping) is not implemented: -ENOSYS.
 #include "hypervisor/grant_access.h"
+#include "cpu/cpu.h"
 #include "hypervisor/grant_table.h"
 #include "hypervisor/hypercalls/hypercalls.h"
 #include "hypervisor/hypervisor.h"

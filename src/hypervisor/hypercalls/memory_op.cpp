@@ -7,6 +7,7 @@
 // reference, and it returns to the free pool only when its last reference (a mapping, a base pointer, a
 // parent table) goes; a frame the domain does not own is refused.
 #include "hypervisor/hypercalls/hypercalls.h"
+#include "cpu/cpu.h"
 #include "hypervisor/hypervisor.h"
 #include "hypervisor/domain_builder.h"
 #include "hypervisor/xen_abi.h"
