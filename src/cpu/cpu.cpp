@@ -361,6 +361,9 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
     const BreakpointSet* bps = limits.breakpoints && !limits.breakpoints->empty() ? limits.breakpoints : nullptr;
     const bool block_checks = one_insn || limits.stop_at_eip || bps;  // one test per block when all are off
     const u8 ring = cpl;
+    stretch_ring_ = ring;
+    stop_eip_armed_ = limits.stop_at_eip.has_value();
+    stop_eip_ = limits.stop_at_eip.value_or(0);
     const Cycles start_cycles = cycles;
     stretch_left_ = step_end_ - steps();  // more than 0: the limit was checked above
     // Instructions of fully executed blocks in this stretch: a member rather than a local (it lives in memory
@@ -376,7 +379,7 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
         const Block* b = fetch_block();
         if (!b) break;
         u64 count = b->insns.size();
-        const u64 budget = stretch_left_ - retired;  // never below 0: see rep_loop.h
+        u64 budget = stretch_left_ - retired;  // never below 0: see rep_loop.h
         if (count > budget) count = budget;
         if (block_checks) [[unlikely]] {
           if (one_insn || (limits.stop_at_eip && *limits.stop_at_eip - eip < b->bytes) ||
@@ -388,9 +391,17 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
         const Insn* end = begin + count;
         // The translation tier runs what it has translated of a block executed in full (no step, stop
         // address or breakpoint inside it); the loop below finishes whatever it left, with the checks it
-        // would have made after each instruction.
+        // would have made after each instruction. It may chain into following blocks where this loop would
+        // have gone on to them (not with breakpoints, whose stretches end at every block), leaving `b` on the
+        // last and the ones before it in `retired`.
         if (translation.run && !one_insn && count == b->insns.size() && b != &scratch_block_) {
-          translation.run(translation.context, *this, *b, i);
+          translation.run(translation.context, *this, b, i, !bps);
+          if (b->insns.data() != begin) {  // chained: go on from the block it ended in
+            begin = b->insns.data();
+            count = b->insns.size();
+            end = begin + count;
+            budget = stretch_left_ - retired;
+          }
           if (i != begin && cycles >= stop_at_) [[unlikely]] goto stretch_done;
         }
         // The hot loop: one indirect call per instruction and one compare for every kind of stop.
@@ -441,7 +452,9 @@ StopReason Cpu::run_stretches(const RunLimits& limits) {
       sync_flags();
       ring1_bug(e.what());
     }
-    retired += static_cast<u64>(i - begin);
+    // block_begin_, not `begin`: an exception raised inside a block the tier chained into leaves `begin` on
+    // the block the loop offered it.
+    if (i) retired += static_cast<u64>(i - block_begin_);
     retired -= unretired_;
     unretired_ = 0;
     sync_flags();  // outside run() EFLAGS is always complete

@@ -74,9 +74,12 @@ struct InstrumentPorts {
 // is about to execute in full (no breakpoint, step or limit inside it); `run` executes a prefix of the block
 // exactly as the loop below would, one instruction after another, and leaves `i` after the last instruction
 // it retired. It may run none (the loop then interprets the block), and it raises a guest exception with `i`
-// on the instruction that raised it, as the loop does. Null: the interpreter runs everything.
+// on the instruction that raised it, as the loop does. With `may_chain` it may also go on, block after block,
+// wherever the loop would have fetched the next block and offered it in full (Cpu::ChainView): it then
+// leaves `b` on the block it ended in, with the blocks it finished added to the stretch's retired count.
+// Null: the interpreter runs everything.
 struct TranslationHook {
-  void (*run)(void* context, Cpu& cpu, const Block& b, const Insn*& i) = nullptr;
+  void (*run)(void* context, Cpu& cpu, const Block*& b, const Insn*& i, bool may_chain) = nullptr;
   void* context = nullptr;
 };
 
@@ -229,6 +232,23 @@ class Cpu : public CpuPins {
   Cycles deadline() const { return stop_at_; }
   // Where the deadline lives, for translated code that compares against it after each call it makes.
   const Cycles* deadline_address() const { return &stop_at_; }
+  // What the run loop decides between two blocks of a stretch, for translated code that goes from one block
+  // straight to the next (TranslationHook's chaining): the stretch's step budget and the blocks retired in
+  // it, where the current block begins, whether an interrupt line is up, the ring the stretch runs in, and
+  // the stretch's stop address (stop_eip_armed: there is one). Addresses into this Cpu, stable for its life.
+  struct ChainView {
+    const u64* stretch_left;
+    u64* stretch_retired;
+    const Insn** block_begin;
+    const bool* irq_requested;
+    const u8* stretch_ring;
+    const bool* stop_eip_armed;
+    const u32* stop_eip;
+  };
+  ChainView chain_view() {
+    return {&stretch_left_, &stretch_retired_, &block_begin_, &irq_requested_, &stretch_ring_, &stop_eip_armed_,
+            &stop_eip_};
+  }
   // Ends the current instruction early without retiring it: EIP stays on it and it restarts later (REP
   // string instructions interrupted between elements, SDM vol. 2, REP). Its own cost (Insn::cycles) is
   // refunded, so a sliced instruction costs the same as an unsliced one.
@@ -450,6 +470,9 @@ class Cpu : public CpuPins {
   u64 stretch_left_ = 0;
   u64 stretch_retired_ = 0;
   const Insn* block_begin_ = nullptr;
+  u8 stretch_ring_ = 0;          // the CPL the stretch runs at (it ends when CPL changes)
+  bool stop_eip_armed_ = false;  // the run has a stop address (RunLimits::stop_at_eip): stop_eip_
+  u32 stop_eip_ = 0;
   u64 unretired_ = 0;  // instructions executed in this stretch that yielded instead of retiring
   StopReason requested_stop_ = StopReason::None;
   bool irq_requested_ = false;  // a line was raised and the controller has not been found empty since

@@ -14,9 +14,24 @@ namespace ring1::jit {
 // the instruction that raised it is the one at that index, and `pending` holds the exception.
 using TranslatedFn = u32 (*)(Cpu* cpu);
 
-// Set by the call-out trampoline when a handler raised; the translated code then returns at once.
+// What translated code shares with the tier. `pending`: set by the call-out trampoline when a handler
+// raised; the translated code then returns at once. `current`: the block the code is in (a chain moves it
+// on, and the return value counts in it). `may_chain`: whether this entry may chain at all (the run loop's
+// say). `dirty`: a handler ran in the current block, so CS, CPL, paging or the fetch latch may have changed.
+// `chains`: how many times one block went straight on into another.
 struct CallOutState {
   std::exception_ptr pending;
+  const Block* current = nullptr;
+  bool may_chain = false;
+  bool dirty = false;  // a handler ran since the current block began (call_out sets it)
+  u64 chains = 0;
+};
+
+// A translation's entry points: `code` from the run loop (a TranslatedFn), `chain` from another block's
+// translation going straight on (jumped to inside that block's host frame, never called).
+struct Translation {
+  const void* code = nullptr;
+  const void* chain = nullptr;
 };
 
 struct CompileStats {
@@ -26,7 +41,7 @@ struct CompileStats {
   u64 code_bytes = 0;
 };
 
-// Compiles `b` for `cpu` into `arena`. Returns the entry point, or nullptr if the arena has no room.
-const void* compile_block(Cpu& cpu, const Block& b, CodeArena& arena, CallOutState& state, CompileStats& stats);
+// Compiles `b` for `cpu` into `arena`. Returns the entry points, or null ones if the arena has no room.
+Translation compile_block(Cpu& cpu, const Block& b, CodeArena& arena, CallOutState& state, CompileStats& stats);
 
 }  // namespace ring1::jit

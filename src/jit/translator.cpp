@@ -12,26 +12,32 @@ Translator::Translator(Cpu& cpu, TranslatorOptions options)
 
 Translator::~Translator() { cpu_.translation = TranslationHook{}; }
 
-const void* Translator::translate(const Block& b) {
-  if (const void* code = compile_block(cpu_, b, arena_, state_, stats_.compiled)) return code;
+Translation Translator::translate(const Block& b) {
+  if (Translation t = compile_block(cpu_, b, arena_, state_, stats_.compiled); t.code) return t;
   flush();  // full: start an empty arena (every older translation is now stale) and compile again
   return compile_block(cpu_, b, arena_, state_, stats_.compiled);
 }
 
-void Translator::run(void* context, Cpu& cpu, const Block& b, const Insn*& i) {
+void Translator::run(void* context, Cpu& cpu, const Block*& b, const Insn*& i, bool may_chain) {
   auto* self = static_cast<Translator*>(context);
-  if (b.jit_epoch != self->arena_.epoch()) [[unlikely]] {
-    if (++b.heat < self->options_.hot_after) return;
-    b.jit_code = self->translate(b);
-    b.jit_epoch = self->arena_.epoch();
-    if (!b.jit_code) return;
+  if (b->jit_epoch != self->arena_.epoch()) [[unlikely]] {
+    if (++b->heat < self->options_.hot_after) return;
+    const Translation t = self->translate(*b);
+    b->jit_code = t.code;
+    b->jit_chain = t.chain;
+    b->jit_epoch = self->arena_.epoch();
   }
+  if (!b->jit_code) [[unlikely]] return;  // did not fit even in an empty arena: the interpreter runs it
   ++self->stats_.entries;
-  const u32 done = reinterpret_cast<TranslatedFn>(b.jit_code)(&cpu);
-  i = b.insns.data() + done;
-  if (self->state_.pending) [[unlikely]] {
-    std::exception_ptr e = std::move(self->state_.pending);
-    self->state_.pending = nullptr;
+  CallOutState& s = self->state_;
+  s.current = b;
+  s.may_chain = may_chain;
+  const u32 done = reinterpret_cast<TranslatedFn>(b->jit_code)(&cpu);
+  b = s.current;
+  i = b->insns.data() + done;
+  if (s.pending) [[unlikely]] {
+    std::exception_ptr e = std::move(s.pending);
+    s.pending = nullptr;
     std::rethrow_exception(e);
   }
 }

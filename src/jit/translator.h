@@ -30,6 +30,8 @@ class Translator {
   Translator& operator=(const Translator&) = delete;
 
   const TranslatorStats& stats() const { return stats_; }
+  // How many times translated code went from one block straight into the next without the run loop.
+  u64 chains() const { return state_.chains; }
   // Drops every translation (the next executions compile afresh).
   void flush() {
     arena_.reset();
@@ -37,8 +39,8 @@ class Translator {
   }
 
  private:
-  static void run(void* context, Cpu& cpu, const Block& b, const Insn*& i);
-  const void* translate(const Block& b);
+  static void run(void* context, Cpu& cpu, const Block*& b, const Insn*& i, bool may_chain);
+  Translation translate(const Block& b);
 
   Cpu& cpu_;
   TranslatorOptions options_;

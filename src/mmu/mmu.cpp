@@ -2,6 +2,7 @@
 #include "common/arch_bits.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace ring1 {
 
@@ -165,6 +166,17 @@ void Mmu::write_flat_slow(u32 lin, u32 size, u32 value) {
 // An access that lies wholly in one window is one device access (a 32-bit APIC register read is one read);
 // anything else goes byte by byte: RAM, a window's byte, or the unassigned bus (all ones, writes dropped).
 u32 Mmu::read_phys_slow(u32 phys, u32 size) const {
+  if (ram_.contains(phys, size)) [[likely]] {  // RAM (no window overlaps it): one copy, not byte by byte
+    const u8* p = ram_.host(phys);
+    if (size == 4) {
+      u32 v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    u32 v = 0;
+    for (u32 i = 0; i < size; ++i) v |= u32(p[i]) << (8 * i);
+    return v;
+  }
   if (!mmio_.empty()) [[unlikely]] {
     if (const MmioRegion* r = mmio_at(phys); r && u64(phys - r->base) + size <= r->size) return read_mmio(*r, phys, size);
   }

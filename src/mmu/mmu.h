@@ -221,9 +221,13 @@ class Mmu {
     const u8* const* code;
     const TlbHint* dtlb_hints;  // TlbArray::kHints slots of the 4 KiB DTLB, by (lin >> 12) % kHints
     u64* dtlb_lookups;
+    const u64* ram_size;         // translate_fetch's fast path, for translated code chaining blocks
+    const u32* fetch_tag;
+    const u32* fetch_phys_page;
   };
   FastPathState fast_path_state() {
-    return {&paging_, &flat_limit_, &host_, &code_, dtlb_small_.hints(), &stats_.dtlb.lookups};
+    return {&paging_,       &flat_limit_, &host_, &code_, dtlb_small_.hints(), &stats_.dtlb.lookups,
+            &size_,         &fetch_.tag,  &fetch_.phys_page};
   }
 
   // Translates an instruction fetch. Returns false if the physical address has no RAM behind it; raises

@@ -14,7 +14,8 @@ TlbArray::TlbArray(TlbGeometry g, u32 page_shift)
 }
 
 void TlbArray::drop_hints() {
-  for (TlbHint& h : hints_) h = TlbHint{};
+  for (u64 m = published_; m; m &= m - 1) hints_[__builtin_ctzll(m)] = TlbHint{};
+  published_ = 0;
 }
 
 TlbEntry* TlbArray::search(u32 vpn, u64 k1, u64 k2) {

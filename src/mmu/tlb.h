@@ -128,6 +128,7 @@ class TlbArray {
     const u32 vpn = static_cast<u32>(e.key) & 0xFFFFF;
     const u32 page = vpn << shift_;
     TlbHint& h = hints_[vpn & (kHints - 1)];
+    published_ |= u64(1) << (vpn & (kHints - 1));
     h.page = page;
     h.read_page = e.host ? page : TlbHint::kNoPage;
     h.write_page = e.host && (e.perm & tlb_perm::SupWrite) ? page : TlbHint::kNoPage;
@@ -186,6 +187,10 @@ class TlbArray {
   u32 page_mask_;  // ~(page size - 1)
   std::vector<TlbEntry> entries_;
   TlbHint hints_[kHints];
+  // The slots publish() wrote since the last drop_hints(): only those need forgetting, so a CR3 reload
+  // costs what the address space used, not every slot.
+  u64 published_ = ~u64(0);
+  static_assert(kHints <= 64);
   const std::vector<u32>* unhinted_ = nullptr;
   void withhold_host(TlbHint& h) const;
 };

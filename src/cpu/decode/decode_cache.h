@@ -27,6 +27,8 @@ struct Block {
   mutable u32 heat = 0;
   mutable u32 jit_epoch = 0;
   mutable const void* jit_code = nullptr;
+  // Where another block's translation jumps to go straight on into this one (jit/block_compiler.cpp).
+  mutable const void* jit_chain = nullptr;
 };
 
 // A decoded instruction the decoder marked as sensitive (cpu/sensitive.h): its Insn runs
@@ -98,11 +100,13 @@ class DecodeCache {
   CpuModel model() const { return model_; }
 
   const InsnDecoder& decoder() const { return decoder_; }
+  // get()'s direct-mapped slots, for translated code that finds the next block as get() would on a hit.
+  static constexpr u32 kFastSlots = 1u << 14;
+  static u32 slot(u32 phys) { return (phys ^ (phys >> 14)) & (kFastSlots - 1); }
+  Block* const* fast_slots() const { return fast_.data(); }
   const DecodeCacheStats& stats() const { return stats_; }
 
  private:
-  static constexpr u32 kFastSlots = 1u << 14;
-  static u32 slot(u32 phys) { return (phys ^ (phys >> 14)) & (kFastSlots - 1); }
   const Block* get_slow(u32 phys, u8 mode);
   void collect_slow();
 
