@@ -1,7 +1,8 @@
 // ring1-difftest --against jit: each generated sequence (generator.cpp) is loaded into two test machines,
 // one interpreting and one with the translation tier compiling every block on its first full run, and the
 // two are run in lockstep one translated block at a time: the translating machine stops after each entry
-// into host code (a hook wrapped around the tier's), the interpreting one runs exactly as many steps, and
+// into host code (a hook wrapped around the tier's; in half the sequences the tier may chain blocks, and the
+// boundary is where the chain ends), the interpreting one runs exactly as many steps, and
 // everything either tier could leave differently is compared at that boundary: all of EAX..EDI, EIP, the
 // whole EFLAGS (undefined flags included: both tiers keep one lazy record), CR0/CR2/CR3, the instruction,
 // cycle and step counts, every TLB counter (lookups, misses, fills, evictions of both TLBs, flushes and entries
@@ -67,10 +68,14 @@ struct Tier {
     tier_hook = m.cpu.translation;
     m.cpu.translation = {&Tier::run_one_block, this};
   }
-  static void run_one_block(void* self, ring1::Cpu& cpu, const ring1::Block& b, const ring1::Insn*& i) {
+  // Half the sequences (2 and 3 of every 4, so flat and paged) let the tier chain from block to block (the
+  // boundary is then where the chain ends); the others forbid it (a boundary after every block).
+  bool chain = true;
+  static void run_one_block(void* self, ring1::Cpu& cpu, const ring1::Block*& b, const ring1::Insn*& i,
+                            bool may_chain) {
     auto* t = static_cast<Tier*>(self);
     ++t->entries;
-    t->tier_hook.run(t->tier_hook.context, cpu, b, i);
+    t->tier_hook.run(t->tier_hook.context, cpu, b, i, may_chain && t->chain);
     cpu.request_stop(ring1::StopReason::Requested);
   }
 
@@ -235,6 +240,7 @@ u64 run_tiers(const GenConfig& cfg, u64 seed, u64 start, u64 count, u64 max_repo
     user_runs += user;
     interp.load(code, s, paged, page, user);
     jit.load(code, s, paged, page, user);
+    jit.chain = n / 2 % 2 == 1;
     for (int pass = 0; pass < 2; ++pass) {
       const std::string diff = lockstep(interp, jit, rng, paged, self_check, boundaries, faults);
       ++compared;
