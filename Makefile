@@ -5,7 +5,7 @@ JOBS ?= 2
 RELEASE := build/release
 RING1 := $(RELEASE)/ring1
 
-.PHONY: deps build debug asan run test bench experiment fuzz fuzz-images fuzz-hypercalls clean
+.PHONY: deps build debug asan run test bench bench-qemu experiment fuzz fuzz-images fuzz-hypercalls clean
 
 deps:
 	@scripts/install-deps.sh
@@ -29,8 +29,17 @@ run: build
 test: build
 	ctest --preset release
 
+# Both tiers on ring1-bench's loops (guest MIPS, flat and paged, and the flush-heavy loop), then, where
+# qemu-system-i386 is installed, the same kind of loops side by side with QEMU's TCG in one run
+# (bench/speed-vs-qemu.py; BENCH_QEMU_ARGS go to it, e.g. "--reps 5" or "--loops rot,flush-paged").
+BENCH_QEMU_ARGS ?=
 bench: build
 	$(RELEASE)/bench/ring1-bench
+	@if command -v qemu-system-i386 >/dev/null; then echo; $(MAKE) --no-print-directory bench-qemu; \
+	 else echo "(qemu-system-i386 not installed: no side-by-side table)"; fi
+
+bench-qemu: build
+	bench/speed-vs-qemu.py --build $(RELEASE) $(BENCH_QEMU_ARGS)
 
 # The paper's memory-management experiment in every configuration (bench/experiment.sh): a table and a CSV;
 # then `ring1 experiment` on the build's suite image: every counter per region to CSV, the ratios to native beside

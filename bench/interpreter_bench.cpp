@@ -1,7 +1,7 @@
 // Guest MIPS of both execution tiers (the interpreter; the translation tier, src/jit) on five loops:
 // ALU-bound, memory-bound (loads, stores, read-modify-write), branchy (calls, returns, conditional branches),
 // issue 17's seven-instruction loop with a rotate, a store and a load, and a flush-heavy loop (a CR3 reload
-// and 16 page touches per 69 instructions, paged only). Each reports a `MIPS` counter so scripts can read
+// and 16 page touches per 68 instructions, paged only). Each reports a `MIPS` counter so scripts can read
 // `ring1-bench --benchmark_format=json`. The cycle model and decode cache are on, as in every real run.
 #include <memory>
 #include <string>

@@ -8,12 +8,17 @@
 #include "debugger/rsp_packet.h"
 #include "debugger/target_description.h"
 #include "machine/machine.h"
+#include "support/test_engine.h"
 
 namespace ring1 {
 namespace {
 
 struct StubTest : ::testing::Test {
-  Machine m{MachineConfig{4u << 20}};
+  Machine m{[] {
+    MachineConfig c;
+    c.memory_bytes = 4u << 20;
+    return ring1::test::with_test_engine(c);
+  }()};
   GdbStub stub{m};
 
   std::string ask(std::string_view packet) {

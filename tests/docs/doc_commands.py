@@ -11,7 +11,11 @@ Two or more spaces followed by `#` start a comment on a command line. Commands r
 with bash; `build/release/` is replaced by the build directory under test. Blocks of any other kind (```sh,
 ```c) are not run: they show code or commands that cannot run inside the suite (`make test` itself).
 
-Usage: doc_commands.py --root REPO --build BUILD_DIR PAGE.md [PAGE.md ...]
+With `--engine jit`, every `ring1 run` command that does not choose an engine itself runs with the
+translation tier (`ring1 run --engine jit ...`), and its output must still be what the page prints: the tiers'
+counts are identical, so is every report.
+
+Usage: doc_commands.py --root REPO --build BUILD_DIR [--engine jit] PAGE.md [PAGE.md ...]
 Prints one line per block and `N passed, N failed`; exits 1 on any difference.
 """
 import argparse
@@ -118,11 +122,19 @@ def compare_in_order(expected, actual):
     return None
 
 
-def run_block(root, build, body):
+def with_engine(cmd, engine):
+    """`ring1 run` commands that choose no engine run with this one (None: as written)."""
+    if not engine or "--engine" in cmd:
+        return cmd
+    return re.sub(r"(\bring1 run)(?=\s)", rf"\1 --engine {engine}", cmd)
+
+
+def run_block(root, build, body, engine=None):
     background = []
     try:
         for cmd, expected, gdb_cmds in steps(body):
             cmd = cmd.replace("build/release/", build + "/").replace("build/release ", build + " ")
+            cmd = with_engine(cmd, engine)
             if cmd.endswith("&"):
                 background.append(subprocess.Popen(["bash", "-c", cmd[:-1]], cwd=root, stdout=subprocess.DEVNULL,
                                                    stderr=subprocess.DEVNULL, start_new_session=True))
@@ -157,6 +169,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--build", required=True, help="the build directory, relative to --root or absolute")
+    ap.add_argument("--engine", choices=["interp", "jit"], help="run every `ring1 run` with this tier")
     ap.add_argument("pages", nargs="+")
     a = ap.parse_args()
     build = os.path.relpath(os.path.abspath(a.build), os.path.abspath(a.root))
@@ -165,7 +178,7 @@ def main():
         for line, body in blocks(page):
             where = f"{os.path.relpath(page, a.root)}:{line}"
             try:
-                err = run_block(a.root, build, body)
+                err = run_block(a.root, build, body, a.engine)
             except ValueError as e:
                 err = str(e)
             if err:

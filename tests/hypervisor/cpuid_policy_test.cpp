@@ -6,6 +6,7 @@
 #include "hypervisor/cpuid_policy.h"
 #include "hypervisor/pv_guest.h"
 #include "machine/machine.h"
+#include "support/test_engine.h"
 
 namespace ring1::hv {
 namespace {
@@ -17,7 +18,7 @@ const Cpu& cpu() {
   static Machine m{[] {
     MachineConfig c;
     c.memory_bytes = 16u << 20;
-    return c;
+    return ring1::test::with_test_engine(c);
   }()};
   return m.cpu();
 }

@@ -8,6 +8,7 @@
 
 #include "hypervisor/hypervisor.h"
 #include "machine/machine.h"
+#include "support/test_engine.h"
 #include "hypervisor/xen_abi.h"
 #include "support/assembler.h"
 
@@ -21,7 +22,7 @@ struct PvGuest {
   Machine m{[] {
     MachineConfig c;
     c.memory_bytes = 16u << 20;
-    return c;
+    return ring1::test::with_test_engine(c);
   }()};
   Hypervisor hv{m.cpu()};
   i32 console_port = 0;

@@ -9,6 +9,7 @@
 
 #include "hypervisor/hypervisor.h"
 #include "machine/machine.h"
+#include "support/test_engine.h"
 #include "support/assembler.h"
 
 namespace ring1::hv::test {
@@ -20,7 +21,7 @@ struct PvGuest {
   Machine m{[] {
     MachineConfig c;
     c.memory_bytes = 16u << 20;
-    return c;
+    return ring1::test::with_test_engine(c);
   }()};
   Hypervisor hv{m.cpu()};
 

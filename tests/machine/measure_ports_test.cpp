@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "machine/machine.h"
+#include "support/test_engine.h"
 #include "machine/measure_ports.h"
 #include "support/assembler.h"
 
@@ -18,7 +19,7 @@ constexpr u32 kCode = 0x1000;
 constexpr u32 kNames = 0x100000;  // names are placed here, 64 bytes apart
 
 struct MeasureMachine {
-  Machine m{MachineConfig{}};
+  Machine m{ring1::test::with_test_engine(MachineConfig{})};
   MeasurePorts ports{m};
   u32 next_name = kNames;
   u32 code_end = kCode;
