@@ -366,7 +366,7 @@ TEST_F(NetFixture, RandomRingContentsAreAnsweredOkayOrErrorAndNeverMoreThanOnce)
     }
     ring1_front_push(&r.rx);
     ring1_front_push(&v.tx);
-    if (rnd(100) == 0) v.tx.sring->req_prod += 257 + rnd(1000);  // a wild producer, now and then
+    if (rnd(100) == 0) v.tx.sring->req_prod = v.tx.sring->req_prod + 257 + rnd(1000);  // a wild producer, now and then
     const u32 answered_before = v.tx.sring->rsp_prod;
     const u64 frames_before = sw.stats().frames;
     v.back->kick();
