@@ -97,13 +97,14 @@ add_custom_target(${RING1_GUEST_KIT_TARGET} DEPENDS ${RING1_GUEST_KIT_OBJECTS} $
                   ${RING1_GUEST_KIT_XENBUS_OBJECTS} ${RING1_GUEST_KIT_GNTTAB_OBJECTS}
                   ${RING1_GUEST_KIT_NETFRONT_OBJECTS} ${RING1_GUEST_KIT_BLKFRONT_OBJECTS})
 
-# ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES] [XENBUS] [NETFRONT] [BLKFRONT]): builds
+# ring1_add_guest(name SOURCES file... [USER_SOURCES file...] [PROCESSES] [XENBUS] [GNTTAB] [NETFRONT] [BLKFRONT]): builds
 # ${CMAKE_CURRENT_BINARY_DIR}/name.elf, part of the default build (target guest-name). PROCESSES links the
-# kit's process support (kit/processes.h) too; XENBUS its xenstore client (kit/xenbus.h); NETFRONT its
+# kit's process support (kit/processes.h) too; XENBUS its xenstore client (kit/xenbus.h); GNTTAB its grant
+# table alone (kit/gnttab.h); NETFRONT its
 # network front end, BLKFRONT its block front end, each with the grant table (kit/netfront.h, kit/blkfront.h,
 # kit/gnttab.h; each implies XENBUS).
 function(ring1_add_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES;XENBUS;NETFRONT;BLKFRONT" "" "SOURCES;USER_SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 G "PROCESSES;XENBUS;GNTTAB;NETFRONT;BLKFRONT" "" "SOURCES;USER_SOURCES")
   if(NOT G_SOURCES)
     message(FATAL_ERROR "ring1_add_guest(${name}): no SOURCES")
   endif()
@@ -117,7 +118,7 @@ function(ring1_add_guest name)
   if(G_XENBUS OR G_NETFRONT OR G_BLKFRONT)
     list(APPEND objs ${RING1_GUEST_KIT_XENBUS_OBJECTS})
   endif()
-  if(G_NETFRONT OR G_BLKFRONT)
+  if(G_GNTTAB OR G_NETFRONT OR G_BLKFRONT)
     list(APPEND objs ${RING1_GUEST_KIT_GNTTAB_OBJECTS})
   endif()
   if(G_NETFRONT)

@@ -77,7 +77,7 @@ GrantAccess::Access GrantAccess::acquire(DomainId mapper, DomainId granter, u32 
   }
   if (handle == tracks_.size()) tracks_.emplace_back();
   tracks_[handle] = Track{true, mapper, granter, ref, readonly, false, Mfn{0}, 0};
-  Active& act = active_[key];
+  ActiveGrants::Active& act = active_[key];
   act.mapper = mapper;
   act.frame = frame;
   if (readonly) ++act.readers;
@@ -95,7 +95,7 @@ GrantAccess::Access GrantAccess::acquire(DomainId mapper, DomainId granter, u32 
 void GrantAccess::drop(u32 handle) {
   Track& t = tracks_[handle];
   const auto key = std::make_pair(t.granter.value, t.ref);
-  Active& act = active_.at(key);
+  ActiveGrants::Active& act = active_.at(key);
   if (t.readonly) {
     --act.readers;
     frames_.put_page(act.frame);

@@ -39,12 +39,25 @@ struct GrantStats {
   u64 refused = 0;        // operations that returned a GNTST_* error
 };
 
+// Xen's active grant entries (struct active_grant_entry): one per (granter, ref) in use, whichever domain maps
+// it. Xen keeps them in the granter's table; ring1 keeps those of every domain of a run in one table, shared by
+// each domain's GrantAccess (HypervisorCore), so that a mapping made by one domain is seen by every other.
+struct ActiveGrants {
+  struct Active {
+    DomainId mapper{0};
+    Mfn frame{0};
+    u32 readers = 0, writers = 0;
+  };
+  std::map<std::pair<u16, u32>, Active> entries;
+};
+
 class GrantAccess {
  public:
   // Where domain `d`'s grant frames are; null if there is no such domain.
   using FramesOf = const std::vector<Mfn>* (*)(void* context, DomainId d);
-  GrantAccess(FrameTable& frames, FramesOf frames_of, void* context)
-      : frames_(frames), frames_of_(frames_of), context_(context) {}
+  // `shared`: the run's active entries when several domains share one machine (null: a table of its own).
+  GrantAccess(FrameTable& frames, FramesOf frames_of, void* context, ActiveGrants* shared = nullptr)
+      : frames_(frames), frames_of_(frames_of), context_(context), active_(shared ? shared->entries : own_.entries) {}
 
   // ---- the one path ----
   struct Access {
@@ -84,11 +97,6 @@ class GrantAccess {
   const GrantStats& stats() const { return stats_; }
 
  private:
-  struct Active {  // Xen's struct active_grant_entry: one per (granter, ref) in use
-    DomainId mapper{0};
-    Mfn frame{0};
-    u32 readers = 0, writers = 0;
-  };
   struct Track {  // Xen's struct grant_mapping (maptrack): one per handle
     bool used = false;
     DomainId mapper{0}, granter{0};
@@ -113,7 +121,8 @@ class GrantAccess {
   FrameTable& frames_;
   FramesOf frames_of_;
   void* context_;
-  std::map<std::pair<u16, u32>, Active> active_;
+  ActiveGrants own_;
+  std::map<std::pair<u16, u32>, ActiveGrants::Active>& active_;
   std::vector<Track> tracks_;
   u32 live_ = 0;
   GrantStats stats_;

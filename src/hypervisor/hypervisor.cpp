@@ -52,7 +52,7 @@ Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
       frames_(core_->frames),
       m2p_(core_->m2p),
       mmu_ops_(frames_, m2p_),
-      grants_(frames_, &Hypervisor::grant_frames_of, this),
+      grants_(frames_, &Hypervisor::grant_frames_of, this, &core_->grants),
       guest_(cpu.mmu()),
       walking_(cpu, cpu.mmu()),
       layout_(layout),
@@ -60,6 +60,7 @@ Hypervisor::Hypervisor(Cpu& cpu, bool global_mappings, Layout layout)
       console_backend_(cpu.mmu().ram()),
       events_(cpu.mmu().ram(), DomainId{1}) {
   domain_.id = DomainId{1};
+  core_->members[domain_.id.value] = this;
   HypervisorL2Template l2;
   for (u32 i = 0; i < kHvL2Slots; ++i) l2.entries[i] = space_.l2_entry(i);
   frames_.set_hypervisor_l2(l2);
@@ -81,7 +82,7 @@ Hypervisor::Hypervisor(Hypervisor& first, DomainId id)
       frames_(core_->frames),
       m2p_(core_->m2p),
       mmu_ops_(frames_, m2p_),
-      grants_(frames_, &Hypervisor::grant_frames_of, this),
+      grants_(frames_, &Hypervisor::grant_frames_of, this, &core_->grants),
       guest_(cpu_.mmu()),
       walking_(cpu_, cpu_.mmu()),
       layout_(first.layout_),
@@ -89,8 +90,14 @@ Hypervisor::Hypervisor(Hypervisor& first, DomainId id)
       console_backend_(cpu_.mmu().ram()),
       events_(cpu_.mmu().ram(), id) {
   domain_.id = id;
+  core_->members[id.value] = this;
   mmu_ops_.set_preemption(&preemption_);
   time_ = first.time_;
+}
+
+Hypervisor::~Hypervisor() {
+  if (auto it = core_->members.find(domain_.id.value); it != core_->members.end() && it->second == this)
+    core_->members.erase(it);
 }
 
 u64 Hypervisor::requests_so_far() const {
@@ -139,9 +146,12 @@ i32 Hypervisor::finish_mmu(const MmuOutcome& out) {
   return out.rc;
 }
 
+// Any domain of the run: a grant may come from another domain (GNTTABOP_map_grant_ref and copy with its id).
 const std::vector<Mfn>* Hypervisor::grant_frames_of(void* self, DomainId d) {
   Hypervisor& hv = *static_cast<Hypervisor*>(self);
-  return d == hv.domain_.id ? &hv.domain_.grant_frames : nullptr;
+  if (d == hv.domain_.id) return &hv.domain_.grant_frames;
+  const auto it = hv.core_->members.find(d.value);
+  return it == hv.core_->members.end() ? nullptr : &it->second->domain_.grant_frames;
 }
 
 void Hypervisor::on_coherence_flush(void* self) {

@@ -6,6 +6,7 @@
 // builds (xen/arch/x86/x86_32/entry.S, create_bounce_frame; XEN-REFERENCE.md 2.8).
 #pragma once
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,8 @@ class DomainScheduler;  // domain_scheduler.h: several domains on the one CPU
 
 // What every domain of a run shares: the hypervisor's own address-space part (IDT, GDT, TSS, stubs, stack),
 // the frame table that records which domain owns each machine frame, and the machine-to-phys table.
+class Hypervisor;
+
 struct HypervisorCore {
   HypervisorCore(PhysicalMemory& ram, bool global_mappings);
   HypervisorSpace space;
@@ -73,6 +76,10 @@ struct HypervisorCore {
   MachToPhys m2p;
   // Domain 0's store daemon, one for every domain of the run (control/xenstore/xenstored.h).
   xs::Xenstored store;
+  // The grant entries in use, whichever domain granted or maps them (grant_access.h), and every domain's
+  // Hypervisor by id, so that one domain can map or copy what another granted it.
+  ActiveGrants grants;
+  std::map<u16, Hypervisor*> members;
 };
 
 // One Hypervisor per domain: its vCPU, events, timers, consoles, statistics and fate, over a core that the
@@ -86,6 +93,7 @@ class Hypervisor {
   // Another domain, `id`, on `first`'s CPU, core and layout. It takes the CPU only when the domain
   // scheduler switches to it.
   Hypervisor(Hypervisor& first, DomainId id);
+  ~Hypervisor();
   Hypervisor(const Hypervisor&) = delete;
   Hypervisor& operator=(const Hypervisor&) = delete;
 
