@@ -74,6 +74,9 @@ int gnttab_end_access(uint32_t ref) {
   // setting GTF_reading/GTF_writing (gnttab_end_foreign_access_ref's cmpxchg loop).
   uint16_t flags = table[ref].flags;
   do {
+    // An entry already ended (or never granted) is refused: putting it on the free list a second time would
+    // let two later grants share one reference.
+    if ((flags & GTF_type_mask) != GTF_permit_access) return -XEN_EINVAL;
     if (flags & (GTF_reading | GTF_writing)) return -XEN_EBUSY;
   } while (!__atomic_compare_exchange_n(&table[ref].flags, &flags, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
   free_next[ref] = free_head;
