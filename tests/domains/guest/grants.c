@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kit/cmdline.h"
 #include "kit/console.h"
 #include "kit/events.h"
 #include "kit/gnttab.h"
@@ -20,20 +21,6 @@
 #include <xen/grant_table.h>
 
 #define EINVAL_ 22
-
-// The value of "key=" in the command line, or `def`.
-static uint32_t arg(const char *key, uint32_t def) {
-  size_t n = strlen(key);
-  for (const char *p = kit_boot.cmdline; *p; p++) {
-    if ((p == kit_boot.cmdline || p[-1] == ' ') && strncmp(p, key, n) == 0 && p[n] == '=') {
-      uint32_t v = 0;
-      for (p += n + 1; *p >= '0' && *p <= '9'; p++) v = v * 10 + (uint32_t)(*p - '0');
-      return v;
-    }
-  }
-  return def;
-}
-static int role(const char *word) { return strncmp(kit_boot.cmdline, word, strlen(word)) == 0; }
 
 static int grant_table_op(unsigned cmd, void *op, unsigned count) {
   return (int)KIT_HYPERCALL3(__HYPERVISOR_grant_table_op, cmd, op, count);
@@ -62,7 +49,7 @@ static volatile uint32_t shared_ro[1024] __attribute__((aligned(4096)));
 static volatile uint32_t shared_rw[1024] __attribute__((aligned(4096)));
 
 static int granter(void) {
-  uint32_t peer = arg("peer", 2);
+  uint32_t peer = kit_arg("peer", 2);
   int rc = gnttab_init(1);
   if (rc < 0) panic("gnttab_init: %d", rc);
   for (uint32_t i = 0; i < 1024; i++) shared_ro[i] = word(1, i), shared_rw[i] = 0;
@@ -113,7 +100,7 @@ static int16_t unmap(grant_handle_t handle, volatile void *at) {
 }
 
 static int mapper(void) {
-  uint32_t peer = arg("peer", 1), rport = arg("port", 0), ro = arg("ro", 8), rw = arg("rw", 9);
+  uint32_t peer = kit_arg("peer", 1), rport = kit_arg("port", 0), ro = kit_arg("ro", 8), rw = kit_arg("rw", 9);
   struct evtchn_bind_interdomain b = {.remote_dom = (domid_t)peer, .remote_port = rport};
   int rc;
   while ((rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &b)) == -EINVAL_) yield();
@@ -172,8 +159,8 @@ int kmain(void) {
     printf("grants: this image runs as two PV domains (ring1 run --domain ...)\n");
     return 0;
   }
-  if (role("grant")) return granter();
-  if (role("map")) return mapper();
+  if (kit_role("grant")) return granter();
+  if (kit_role("map")) return mapper();
   printf("grants: unknown role '%s' (grant, map)\n", kit_boot.cmdline);
   return 1;
 }
