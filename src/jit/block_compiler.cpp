@@ -353,23 +353,33 @@ class Emitter : public Xbyak::CodeGenerator {
     jne(full, T_NEAR);
     cmp(byte[rdx + B.mode], b_.mode);
     jne(full, T_NEAR);
+    emit_jump_into(n, full, nullptr);
+    L(full);
+    emit_chain_out(n, &cell);
+  }
+
+  // The last steps of both ways out into the next block (rdx: that block, found and of this mode): a
+  // translation of this arena's epoch, the whole block inside CS, a chain entry; then `cell` (if any)
+  // remembers it and the jump carries the stretch's retired count (rcx) and this block's count (esi).
+  // Anything else goes to `fail`.
+  void emit_jump_into(u32 n, Xbyak::Label& fail, Xbyak::Label* cell) {
+    const BlockLayout B;
     cmp(dword[rdx + B.jit_epoch], epoch_);
-    jne(full, T_NEAR);
+    jne(fail, T_NEAR);
     mov(ecx, dword[rbx + L_.eip]);
     mov(eax, dword[rdx + B.bytes]);
     lea(rcx, ptr[rcx + rax - 1]);
     mov(eax, dword[rbx + L_.cs_limit]);
     cmp(rcx, rax);
-    ja(full, T_NEAR);
+    ja(fail, T_NEAR);
     mov(rax, qword[rdx + B.jit_chain]);
     test(rax, rax);
-    jz(full, T_NEAR);
+    jz(fail, T_NEAR);
+    if (cell) mov(qword[rip + *cell], rdx);
     mov(rcx, qword[rbx + L_.stretch_retired]);
     add(rcx, n);
     mov(esi, n);
     jmp(rax);
-    L(full);
-    emit_chain_out(n, &cell);
   }
 
   void emit_chain_out(u32 n, Xbyak::Label* cell) {
@@ -421,22 +431,7 @@ class Emitter : public Xbyak::CodeGenerator {
     mov(cl, byte[rbx + L_.cs_big]);
     cmp(byte[rdx + B.mode], cl);
     jne(back, T_NEAR);
-    cmp(dword[rdx + B.jit_epoch], epoch_);
-    jne(back, T_NEAR);
-    mov(ecx, dword[rbx + L_.eip]);
-    mov(eax, dword[rdx + B.bytes]);
-    lea(rcx, ptr[rcx + rax - 1]);
-    mov(eax, dword[rbx + L_.cs_limit]);
-    cmp(rcx, rax);
-    ja(back, T_NEAR);
-    mov(rax, qword[rdx + B.jit_chain]);
-    test(rax, rax);
-    jz(back, T_NEAR);
-    if (cell) mov(qword[rip + *cell], rdx);
-    mov(rcx, qword[rbx + L_.stretch_retired]);
-    add(rcx, n);
-    mov(esi, n);
-    jmp(rax);
+    emit_jump_into(n, back, cell);
     L(back);
     mov(eax, n);
     jmp(epilogue_, T_NEAR);
